@@ -1,0 +1,244 @@
+// The layer-graph IR: readonly layers and tensors that refer to each other by name, in one fixed
+// topological order, with the topology held in a graphlib graph. Passes never mutate a Graph;
+// they build a new one with `buildGraph`.
+
+import { Graph as TopologyGraph, alg } from '@dagrejs/graphlib';
+import { SplitcError, assert } from '@splitc/diagnostics';
+import type { LoadedModel, OnnxAttribute, OnnxNode, OnnxTensor } from '@splitc/onnx';
+
+export type Shape = readonly number[];
+
+/**
+ * input: a real data input of the model. param: learned weights (an initializer, or a graph
+ * input that fills weight slots in a structure-only export). constant: compile-time values
+ * (Constant nodes, folded shape arithmetic, integer initializers). activation: computed per frame.
+ */
+export type TensorKind = 'input' | 'param' | 'constant' | 'activation';
+
+/** A small compile-time value (folded shape math, Constant nodes). Integers stay exact below 2^53. */
+export interface ConstValue {
+  readonly dtype: number;
+  readonly shape: Shape;
+  readonly data: readonly number[];
+}
+
+/** Where a param's or constant's bytes come from. */
+export type TensorSource =
+  | { readonly kind: 'initializer'; readonly tensor: OnnxTensor }
+  | { readonly kind: 'attribute'; readonly tensor: OnnxTensor }
+  | { readonly kind: 'graph-input' }
+  | { readonly kind: 'alias'; readonly of: string }
+  | { readonly kind: 'folded' }
+  | { readonly kind: 'derived' };
+
+export interface Tensor {
+  readonly name: string;
+  readonly kind: TensorKind;
+  /** ONNX TensorProto.DataType; 0 until inferred. */
+  readonly dtype: number;
+  /** Static shape; undefined until inferred. */
+  readonly shape: Shape | undefined;
+  readonly value?: ConstValue;
+  readonly source?: TensorSource;
+  /** Index of the producing layer, for activations. */
+  readonly producer?: number;
+}
+
+export interface LayerCost {
+  readonly macs: number;
+  /** Elements of the learned weights this layer reads. */
+  readonly params: number;
+  readonly weightBytes: number;
+  /** Bytes of activations read (model inputs and other layers' outputs). */
+  readonly inputBytes: number;
+  readonly outputBytes: number;
+}
+
+export interface Layer {
+  /** Position in the graph's fixed topological order. */
+  readonly index: number;
+  /** The ONNX node name, or a generated `<op>_<n>` when the node had none. */
+  readonly name: string;
+  readonly op: string;
+  readonly domain: string;
+  /** Tensor names; '' marks an omitted optional input. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: ReadonlyMap<string, OnnxAttribute>;
+  readonly node: OnnxNode;
+  readonly cost?: LayerCost;
+}
+
+export interface Graph {
+  readonly source: LoadedModel;
+  /** Version of the default ONNX domain. */
+  readonly opset: number;
+  readonly layers: readonly Layer[];
+  readonly tensors: ReadonlyMap<string, Tensor>;
+  /** Real data inputs, in model order. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  /** Layer indices that read each tensor, ascending. */
+  readonly consumers: ReadonlyMap<string, readonly number[]>;
+  /** Layer-level topology: node ids are layer indices as strings; edges carry tensor names. */
+  readonly topology: TopologyGraph;
+}
+
+export interface GraphParts {
+  readonly source: LoadedModel;
+  readonly opset: number;
+  readonly layers: readonly Omit<Layer, 'index'>[];
+  readonly tensors: ReadonlyMap<string, Tensor>;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+}
+
+/**
+ * Build a Graph: orders the layers topologically (stable: the given order wins whenever it is
+ * valid), indexes producers and consumers, and checks that every tensor read is defined exactly
+ * once. Throws GraphCycle / UndefinedTensor / DuplicateTensor.
+ */
+export function buildGraph(parts: GraphParts): Graph {
+  const file = parts.source.file;
+  const producedBy = new Map<string, number>();
+  parts.layers.forEach((l, i) => {
+    for (const o of l.outputs) {
+      if (o === '') continue;
+      if (producedBy.has(o)) {
+        throw new SplitcError('DuplicateTensor', `${JSON.stringify(o)} is also an output of node ${parts.layers[producedBy.get(o)!]!.name}`, { file, node: l.name, op: l.op });
+      }
+      const t = parts.tensors.get(o);
+      if (t !== undefined && t.kind !== 'activation') {
+        throw new SplitcError('DuplicateTensor', `${JSON.stringify(o)} is also a graph input or initializer`, { file, node: l.name, op: l.op });
+      }
+      producedBy.set(o, i);
+    }
+  });
+  for (const l of parts.layers) {
+    for (const name of l.inputs) {
+      if (name === '') continue;
+      const t = parts.tensors.get(name);
+      if (!producedBy.has(name) && (t === undefined || t.kind === 'activation')) {
+        throw new SplitcError('UndefinedTensor', `input ${JSON.stringify(name)} is not a graph input, an initializer or any node's output`, { file, node: l.name, op: l.op });
+      }
+    }
+  }
+  for (const o of parts.outputs) {
+    if (!producedBy.has(o) && !parts.tensors.has(o)) {
+      throw new SplitcError('UndefinedTensor', `graph output ${JSON.stringify(o)} is never produced`, { file });
+    }
+  }
+
+  const order = stableTopologicalOrder(parts.layers, producedBy, file);
+  const newIndex = new Map<number, number>();
+  order.forEach((old, i) => newIndex.set(old, i));
+  const layers: Layer[] = order.map((old, i) => ({ ...parts.layers[old]!, index: i }));
+
+  const tensors = new Map(parts.tensors);
+  for (const l of layers) {
+    for (const o of l.outputs) {
+      if (o === '') continue;
+      const prev = tensors.get(o);
+      tensors.set(o, prev === undefined ? { name: o, kind: 'activation', dtype: 0, shape: undefined, producer: l.index } : { ...prev, producer: l.index });
+    }
+  }
+  const consumers = new Map<string, number[]>();
+  const topology = new TopologyGraph({ directed: true, multigraph: true });
+  for (const l of layers) topology.setNode(String(l.index), l.name);
+  for (const l of layers) {
+    for (const name of new Set(l.inputs)) {
+      if (name === '') continue;
+      let list = consumers.get(name);
+      if (list === undefined) consumers.set(name, (list = []));
+      list.push(l.index);
+      const p = tensors.get(name)?.producer;
+      if (p !== undefined) topology.setEdge(String(p), String(l.index), name, name);
+    }
+  }
+  return { source: parts.source, opset: parts.opset, layers, tensors, inputs: parts.inputs, outputs: parts.outputs, consumers, topology };
+}
+
+/** Kahn's algorithm, always taking the lowest original index that is ready. */
+function stableTopologicalOrder(layers: readonly Omit<Layer, 'index'>[], producedBy: ReadonlyMap<string, number>, file: string): number[] {
+  const n = layers.length;
+  const indegree = new Array<number>(n).fill(0);
+  const succ: number[][] = layers.map(() => []);
+  layers.forEach((l, i) => {
+    const preds = new Set<number>();
+    for (const name of l.inputs) {
+      const p = producedBy.get(name);
+      if (p !== undefined) preds.add(p);
+    }
+    for (const p of preds) {
+      succ[p]!.push(i);
+      indegree[i]!++;
+    }
+  });
+  const ready = new MinHeap();
+  indegree.forEach((d, i) => { if (d === 0) ready.push(i); });
+  const order: number[] = [];
+  while (ready.size > 0) {
+    const i = ready.pop();
+    order.push(i);
+    for (const s of succ[i]!) if (--indegree[s]! === 0) ready.push(s);
+  }
+  if (order.length !== n) {
+    const g = new TopologyGraph({ directed: true });
+    layers.forEach((_, i) => g.setNode(String(i)));
+    succ.forEach((ss, i) => ss.forEach((s) => g.setEdge(String(i), String(s))));
+    const cycle = alg.findCycles(g)[0] ?? [];
+    const names = cycle.map((id) => layers[Number(id)]!.name).sort();
+    throw new SplitcError('GraphCycle', `nodes ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''} depend on each other`, { file });
+  }
+  return order;
+}
+
+class MinHeap {
+  private readonly a: number[] = [];
+  get size(): number { return this.a.length; }
+  push(v: number): void {
+    const a = this.a;
+    a.push(v);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]! <= v) break;
+      a[i] = a[p]!;
+      i = p;
+    }
+    a[i] = v;
+  }
+  pop(): number {
+    const a = this.a;
+    const top = a[0];
+    assert(top !== undefined, 'pop from an empty heap');
+    const last = a.pop()!;
+    if (a.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const r = l + 1;
+        const c = r < a.length && a[r]! < a[l]! ? r : l;
+        if (a[c]! >= last) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+}
+
+/** The tensor named `name`; an internal error if it does not exist. */
+export function tensorOf(g: Graph, name: string): Tensor {
+  const t = g.tensors.get(name);
+  assert(t !== undefined, `unknown tensor ${name}`);
+  return t;
+}
+
+export function elementCount(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}

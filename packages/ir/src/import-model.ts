@@ -1,0 +1,189 @@
+// ONNX model → Graph IR. Initializers become params/constants, graph inputs are split into real
+// data inputs and weights of structure-only exports, nodes become layers in topological order.
+
+import { SplitcError } from '@splitc/diagnostics';
+import { DataType, decodeValues, isFloatType, type LoadedModel, type OnnxAttribute, type ValueInfo } from '@splitc/onnx';
+import { buildGraph, type ConstValue, type Graph, type Layer, type Tensor } from './graph.js';
+
+/** Compile-time values larger than this are not decoded into JS numbers. */
+export const MAX_FOLDED_ELEMENTS = 1 << 16;
+
+export interface ImportOptions {
+  /** Static shapes for data inputs whose declared shape has symbolic or unknown dims. */
+  readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
+}
+
+export function importModel(source: LoadedModel, options: ImportOptions = {}): Graph {
+  const { model, file } = source;
+  const g = model.graph;
+  const opsetEntry = model.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx');
+  if (opsetEntry === undefined) throw new SplitcError('NotAModel', 'no opset_import for the default ONNX domain', { file, field: 'opset_import' });
+  if (g.sparseInitializerCount > 0) throw new SplitcError('UnsupportedControlFlow', 'sparse initializers are not supported', { file, field: 'graph.sparse_initializer' });
+
+  const tensors = new Map<string, Tensor>();
+  for (const init of g.initializers) {
+    if (tensors.has(init.name)) throw new SplitcError('DuplicateTensor', `initializer ${JSON.stringify(init.name)} is defined twice`, { file, field: 'graph.initializer' });
+    const isParam = isFloatType(init.dataType);
+    const count = init.dims.reduce((a, b) => a * b, 1);
+    const t: Tensor = {
+      name: init.name,
+      kind: isParam ? 'param' : 'constant',
+      dtype: init.dataType,
+      shape: init.dims,
+      source: { kind: 'initializer', tensor: init },
+      ...(!isParam && init.storage !== 'external' && count <= MAX_FOLDED_ELEMENTS && init.dataType !== DataType.STRING
+        ? { value: { dtype: init.dataType, shape: init.dims, data: decodeValues(source.tensorBytes(init), init.dataType) } satisfies ConstValue }
+        : {}),
+    };
+    tensors.set(init.name, t);
+  }
+
+  const usedNames = new Map<string, number>();
+  const layers: Omit<Layer, 'index'>[] = g.nodes.map((node, i) => {
+    const base = node.name !== '' ? node.name : `${node.opType}_${i}`;
+    const seen = usedNames.get(base) ?? 0;
+    usedNames.set(base, seen + 1);
+    const attrs = new Map<string, OnnxAttribute>();
+    for (const a of node.attributes) attrs.set(a.name, a);
+    return {
+      name: seen === 0 ? base : `${base}#${seen}`,
+      op: node.opType,
+      domain: node.domain === 'ai.onnx' ? '' : node.domain,
+      inputs: node.inputs,
+      outputs: node.outputs,
+      attrs,
+      node,
+    };
+  });
+
+  const candidates = g.inputs.filter((vi) => !tensors.has(vi.name));
+  const seenInputs = new Set<string>();
+  for (const vi of candidates) {
+    if (seenInputs.has(vi.name)) throw new SplitcError('DuplicateTensor', `graph input ${JSON.stringify(vi.name)} is declared twice`, { file, field: 'graph.input' });
+    seenInputs.add(vi.name);
+  }
+  const paramInputs = classifyParamInputs(candidates.map((c) => c.name), layers);
+  const dataInputs: string[] = [];
+  for (const vi of candidates) {
+    const isParam = paramInputs.has(vi.name);
+    const shape = staticInputShape(vi, isParam ? undefined : options.inputShapes?.[vi.name], file);
+    const dtype = vi.elemType ?? 0;
+    if (dtype === 0) throw new SplitcError('NotAModel', `graph input ${JSON.stringify(vi.name)} has no tensor type`, { file, field: `graph.input ${vi.name}` });
+    tensors.set(vi.name, isParam
+      ? { name: vi.name, kind: 'param', dtype, shape, source: { kind: 'graph-input' } }
+      : { name: vi.name, kind: 'input', dtype, shape });
+    if (!isParam) dataInputs.push(vi.name);
+  }
+  for (const name of Object.keys(options.inputShapes ?? {})) {
+    if (!dataInputs.includes(name)) {
+      throw new SplitcError('Usage', `--input-shape names ${JSON.stringify(name)}, which is not a data input of the model (inputs: ${dataInputs.join(', ')})`, { file });
+    }
+  }
+  if (dataInputs.length === 0) throw new SplitcError('NoGraphInputs', 'every graph input is a weight or initializer', { file, field: 'graph.input' });
+  if (g.outputs.length === 0) throw new SplitcError('NotAModel', 'graph has no outputs', { file, field: 'graph.output' });
+
+  return buildGraph({
+    source,
+    opset: opsetEntry.version,
+    layers,
+    tensors,
+    inputs: dataInputs,
+    outputs: g.outputs.map((o) => o.name),
+  });
+}
+
+function staticInputShape(vi: ValueInfo, override: readonly number[] | undefined, file: string): readonly number[] {
+  const where = { file, field: `graph.input ${vi.name}` };
+  if (override !== undefined) {
+    if (vi.shape !== undefined && vi.shape.length !== override.length) {
+      throw new SplitcError('Usage', `shape ${override.join('x')} has rank ${override.length}, the model declares rank ${vi.shape.length}`, where);
+    }
+    vi.shape?.forEach((d, i) => {
+      if (typeof d === 'number' && d !== override[i]) {
+        throw new SplitcError('Usage', `dim ${i} is ${d} in the model, ${override[i]} given`, where);
+      }
+    });
+    return override;
+  }
+  if (vi.shape === undefined) throw new SplitcError('DynamicShape', 'input has no shape; give one with --input-shape NAME=1x3x224x224', where);
+  return vi.shape.map((d, i) => {
+    if (typeof d !== 'number') {
+      throw new SplitcError('DynamicShape', `dim ${i} is ${d === null ? 'unknown' : JSON.stringify(d)}; give a static shape with --input-shape ${vi.name}=${vi.shape!.map((x) => (typeof x === 'number' ? x : 1)).join('x')}`, where);
+    }
+    return d;
+  });
+}
+
+// Weight slots: inputs of these ops at these positions hold learned parameters.
+const WEIGHT_SLOTS: Readonly<Record<string, readonly number[]>> = {
+  Conv: [1, 2], ConvTranspose: [1, 2], BatchNormalization: [1, 2, 3, 4], InstanceNormalization: [1, 2],
+  LayerNormalization: [1, 2], Gemm: [1, 2], PRelu: [1],
+};
+// Ops that pass a value through unchanged in kind (a weight stays a weight).
+const TRANSPARENT = new Set(['Identity', 'Transpose', 'Cast', 'Reshape', 'Unsqueeze', 'Squeeze', 'Dropout']);
+// Ops whose operands are symmetric: a weight here is a bias or a scale next to an activation.
+const SIDE_OPERAND_OPS = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'MatMul', 'Max', 'Min']);
+
+/**
+ * Decide which non-initializer graph inputs are weights (structure-only exports keep weights as
+ * graph inputs without initializers). Rule, in order:
+ *  1. an input that reaches a weight slot (through Identity/Transpose/… chains) is a weight;
+ *  2. an input with a use in a data slot (first input of a non-symmetric op) is data;
+ *  3. of the rest, an input whose every use is a symmetric op (Add, Mul, MatMul…) whose other
+ *     operand derives from the data found in step 2 is a weight (bias, layer scale);
+ *  4. anything else is data.
+ */
+function classifyParamInputs(names: readonly string[], layers: readonly Omit<Layer, 'index'>[]): Set<string> {
+  const uses = new Map<string, { layer: number; slot: number }[]>();
+  layers.forEach((l, li) => l.inputs.forEach((name, slot) => {
+    if (name === '') return;
+    let u = uses.get(name);
+    if (u === undefined) uses.set(name, (u = []));
+    u.push({ layer: li, slot });
+  }));
+  // Terminal uses of a tensor, following transparent ops.
+  const terminalUses = (name: string): { layer: number; slot: number }[] => {
+    const out: { layer: number; slot: number }[] = [];
+    const stack = [name];
+    const seen = new Set<string>();
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      for (const u of uses.get(n) ?? []) {
+        const l = layers[u.layer]!;
+        if (TRANSPARENT.has(l.op) && u.slot === 0) stack.push(...l.outputs.filter((o) => o !== ''));
+        else out.push(u);
+      }
+    }
+    return out;
+  };
+  const params = new Set<string>();
+  const data = new Set<string>();
+  const undecided: string[] = [];
+  for (const name of names) {
+    const t = terminalUses(name);
+    if (t.some((u) => WEIGHT_SLOTS[layers[u.layer]!.op]?.includes(u.slot))) params.add(name);
+    else if (t.some((u) => !SIDE_OPERAND_OPS.has(layers[u.layer]!.op))) data.add(name);
+    else undecided.push(name);
+  }
+  if (undecided.length === 0) return params;
+  // Tensors that depend on the data inputs found so far.
+  const dataDerived = new Set<string>(data);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const l of layers) {
+      if (!l.inputs.some((i) => dataDerived.has(i))) continue;
+      for (const o of l.outputs) if (!dataDerived.has(o)) { dataDerived.add(o); changed = true; }
+    }
+  }
+  for (const name of undecided) {
+    const t = terminalUses(name);
+    const isSide = t.length > 0 && t.every((u) => {
+      const l = layers[u.layer]!;
+      return l.inputs.some((other, slot) => slot !== u.slot && dataDerived.has(other));
+    });
+    if (isSide) params.add(name);
+  }
+  return params;
+}

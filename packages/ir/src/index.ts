@@ -1,0 +1,10 @@
+// @splitc/ir: the layer-graph IR, op rules and the analysis pipeline.
+export * from './graph.js';
+export { importModel, MAX_FOLDED_ELEMENTS, type ImportOptions } from './import-model.js';
+export { OP_RULES, ruleFor, OpContext, type OpRule, type TensorType } from './ops/index.js';
+export { runPasses, type Pass, type Instrument, type GraphProperty } from './passes/pass.js';
+export { inferShapes } from './passes/infer-shapes.js';
+export { foldConstants, resolveAlias } from './passes/fold-constants.js';
+export { costFeatures, layerCost, graphTotals, type GraphTotals } from './passes/cost-features.js';
+export { verifyGraph, verifier } from './passes/verify.js';
+export { PIPELINE, analyzeModel, type AnalyzeOptions } from './pipeline.js';

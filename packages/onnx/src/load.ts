@@ -1,0 +1,102 @@
+// Loading a model file: read once, decode, validate every external reference up front, and give
+// tensor bytes on demand (zero-copy views for in-file data, one read per external range).
+
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { SplitcError } from '@splitc/diagnostics';
+import { decodeModel, MAX_MODEL_BYTES } from './decode.js';
+import { readExternal, resolveExternal, type ResolvedExternal } from './external-data.js';
+import type { OnnxGraph, OnnxModel, OnnxTensor } from './proto.js';
+
+export interface LoadedModel {
+  /** The path as given by the user (used in messages). */
+  readonly file: string;
+  readonly dir: string;
+  /** The whole file; raw tensors are views into it. */
+  readonly bytes: Uint8Array;
+  readonly model: OnnxModel;
+  /** Element bytes of a tensor of this model (initializer or attribute tensor). */
+  tensorBytes(t: OnnxTensor): Uint8Array;
+  /** Where an external tensor's bytes live, or undefined for in-file tensors. */
+  externalOf(t: OnnxTensor): ResolvedExternal | undefined;
+}
+
+export function loadModel(file: string): LoadedModel {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new SplitcError('FileNotFound', 'not a regular file', { file });
+    size = st.size;
+  } catch (e) {
+    if (e instanceof SplitcError) throw e;
+    throw new SplitcError('FileNotFound', describeFsError(e), { file });
+  }
+  if (size > MAX_MODEL_BYTES) {
+    throw new SplitcError('ModelTooLarge', `${size} bytes exceeds the 2 GiB protobuf limit; store weights as external data`, { file });
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new SplitcError('FileNotFound', describeFsError(e), { file });
+  }
+  return loadModelFromBytes(bytes, file);
+}
+
+/** Decode bytes that came from `file` (external data resolves against its directory). */
+export function loadModelFromBytes(bytes: Uint8Array, file: string): LoadedModel {
+  let model: OnnxModel;
+  try {
+    model = decodeModel(bytes);
+  } catch (e) {
+    if (e instanceof SplitcError) throw e.at({ file });
+    throw e;
+  }
+  const dir = path.dirname(path.resolve(file));
+  const resolved = new Map<OnnxTensor, ResolvedExternal>();
+  for (const t of externalTensors(model.graph)) {
+    resolved.set(t, resolveExternal(dir, t, t.external!, file));
+  }
+  const cache = new Map<OnnxTensor, Uint8Array>();
+  return {
+    file,
+    dir,
+    bytes,
+    model,
+    externalOf: (t) => resolved.get(t),
+    tensorBytes(t) {
+      if (t.storage !== 'external') return t.data;
+      const hit = cache.get(t);
+      if (hit !== undefined) return hit;
+      const ext = resolved.get(t);
+      if (ext === undefined) {
+        throw new SplitcError('ExternalDataMissing', 'tensor is not part of this model', { file, field: `tensor ${JSON.stringify(t.name)}` });
+      }
+      const data = readExternal(ext, file, t.name);
+      cache.set(t, data);
+      return data;
+    },
+  };
+}
+
+function* externalTensors(g: OnnxGraph): Generator<OnnxTensor> {
+  for (const t of g.initializers) if (t.storage === 'external') yield t;
+  for (const n of g.nodes) {
+    for (const a of n.attributes) {
+      if (a.t?.storage === 'external') yield a.t;
+      for (const t of a.tensors ?? []) if (t.storage === 'external') yield t;
+      if (a.g !== undefined) yield* externalTensors(a.g);
+      for (const sub of a.graphs ?? []) yield* externalTensors(sub);
+    }
+  }
+}
+
+function describeFsError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'ENOENT': return 'no such file';
+    case 'EACCES': return 'permission denied';
+    case 'EISDIR': return 'is a directory';
+    default: return err.message ?? String(e);
+  }
+}

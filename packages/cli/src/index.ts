@@ -1,1 +1,4 @@
-export {};
+// splitc's public API, for build scripts and CI steps.
+export { inspect, analyzeFile, summarize, formatInspect, type InspectOptions, type InspectReport, type LayerSummary, type TensorSummary } from './inspect.js';
+export { main, VERSION } from './main.js';
+export { SplitcError, Diagnostics, type DiagnosticCode } from '@splitc/diagnostics';

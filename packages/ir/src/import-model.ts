@@ -121,15 +121,19 @@ const WEIGHT_SLOTS: Readonly<Record<string, readonly number[]>> = {
 };
 // Ops that pass a value through unchanged in kind (a weight stays a weight).
 const TRANSPARENT = new Set(['Identity', 'Transpose', 'Cast', 'Reshape', 'Unsqueeze', 'Squeeze', 'Dropout']);
-// Ops whose operands are symmetric: a weight here is a bias or a scale next to an activation.
-const SIDE_OPERAND_OPS = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'MatMul', 'Max', 'Min']);
+// Slots where a weight may sit beside an activation (a bias, a scale, a Linear weight). Any
+// other slot is a data slot.
+const SIDE_OPERAND_SLOTS: Readonly<Record<string, readonly number[]>> = {
+  Add: [0, 1], Sub: [0, 1], Mul: [0, 1], Div: [0, 1], Pow: [0, 1], Max: [0, 1], Min: [0, 1], MatMul: [1],
+};
+const isSideSlot = (op: string, slot: number): boolean => SIDE_OPERAND_SLOTS[op]?.includes(slot) ?? false;
 
 /**
  * Decide which non-initializer graph inputs are weights (structure-only exports keep weights as
  * graph inputs without initializers). Rule, in order:
  *  1. an input that reaches a weight slot (through Identity/Transpose/… chains) is a weight;
  *  2. an input with a use in a data slot (first input of a non-symmetric op) is data;
- *  3. of the rest, an input whose every use is a symmetric op (Add, Mul, MatMul…) whose other
+ *  3. of the rest, an input whose every use is a side slot (Add, Mul, MatMul's B…) whose other
  *     operand derives from the data found in step 2 is a weight (bias, layer scale);
  *  4. anything else is data.
  */
@@ -164,7 +168,7 @@ function classifyParamInputs(names: readonly string[], layers: readonly Omit<Lay
   for (const name of names) {
     const t = terminalUses(name);
     if (t.some((u) => WEIGHT_SLOTS[layers[u.layer]!.op]?.includes(u.slot))) params.add(name);
-    else if (t.some((u) => !SIDE_OPERAND_OPS.has(layers[u.layer]!.op))) data.add(name);
+    else if (t.some((u) => !isSideSlot(layers[u.layer]!.op, u.slot))) data.add(name);
     else undecided.push(name);
   }
   if (undecided.length === 0) return params;

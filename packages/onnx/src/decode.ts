@@ -46,6 +46,24 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
   }
 }
 
+/** Decode a serialized TensorProto (e.g. the .pb files of the ONNX backend test data). */
+export function decodeTensor(bytes: Uint8Array): OnnxTensor {
+  const r = protobuf.Reader.create(bytes);
+  try {
+    // readTensor expects a length prefix; wrap the whole buffer as one field body.
+    const framed = new Uint8Array(bytes.length + 10);
+    const w = protobuf.Writer.create();
+    w.uint32(bytes.length);
+    const prefix = w.finish();
+    framed.set(prefix, 0);
+    framed.set(bytes, prefix.length);
+    return readTensor(protobuf.Reader.create(framed.subarray(0, prefix.length + bytes.length)));
+  } catch (e) {
+    if (e instanceof SplitcError) throw e;
+    throw new SplitcError('ProtobufMalformed', `${e instanceof Error ? e.message : String(e)} (at byte ${r.pos})`);
+  }
+}
+
 // --- wire helpers ----------------------------------------------------------------------------
 
 /** A varint int64 as a JS number; refuses values that a double cannot hold exactly. */

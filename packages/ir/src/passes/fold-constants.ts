@@ -23,12 +23,13 @@ export const foldConstants: Pass = {
     };
     const keep: Layer[] = [];
     for (const l of graph.layers) {
-      if (!l.inputs.every(isStatic) || graph.outputs.some((o) => l.outputs.includes(o))) {
+      const outs = l.outputs.filter((o) => o !== '').map((o) => tensors.get(o)!);
+      const allValued = outs.every((t) => t.value !== undefined);
+      // Shape(x) of an activation has a compile-time value; anything else must read only static tensors.
+      if ((!allValued && !l.inputs.every(isStatic)) || graph.outputs.some((o) => l.outputs.includes(o))) {
         keep.push(l);
         continue;
       }
-      const outs = l.outputs.filter((o) => o !== '').map((o) => tensors.get(o)!);
-      const allValued = outs.every((t) => t.value !== undefined);
       const alias = ALIAS_OPS.has(l.op) && l.inputs[0] !== undefined && l.inputs[0] !== '';
       const dataless = l.inputs.some((i) => i !== '' && !hasData(i));
       const isConstantNode = l.op === 'Constant';

@@ -24,7 +24,7 @@ export const inferShapes: Pass = {
       }
     }
     if (missing.size > 0) {
-      const parts = [...missing.entries()].sort(([a], [b]) => a.localeCompare(b))
+      const parts = [...missing.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([op, nodes]) => `${op} (${nodes.length} node${nodes.length > 1 ? 's' : ''}, first ${nodes[0]})`);
       throw new SplitcError('UnsupportedOps', `${missing.size} op type${missing.size > 1 ? 's' : ''}: ${parts.join('; ')}`);
     }

@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// The `splitc` executable.
+import { main } from './main.js';
+
+const code = await main(process.argv.slice(2), {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+});
+process.exitCode = code;

@@ -1,0 +1,85 @@
+// Command-line front end: parse arguments, run a job, print one readable line on failure.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SplitcError, renderError } from '@splitc/diagnostics';
+import { formatInspect, inspect } from './inspect.js';
+
+const USAGE = `usage: splitc <command> [options]
+
+commands:
+  inspect MODEL [--json] [--input-shape NAME=1x3x224x224]
+      Import MODEL, infer every shape, and print its layers with MACs and parameters.
+
+options:
+  -h, --help       show this help
+  --version        print the version`;
+
+export interface Io {
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+}
+
+/** Runs the CLI; returns the exit code. Never throws. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (e) {
+    io.stderr(`${renderError(e)}\n`);
+    return e instanceof SplitcError ? (e.code === 'SPLITC9001' ? 2 : 1) : 70;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    io.stdout(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version') {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
+  switch (command) {
+    case 'inspect': {
+      const { values, positionals } = parse(rest, {
+        json: { type: 'boolean' },
+        'input-shape': { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      });
+      if (values.help === true) { io.stdout(`${USAGE}\n`); return 0; }
+      const model = onePositional(positionals, 'MODEL');
+      const report = inspect(model, { inputShapes: parseInputShapes(values['input-shape'] as string[] | undefined) });
+      io.stdout(values.json === true ? `${JSON.stringify(report)}\n` : `${formatInspect(report)}\n`);
+      return 0;
+    }
+    default:
+      throw new SplitcError('Usage', `unknown command ${JSON.stringify(command)}; run splitc --help`);
+  }
+}
+
+export const VERSION = '0.1.0';
+
+function parse(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new SplitcError('Usage', `${(e as Error).message.split('\n')[0]}; run splitc --help`);
+  }
+}
+
+function onePositional(p: readonly string[], what: string): string {
+  if (p.length !== 1) throw new SplitcError('Usage', p.length === 0 ? `missing ${what}; run splitc --help` : `expected one ${what}, got ${p.length}: ${p.join(' ')}`);
+  return p[0]!;
+}
+
+/** `NAME=1x3x224x224` (repeatable) → record of shapes. */
+export function parseInputShapes(specs: readonly string[] | undefined): Record<string, number[]> | undefined {
+  if (specs === undefined) return undefined;
+  const out: Record<string, number[]> = {};
+  for (const spec of specs) {
+    const m = /^(.+)=(\d+(?:[x,]\d+)*)$/.exec(spec);
+    if (m === null) throw new SplitcError('Usage', `--input-shape ${JSON.stringify(spec)} must look like NAME=1x3x224x224`, { field: '--input-shape' });
+    out[m[1]!] = m[2]!.split(/[x,]/).map(Number);
+  }
+  return out;
+}

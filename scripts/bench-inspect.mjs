@@ -23,7 +23,7 @@ if (!existsSync(model)) {
   if (r.status !== 0) process.exit(1);
 }
 
-const bin = path.join(root, 'packages/cli/dist/bin.js');
+const bin = path.join(root, 'packages/cli/bin/splitc.js');
 const size = statSync(model).size;
 const samples = [];
 for (let i = 0; i < runs; i++) {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../../..');
-export const BIN = path.join(ROOT, 'packages/cli/dist/bin.js');
+export const BIN = path.join(ROOT, 'packages/cli/bin/splitc.js');
 
 export interface CliResult { status: number; stdout: string; stderr: string }
 

@@ -2,13 +2,22 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SplitcError, renderError } from '@splitc/diagnostics';
+import { renderReport, serializePlan } from '@splitc/planner';
 import { formatInspect, inspect } from './inspect.js';
+import { formatPlan, plan, planJson } from './plan.js';
+import { writeFileAtomic } from './write-file.js';
 
 const USAGE = `usage: splitc <command> [options]
 
 commands:
   inspect MODEL [--json] [--input-shape NAME=1x3x224x224]
       Import MODEL, infer every shape, and print its layers with MACs and parameters.
+
+  plan MODEL [--target vck190+rtx2080] [--link pcie|25gbe|10gbe|1gbe] [--precision fp16|fp32]
+             [--objective stream|latency] [--target-file FILE] [--profile-gpu FILE] [--profile-dpu FILE]
+             [--json] [--report FILE.html] [-o plan.json] [--input-shape NAME=DIMS]
+      Estimate every valid split between the DPU and the GPU, choose the best, and compare it
+      with DPU-only and GPU-only.
 
 options:
   -h, --help       show this help
@@ -52,12 +61,39 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(values.json === true ? `${JSON.stringify(report)}\n` : `${formatInspect(report)}\n`);
       return 0;
     }
+    case 'plan': {
+      const { values, positionals } = parse(rest, {
+        target: { type: 'string' }, link: { type: 'string' }, precision: { type: 'string' },
+        objective: { type: 'string' }, 'target-file': { type: 'string' },
+        'profile-gpu': { type: 'string' }, 'profile-dpu': { type: 'string' },
+        json: { type: 'boolean' }, report: { type: 'string' }, output: { type: 'string', short: 'o' },
+        'input-shape': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+      });
+      if (values.help === true) { io.stdout(`${USAGE}\n`); return 0; }
+      const model = onePositional(positionals, 'MODEL');
+      const str = (k: string): string | undefined => values[k] as string | undefined;
+      const p = plan(model, {
+        ...optional('target', str('target')), ...optional('link', str('link')), ...optional('precision', str('precision')),
+        ...optional('objective', str('objective')), ...optional('targetFile', str('target-file')),
+        ...optional('profileGpu', str('profile-gpu')), ...optional('profileDpu', str('profile-dpu')),
+        ...optional('inputShapes', parseInputShapes(values['input-shape'] as string[] | undefined)),
+      });
+      if (str('output') !== undefined) writeFileAtomic(str('output')!, serializePlan(p));
+      if (str('report') !== undefined) writeFileAtomic(str('report')!, renderReport(p));
+      io.stdout(values.json === true ? `${JSON.stringify(planJson(p))}\n` : `${formatPlan(p)}\n`);
+      return 0;
+    }
     default:
       throw new SplitcError('Usage', `unknown command ${JSON.stringify(command)}; run splitc --help`);
   }
 }
 
 export const VERSION = '0.1.0';
+
+/** `{ key: value }` when value is defined, `{}` otherwise (for exactOptionalPropertyTypes-style options). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
 
 function parse(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>) {
   try {

@@ -1,0 +1,90 @@
+// The `plan` job as an API: analyse a model, resolve the target, read measured profiles, plan.
+
+import type { Graph } from '@splitc/ir';
+import { planSplit, type Objective, type Plan } from '@splitc/planner';
+import { readDpuProfile, readTrtexecProfile, resolveTarget, type TargetRequest } from '@splitc/targets';
+import { SplitcError } from '@splitc/diagnostics';
+import { analyzeFile, type InspectOptions } from './inspect.js';
+
+export interface PlanRequest extends TargetRequest, InspectOptions {
+  readonly objective?: string;
+  /** trtexec --exportProfile JSON measured on the GPU. */
+  readonly profileGpu?: string;
+  /** splitc DPU timing file (docs/profiles.md). */
+  readonly profileDpu?: string;
+}
+
+export function parseObjective(o: string | undefined): Objective {
+  if (o === undefined) return 'stream';
+  if (o !== 'stream' && o !== 'latency') throw new SplitcError('Usage', `objective ${JSON.stringify(o)} must be stream or latency`, { field: '--objective' });
+  return o;
+}
+
+/** Plan a split of the model at `path`. */
+export function plan(path: string, req: PlanRequest = {}): Plan {
+  return planGraph(analyzeFile(path, req), req);
+}
+
+export function planGraph(g: Graph, req: PlanRequest = {}): Plan {
+  const objective = parseObjective(req.objective);
+  const target = resolveTarget(req);
+  const names = new Set(g.layers.map((l) => l.name));
+  const measured = {
+    ...(req.profileGpu !== undefined ? { gpu: readTrtexecProfile(req.profileGpu, names) } : {}),
+    ...(req.profileDpu !== undefined ? { dpu: readDpuProfile(req.profileDpu, names) } : {}),
+  };
+  return planSplit(g, target, { objective, measured });
+}
+
+/** The object printed by `splitc plan --json`. */
+export function planJson(p: Plan): object {
+  return {
+    target: p.target,
+    objective: p.objective,
+    best: p.best,
+    baselines: p.baselines,
+    speedups: p.speedups,
+    candidates: p.candidates,
+    unsupported: p.unsupported,
+    notes: p.notes,
+  };
+}
+
+function fmt(ms: number): string {
+  return ms.toFixed(3);
+}
+
+function kib(b: number): string {
+  return `${(b / 1024).toFixed(1)} KiB`;
+}
+
+export function formatPlan(p: Plan): string {
+  const head = ['', 'k', 'DPU layers', 'crossing', 'DPU ms', 'link ms', 'GPU ms', 'stream ms', 'latency ms'];
+  const rows = p.candidates.map((c) => [
+    c === p.best ? '*' : '',
+    c.index === null ? 'min-cut' : String(c.index),
+    String(c.dpuLayers),
+    `${kib(c.crossingBytes)} (${c.cutTensors.length})`,
+    fmt(c.dpuMs), fmt(c.linkMs), fmt(c.gpuMs), fmt(c.streamMs), fmt(c.latencyMs),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ').trimEnd();
+  const b = p.best;
+  const speed = (x: number | null): string => (x === null ? 'n/a (impossible)' : `${x.toFixed(2)}x`);
+  const out = [
+    `model     ${p.model.path} (${p.model.layers} layers)`,
+    `target    ${p.target.dpu} (${p.target.vaiTarget}) + ${p.target.gpu} ${p.target.precision} over ${p.target.link}; objective ${p.objective}`,
+    '',
+    line(head),
+    ...rows.map(line),
+    '',
+    `chosen    ${b.kind === 'prefix' ? `k = ${b.index}` : 'min-cut set'}: ${b.dpuLayers} layers on the DPU, ${b.gpuLayers} on the GPU; crossing ${p.split.cutTensors.map((t) => `${t.name} [${t.shape.join('x')}]`).join(', ') || 'nothing'}`,
+    `          stream ${fmt(b.streamMs)} ms/frame (${(1000 / b.streamMs).toFixed(0)} fps), latency ${fmt(b.latencyMs)} ms`,
+    `baselines DPU-only ${p.baselines.dpuOnly === null ? 'impossible' : `stream ${fmt(p.baselines.dpuOnly.streamMs)} ms, latency ${fmt(p.baselines.dpuOnly.latencyMs)} ms`}; GPU-only stream ${fmt(p.baselines.gpuOnly.streamMs)} ms, latency ${fmt(p.baselines.gpuOnly.latencyMs)} ms`,
+    `speed-up  ${speed(p.speedups.overDpuOnly)} over DPU-only, ${speed(p.speedups.overGpuOnly)} over GPU-only (${p.objective})`,
+  ];
+  for (const u of p.unsupported.slice(0, 10)) out.push(`not DPU   layer ${u.index} ${u.name} (${u.op}): ${u.rule}`);
+  if (p.unsupported.length > 10) out.push(`not DPU   … and ${p.unsupported.length - 10} more layers`);
+  for (const n of p.notes) out.push(`note      ${n}`);
+  return out.join('\n');
+}

@@ -1,0 +1,78 @@
+// Cuts of the layer DAG. The DPU side is a set of layers closed under predecessors; the crossing
+// tensors are those made on the DPU side (the camera frame counts as made there) and read on the
+// GPU side, plus graph outputs made on the DPU side (results are delivered on the host).
+//
+// A split index k means: the first k layers of the graph's fixed topological order run on the
+// DPU, the rest on the GPU. k = 0 is GPU-only, k = n is DPU-only. Every prefix of a topological
+// order is closed under predecessors, so every k whose layers the DPU supports is a valid cut.
+
+import { elementCount, type Graph } from '@splitc/ir';
+
+export interface CrossingTensor {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** Bytes on the link: one byte per element (INT8 from the DPU; the uint8 camera frame). */
+  readonly bytes: number;
+}
+
+/** Positions that decide when a tensor crosses a prefix cut. */
+interface Span { readonly name: string; readonly producer: number; readonly lastConsumer: number; readonly isOutput: boolean; readonly bytes: number }
+
+function spans(g: Graph): Span[] {
+  const out: Span[] = [];
+  const outputs = new Set(g.outputs);
+  for (const [name, t] of g.tensors) {
+    if (t.kind !== 'activation' && t.kind !== 'input') continue;
+    const consumers = g.consumers.get(name) ?? [];
+    out.push({
+      name,
+      producer: t.producer ?? -1,
+      lastConsumer: consumers.length > 0 ? consumers[consumers.length - 1]! : -1,
+      isOutput: outputs.has(name),
+      bytes: elementCount(t.shape!),
+    });
+  }
+  return out;
+}
+
+/** Crossing tensors of every prefix cut k = 0..n, in one pass over the tensors. */
+export function prefixCrossings(g: Graph): CrossingTensor[][] {
+  const n = g.layers.length;
+  const byCut: CrossingTensor[][] = Array.from({ length: n + 1 }, () => []);
+  for (const s of spans(g)) {
+    const t = g.tensors.get(s.name)!;
+    const c: CrossingTensor = { name: s.name, shape: t.shape!, bytes: s.bytes };
+    // Crosses cut k when made before k (producer < k) and read at or after k, or a graph output.
+    const from = s.producer + 1;
+    const to = s.isOutput ? n : Math.min(s.lastConsumer, n);
+    for (let k = from; k <= to; k++) byCut[k]!.push(c);
+  }
+  for (const list of byCut) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return byCut;
+}
+
+/** Crossing tensors of an arbitrary DPU set (a mask over layer indices). */
+export function crossingsOf(g: Graph, onDpu: readonly boolean[]): CrossingTensor[] {
+  const out: CrossingTensor[] = [];
+  const outputs = new Set(g.outputs);
+  for (const [name, t] of g.tensors) {
+    if (t.kind !== 'activation' && t.kind !== 'input') continue;
+    const madeOnDpu = t.producer === undefined ? true : onDpu[t.producer]!;
+    if (!madeOnDpu) continue;
+    const readOnGpu = (g.consumers.get(name) ?? []).some((c) => !onDpu[c]);
+    if (readOnGpu || outputs.has(name)) out.push({ name, shape: t.shape!, bytes: elementCount(t.shape!) });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** True when every DPU layer's producers are on the DPU too. */
+export function isClosed(g: Graph, onDpu: readonly boolean[]): boolean {
+  for (const l of g.layers) {
+    if (!onDpu[l.index]) continue;
+    for (const i of l.inputs) {
+      const p = i === '' ? undefined : g.tensors.get(i)!.producer;
+      if (p !== undefined && !onDpu[p]) return false;
+    }
+  }
+  return true;
+}

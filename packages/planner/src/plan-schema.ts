@@ -1,0 +1,90 @@
+// The Plan: the versioned contract between `splitc plan` and the passes after it (partitioning,
+// emitters, runtime). Validated by zod on write and on read.
+
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { SplitcError } from '@splitc/diagnostics';
+
+export const PLAN_SCHEMA_VERSION = 1;
+
+export const Objective = z.enum(['stream', 'latency']);
+
+const ms = z.number().nonnegative();
+
+export const Candidate = z.object({
+  /** prefix: the first `index` layers of the topological order are on the DPU. min-cut: any closed set (index null). */
+  kind: z.enum(['prefix', 'min-cut']),
+  index: z.number().int().nonnegative().nullable(),
+  cutTensors: z.array(z.string()),
+  crossingBytes: z.number().int().nonnegative(),
+  dpuLayers: z.number().int().nonnegative(),
+  gpuLayers: z.number().int().nonnegative(),
+  /** One frame through the DPU stage (layers + per-frame overhead), ms. */
+  dpuMs: ms,
+  linkMs: ms,
+  gpuMs: ms,
+  /** Per-frame time of the pipelined stream: max(DPU batch time / DPU parallel frames, linkMs, gpuMs). */
+  streamMs: ms,
+  /** One frame end to end: dpuMs + linkMs + gpuMs. */
+  latencyMs: ms,
+}).strict();
+
+export const Plan = z.object({
+  schemaVersion: z.literal(PLAN_SCHEMA_VERSION),
+  model: z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), opset: z.number().int(), producer: z.string(), layers: z.number().int().nonnegative() }).strict(),
+  target: z.object({
+    dpu: z.string(), gpu: z.string(), link: z.string(), precision: z.enum(['fp16', 'fp32']),
+    vaiTarget: z.string(), dpuParallelFrames: z.number().int().positive(),
+  }).strict(),
+  objective: Objective,
+  split: z.object({
+    kind: z.enum(['prefix', 'min-cut']),
+    index: z.number().int().nonnegative().nullable(),
+    dpuLayers: z.array(z.string()),
+    gpuLayers: z.array(z.string()),
+    cutTensors: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().nonnegative()), dtype: z.string(), bytes: z.number().int().nonnegative() }).strict()),
+  }).strict(),
+  best: Candidate,
+  baselines: z.object({ dpuOnly: Candidate.nullable(), gpuOnly: Candidate }).strict(),
+  speedups: z.object({ overDpuOnly: z.number().positive().nullable(), overGpuOnly: z.number().positive().nullable() }).strict(),
+  candidates: z.array(Candidate),
+  layers: z.array(z.object({
+    index: z.number().int().nonnegative(), name: z.string(), op: z.string(), macs: z.number().nonnegative(),
+    dpuMs: ms, gpuMs: ms, dpuSupported: z.boolean(), measured: z.boolean(),
+  }).strict()),
+  unsupported: z.array(z.object({ index: z.number().int().nonnegative(), name: z.string(), op: z.string(), rule: z.string() }).strict()),
+  measured: z.object({
+    gpu: z.object({ file: z.string(), matched: z.number().int(), unmatched: z.number().int() }).strict().nullable(),
+    dpu: z.object({ file: z.string(), matched: z.number().int(), unmatched: z.number().int() }).strict().nullable(),
+  }).strict(),
+  notes: z.array(z.string()),
+}).strict();
+
+export type Objective = z.infer<typeof Objective>;
+export type Candidate = z.infer<typeof Candidate>;
+export type Plan = z.infer<typeof Plan>;
+
+/** Validate a plan (e.g. read from plan.json); errors name the field. */
+export function parsePlan(json: unknown, file: string): Plan {
+  const r = Plan.safeParse(json);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new SplitcError('BadSplit', `not a splitc plan (schema ${PLAN_SCHEMA_VERSION}): ${i.message}`, { file, field: i.path.map(String).join('.') || '(root)' });
+  }
+  return r.data;
+}
+
+export function readPlan(file: string): Plan {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new SplitcError('FileNotFound', (e as Error).message, { file });
+  }
+  return parsePlan(json, file);
+}
+
+/** Serialise a plan deterministically (validated first). */
+export function serializePlan(plan: Plan): string {
+  return `${JSON.stringify(Plan.parse(plan), null, 2)}\n`;
+}

@@ -1,0 +1,91 @@
+// Measured profiles override the model: TensorRT's `trtexec --exportProfile` JSON for the GPU and
+// splitc's documented per-layer DPU timing file. Matching is by ONNX node name.
+
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { SplitcError } from '@splitc/diagnostics';
+
+/** Measured milliseconds per ONNX node name, plus what could not be matched to one node. */
+export interface MeasuredProfile {
+  readonly source: string;
+  readonly layers: ReadonlyMap<string, number>;
+  /** Entries whose name is not an ONNX node (reformatting copies…), with their time. */
+  readonly unmatched: readonly { readonly name: string; readonly ms: number }[];
+}
+
+const TrtEntry = z.object({
+  name: z.string(),
+  timeMs: z.number().nonnegative().optional(),
+  averageMs: z.number().nonnegative(),
+  medianMs: z.number().nonnegative().optional(),
+  percentage: z.number().optional(),
+}).loose();
+const TrtProfile = z.tuple([z.object({ count: z.number().int().positive() }).loose()], TrtEntry);
+
+/** The DPU timing file: per ONNX node, the measured ms of one frame. */
+export const DpuProfileFile = z.object({
+  schemaVersion: z.literal(1),
+  device: z.string(),
+  /** How the numbers were measured, e.g. "xdputil benchmark + per-subgraph split" */
+  method: z.string().optional(),
+  layers: z.array(z.object({ name: z.string().min(1), ms: z.number().nonnegative() }).strict()),
+}).strict();
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new SplitcError('FileNotFound', (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message, { file });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new SplitcError('BadProfile', `not JSON: ${(e as Error).message}`, { file });
+  }
+}
+
+/**
+ * Parse a trtexec `--exportProfile` file. TensorRT names fused layers by joining the ONNX node
+ * names with " + "; the time of a fused layer is given to its first ONNX node and the others get 0,
+ * so sums over any set of whole fused groups are exact.
+ */
+export function parseTrtexecProfile(json: unknown, file: string, nodeNames: ReadonlySet<string>): MeasuredProfile {
+  const r = TrtProfile.safeParse(json);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new SplitcError('BadProfile', `not a trtexec --exportProfile file: ${i.message}`, { file, field: i.path.map(String).join('.') || '(root)' });
+  }
+  const layers = new Map<string, number>();
+  const unmatched: { name: string; ms: number }[] = [];
+  for (const e of r.data.slice(1) as z.infer<typeof TrtEntry>[]) {
+    const ms = e.medianMs ?? e.averageMs;
+    const parts = e.name.split(' + ').map((s) => s.trim()).filter((s) => nodeNames.has(s));
+    if (parts.length === 0) { unmatched.push({ name: e.name, ms }); continue; }
+    parts.forEach((p, i) => layers.set(p, (layers.get(p) ?? 0) + (i === 0 ? ms : 0)));
+  }
+  return { source: file, layers, unmatched };
+}
+
+export function parseDpuProfile(json: unknown, file: string, nodeNames: ReadonlySet<string>): MeasuredProfile {
+  const r = DpuProfileFile.safeParse(json);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new SplitcError('BadProfile', `not a DPU timing file: ${i.message}`, { file, field: i.path.map(String).join('.') || '(root)' });
+  }
+  const layers = new Map<string, number>();
+  const unmatched: { name: string; ms: number }[] = [];
+  for (const e of r.data.layers) {
+    if (nodeNames.has(e.name)) layers.set(e.name, e.ms);
+    else unmatched.push({ name: e.name, ms: e.ms });
+  }
+  return { source: file, layers, unmatched };
+}
+
+export function readTrtexecProfile(file: string, nodeNames: ReadonlySet<string>): MeasuredProfile {
+  return parseTrtexecProfile(readJson(file), file, nodeNames);
+}
+
+export function readDpuProfile(file: string, nodeNames: ReadonlySet<string>): MeasuredProfile {
+  return parseDpuProfile(readJson(file), file, nodeNames);
+}

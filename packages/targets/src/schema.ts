@@ -1,0 +1,120 @@
+// Device and link profiles as data, validated by zod. The same schema describes the VCK190's
+// DPUCVDX8G, Zynq UltraScale+ DPUCZDX8G boards and any GPU, so new hardware needs a JSON file,
+// not code.
+
+import { z } from 'zod';
+
+const positive = z.number().positive();
+const fraction = z.number().gt(0).lte(1);
+const nonNegative = z.number().nonnegative();
+
+/** Achievable fraction of peak compute, per op class. */
+export const Efficiency = z.object({
+  conv: fraction,
+  depthwise: fraction,
+  grouped: fraction,
+  fc: fraction,
+}).strict();
+
+/** Achievable fraction of peak memory bandwidth. */
+const Memory = z.object({
+  bandwidthBytesPerS: positive,
+  efficiency: fraction,
+  note: z.string().optional(),
+}).strict();
+
+const Overheads = z.object({
+  /** Fixed cost of each layer that issues work (instruction fetch, kernel launch). */
+  perLayerMs: nonNegative,
+  /** Fixed cost of running the stage once per frame (job submission, synchronisation). */
+  perFrameMs: nonNegative,
+}).strict();
+
+/** The DPU's operator limits (UG1414 "Currently Supported Operators"). */
+export const DpuLimits = z.object({
+  channelParallel: z.number().int().positive(),
+  bankDepth: z.number().int().positive(),
+  kernelMin: z.number().int().positive(),
+  kernelMax: z.number().int().positive(),
+  strideMax: z.number().int().positive(),
+  depthwiseKernelMax: z.number().int().positive(),
+  depthwiseStrideMax: z.number().int().positive(),
+  poolKernelMax: z.number().int().positive(),
+  poolStrideMax: z.number().int().positive(),
+  /** Output channels ≤ outputChannelFactor × channelParallel; dilation × input channels ≤ the same. */
+  outputChannelFactor: z.number().int().positive(),
+  /** Grouped convolution (1 < groups < channels) runs on the DPU. */
+  groupedConv: z.boolean(),
+}).strict();
+
+export const DpuDevice = z.object({
+  kind: z.literal('dpu'),
+  name: z.string().min(1),
+  description: z.string(),
+  /** DPU IP family, e.g. DPUCVDX8G. */
+  arch: z.string().min(1),
+  /** vai_q / vai_c target name, e.g. DPUCVDX8G_ISA3_C32B6. */
+  vaiTarget: z.string().min(1),
+  fingerprint: z.string().optional(),
+  /** arch.json path inside the Vitis AI docker image. */
+  archJson: z.string().min(1),
+  compute: z.object({
+    /** INT8 ops per cycle of one engine (one batch handler / one DPU core), i.e. 2 × MACs. */
+    opsPerCycle: positive,
+    clockHz: positive,
+    /** Engines that run frames in parallel (batch handlers × compute units). */
+    parallelFrames: z.number().int().positive(),
+    note: z.string().optional(),
+  }).strict(),
+  memory: Memory,
+  onChip: z.object({ imageBankBytes: positive, weightBankBytes: positive }).strict().optional(),
+  efficiency: Efficiency,
+  overheads: Overheads,
+  limits: DpuLimits,
+  calibration: z.string().optional(),
+}).strict();
+
+export const Precision = z.enum(['fp16', 'fp32']);
+
+export const GpuDevice = z.object({
+  kind: z.literal('gpu'),
+  name: z.string().min(1),
+  description: z.string(),
+  computeCapability: z.string().optional(),
+  compute: z.object({
+    /** Peak FLOP/s (2 × MAC/s) per precision. */
+    peakFlops: z.object({ fp16: positive, fp32: positive }).strict(),
+    note: z.string().optional(),
+  }).strict(),
+  memory: Memory,
+  efficiency: z.object({ fp16: Efficiency, fp32: Efficiency }).strict(),
+  overheads: Overheads,
+  calibration: z.string().optional(),
+}).strict();
+
+export const Device = z.discriminatedUnion('kind', [DpuDevice, GpuDevice]);
+
+export const Link = z.object({
+  name: z.string().min(1),
+  description: z.string(),
+  /** Effective end-to-end bandwidth from the DPU board's memory to GPU memory. */
+  bandwidthBytesPerS: positive,
+  /** Fixed cost per transfer (DMA set-up, driver, protocol). */
+  latencyMs: nonNegative,
+}).strict();
+
+/** A file of devices and links; built-in and user files have the same shape. */
+export const TargetFile = z.object({
+  schemaVersion: z.literal(1),
+  devices: z.record(z.string(), Device).optional(),
+  links: z.record(z.string(), Link).optional(),
+}).strict();
+
+export type Efficiency = z.infer<typeof Efficiency>;
+export type DpuLimits = z.infer<typeof DpuLimits>;
+export type DpuDevice = z.infer<typeof DpuDevice>;
+export type GpuDevice = z.infer<typeof GpuDevice>;
+export type Device = z.infer<typeof Device>;
+export type Link = z.infer<typeof Link>;
+export type Precision = z.infer<typeof Precision>;
+export type TargetFile = z.infer<typeof TargetFile>;

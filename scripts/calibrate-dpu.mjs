@@ -77,4 +77,12 @@ if (args.includes('--fit')) {
   }
 } else {
   console.log(table(estimate(base)));
+  // GPU plausibility (not a calibration): ResNet-50 batch 1 on the RTX 2080 against the nearest
+  // published Turing figures.
+  console.log('\n| GPU estimate | ResNet-50, batch 1 | reference points |\n|---|---|---|');
+  for (const precision of ['fp32', 'fp16']) {
+    const plan = planSplit(graphs.resnet50, resolveTarget({ precision }), { minCut: false });
+    const ref = precision === 'fp32' ? 'RTX 2080 Ti 2.044 ms (TensorRT 7.1); T4 2.97 ms (TensorRT 7.2)' : 'T4 1.26 ms (TensorRT 7.2)';
+    console.log(`| RTX 2080 ${precision} | ${plan.baselines.gpuOnly.gpuMs.toFixed(3)} ms | ${ref} |`);
+  }
 }

@@ -1,6 +1,7 @@
 // Loading a model file: read once, decode, validate every external reference up front, and give
 // tensor bytes on demand (zero-copy views for in-file data, one read per external range).
 
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SplitcError } from '@splitc/diagnostics';
@@ -19,6 +20,8 @@ export interface LoadedModel {
   tensorBytes(t: OnnxTensor): Uint8Array;
   /** Where an external tensor's bytes live, or undefined for in-file tensors. */
   externalOf(t: OnnxTensor): ResolvedExternal | undefined;
+  /** sha256 of the model file's bytes, hex (computed once, on first use). */
+  sha256(): string;
 }
 
 export function loadModel(file: string): LoadedModel {
@@ -58,7 +61,9 @@ export function loadModelFromBytes(bytes: Uint8Array, file: string): LoadedModel
     resolved.set(t, resolveExternal(dir, t, t.external!, file));
   }
   const cache = new Map<OnnxTensor, Uint8Array>();
+  let digest: string | undefined;
   return {
+    sha256: () => (digest ??= createHash('sha256').update(bytes).digest('hex')),
     file,
     dir,
     bytes,

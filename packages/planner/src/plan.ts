@@ -1,7 +1,6 @@
 // Planning: every valid cut with its stage times under both objectives, the exact best one, and
 // the DPU-only / GPU-only baselines. The result is the versioned Plan (plan-schema.ts).
 
-import { createHash } from 'node:crypto';
 import { SplitcError } from '@splitc/diagnostics';
 import type { Graph } from '@splitc/ir';
 import { dataTypeName } from '@splitc/onnx';
@@ -128,7 +127,7 @@ export function planSplit(g: Graph, target: ResolvedTarget, options: PlanOptions
     schemaVersion: PLAN_SCHEMA_VERSION,
     model: {
       path: g.source.file,
-      sha256: createHash('sha256').update(g.source.bytes).digest('hex'),
+      sha256: g.source.sha256(),
       opset: g.opset,
       producer: `${model.producerName}${model.producerVersion !== '' ? ` ${model.producerVersion}` : ''}`,
       layers: n,

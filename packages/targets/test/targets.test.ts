@@ -1,0 +1,177 @@
+// Target profiles, DPU operator support and the latency model.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SplitcError } from '@splitc/diagnostics';
+import { analyzeModel, type Graph } from '@splitc/ir';
+import { DataType, loadModel, loadModelFromBytes } from '@splitc/onnx';
+import { builtinCatalog, dpuLayerEstimate, dpuSupport, gpuLayerEstimate, opClass, parseTrtexecProfile, parseDpuProfile, resolveTarget } from '@splitc/targets';
+import { floats, model, vi } from '../../onnx/test/model-builder.js';
+
+const root = path.resolve(__dirname, '../../..');
+const analyze = (name: string): Graph => analyzeModel(loadModel(path.join(root, 'fixtures/models', `${name}.onnx`)));
+
+function err(fn: () => unknown): SplitcError {
+  try { fn(); } catch (e) { if (e instanceof SplitcError) return e; throw e; }
+  throw new Error('no error');
+}
+
+function tmpJson(value: unknown): string {
+  const f = path.join(mkdtempSync(path.join(tmpdir(), 'splitc-target-')), 'target.json');
+  writeFileSync(f, typeof value === 'string' ? value : JSON.stringify(value));
+  return f;
+}
+
+describe('target profiles', () => {
+  it('ships vck190, zcu102, zcu104, rtx2080 and four links, all valid', () => {
+    const c = builtinCatalog();
+    expect([...c.devices.keys()].sort()).toEqual(['rtx2080', 'vck190', 'zcu102', 'zcu104']);
+    expect([...c.links.keys()].sort()).toEqual(['10gbe', '1gbe', '25gbe', 'pcie']);
+  });
+
+  it('vck190 is DPUCVDX8G_ISA3_C32B6 with a 61.44 TOPS peak', () => {
+    const { dpu } = resolveTarget({ target: 'vck190+rtx2080' });
+    expect(dpu.vaiTarget).toBe('DPUCVDX8G_ISA3_C32B6');
+    expect(dpu.compute.opsPerCycle * dpu.compute.clockHz * dpu.compute.parallelFrames).toBe(61.44e12);
+  });
+
+  it('other DPU boards work without code changes (zcu104+rtx2080)', () => {
+    const t = resolveTarget({ target: 'zcu104+rtx2080', link: '1gbe', precision: 'fp32' });
+    expect(t.dpu.arch).toBe('DPUCZDX8G');
+    expect(t.link.name).toBe('1gbe');
+    expect(t.precision).toBe('fp32');
+  });
+
+  it('a user target file adds devices', () => {
+    const mine = JSON.parse(readFileSync(path.join(root, 'packages/targets/profiles/rtx2080.json'), 'utf8'));
+    const gpu = { ...mine.devices.rtx2080, name: 'rtx3090', description: 'a user GPU' };
+    const f = tmpJson({ schemaVersion: 1, devices: { rtx3090: gpu }, links: { slow: { name: 'slow', description: 'x', bandwidthBytesPerS: 1e6, latencyMs: 1 } } });
+    const t = resolveTarget({ target: 'vck190+rtx3090', link: 'slow', targetFile: f });
+    expect(t.gpu.description).toBe('a user GPU');
+    expect(t.link.bandwidthBytesPerS).toBe(1e6);
+  });
+
+  it('bad target files name the file and the field', () => {
+    const good = JSON.parse(readFileSync(path.join(root, 'packages/targets/profiles/vck190.json'), 'utf8'));
+    const broken = structuredClone(good);
+    broken.devices.vck190.compute.clockHz = 'fast';
+    let e = err(() => resolveTarget({ targetFile: tmpJson(broken) }));
+    expect(e.code).toBe('SPLITC4001');
+    expect(e.message).toMatch(/target\.json: field devices\.vck190\.compute\.clockHz: invalid target description: .*number/);
+
+    const missing = structuredClone(good);
+    delete missing.devices.vck190.limits.bankDepth;
+    e = err(() => resolveTarget({ targetFile: tmpJson(missing) }));
+    expect(e.location.field).toBe('devices.vck190.limits.bankDepth');
+
+    const extra = structuredClone(good);
+    extra.devices.vck190.compute.turbo = true;
+    expect(err(() => resolveTarget({ targetFile: tmpJson(extra) })).code).toBe('SPLITC4001');
+
+    const renamed = structuredClone(good);
+    renamed.devices.vck190.name = 'other';
+    expect(err(() => resolveTarget({ targetFile: tmpJson(renamed) })).location.field).toBe('devices.vck190.name');
+
+    expect(err(() => resolveTarget({ targetFile: tmpJson('{ nope') })).message).toMatch(/not JSON/);
+    expect(err(() => resolveTarget({ targetFile: tmpJson({ schemaVersion: 2 }) })).location.field).toBe('schemaVersion');
+    expect(err(() => resolveTarget({ targetFile: '/nonexistent/t.json' })).code).toBe('SPLITC1001');
+  });
+
+  it('unknown targets, links and precisions are refused with the known names', () => {
+    expect(err(() => resolveTarget({ target: 'vck190' })).message).toContain('must name a DPU and a GPU');
+    expect(err(() => resolveTarget({ target: 'vck999+rtx2080' })).message).toContain('known: vck190, zcu102, zcu104');
+    expect(err(() => resolveTarget({ target: 'rtx2080+vck190' })).code).toBe('SPLITC4002');
+    expect(err(() => resolveTarget({ link: 'carrier-pigeon' })).message).toContain('known: 10gbe, 1gbe, 25gbe, pcie');
+    expect(err(() => resolveTarget({ precision: 'int4' })).code).toBe('SPLITC9001');
+  });
+});
+
+/** One-layer model: Conv with the given attributes and weight shape on a [1,c,h,w] input. */
+function convGraph(inShape: number[], wShape: number[], attrs: { name: string; type: 'int' | 'ints'; i?: number; ints?: number[] }[]): Graph {
+  const bytes = model({
+    nodes: [{ name: 'conv', opType: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attributes: attrs }],
+    inputs: [vi('x', inShape)],
+    outputs: [vi('y', ['?'])],
+    initializers: [{ name: 'w', dataType: DataType.FLOAT, dims: wShape, data: floats(new Array(wShape.reduce((a, b) => a * b, 1)).fill(0)) }],
+  });
+  return analyzeModel(loadModelFromBytes(bytes, 'conv.onnx'));
+}
+
+describe('DPU operator support (DPUCVDX8G limits)', () => {
+  const lim = resolveTarget().dpu.limits;
+  const check = (g: Graph) => dpuSupport(g, g.layers[0]!, lim);
+
+  it('accepts a plain 3x3 conv, a depthwise conv and a 16x16 kernel', () => {
+    expect(check(convGraph([1, 64, 56, 56], [64, 64, 3, 3], [{ name: 'pads', type: 'ints', ints: [1, 1, 1, 1] }]))).toEqual({ ok: true });
+    expect(check(convGraph([1, 32, 56, 56], [32, 1, 3, 3], [{ name: 'group', type: 'int', i: 32 }]))).toEqual({ ok: true });
+    expect(check(convGraph([1, 8, 64, 64], [8, 8, 16, 16], []))).toEqual({ ok: true });
+  });
+
+  it('refuses each broken limit with its rule', () => {
+    expect(check(convGraph([1, 8, 64, 64], [8, 8, 17, 17], []))).toEqual({ ok: false, rule: 'kernel 17x17 outside [1, 16]' });
+    expect(check(convGraph([1, 8, 64, 64], [8, 8, 3, 3], [{ name: 'strides', type: 'ints', ints: [9, 9] }]))).toEqual({ ok: false, rule: 'stride 9x9 above 8' });
+    expect(check(convGraph([1, 8, 64, 64], [8, 8, 3, 3], [{ name: 'pads', type: 'ints', ints: [3, 3, 3, 3] }]))).toEqual({ ok: false, rule: 'padding [3,3,3,3] above (kernel−1)·dilation = 2' });
+    expect(check(convGraph([1, 64, 8, 8], [64, 16, 3, 3], [{ name: 'group', type: 'int', i: 4 }]))).toEqual({ ok: false, rule: 'grouped convolution (group 4 of 64 channels) runs on the CPU' });
+    expect(check(convGraph([1, 8, 8, 8], [4097, 8, 1, 1], []))).toEqual({ ok: false, rule: '4097 output channels above 4096' });
+    // kernel_w · kernel_h · ceil(ic / 16) ≤ 8192: 16·16·ceil(520/16) = 256·33 = 8448
+    expect(check(convGraph([1, 520, 32, 32], [8, 520, 16, 16], []))).toEqual({ ok: false, rule: 'kernel_w·kernel_h·ceil(ic/16) = 8448 above bank depth 8192' });
+  });
+
+  it('finds the CPU ops of real models', () => {
+    const eff = analyze('efficientnet_b0');
+    const sig = eff.layers.find((l) => l.op === 'Sigmoid')!;
+    expect(dpuSupport(eff, sig, lim)).toEqual({ ok: false, rule: 'Sigmoid is not a DPU operator (Vitis AI runs it on the CPU)' });
+    const mnv2 = analyze('mobilenetv2');
+    for (const l of mnv2.layers) expect(dpuSupport(mnv2, l, lim), l.name).toEqual({ ok: true }); // ReLU6 = Clip(0,6)
+    const convnext = analyze('convnext_tiny');
+    const bad = new Set(convnext.layers.filter((l) => !dpuSupport(convnext, l, lim).ok).map((l) => l.op));
+    expect(bad.has('ReduceMean') && bad.has('Erf') && bad.has('Transpose')).toBe(true);
+  });
+});
+
+describe('latency model', () => {
+  it('conv layers are compute-bound at the calibrated efficiency; activations fuse', () => {
+    const g = analyze('resnet50');
+    const t = resolveTarget();
+    const conv = g.layers.find((l) => l.op === 'Conv' && l.cost!.macs > 1e8)!;
+    const e = dpuLayerEstimate(g, conv, t.dpu);
+    const expectedCompute = (2 * conv.cost!.macs) / (8192 * 1.25e9 * t.dpu.efficiency.conv) * 1e3;
+    expect(e.computeMs).toBeCloseTo(expectedCompute, 12);
+    expect(e.ms).toBeCloseTo(Math.max(e.computeMs, e.memoryMs) + t.dpu.overheads.perLayerMs, 12);
+    const relu = g.layers.find((l) => l.op === 'Relu')!;
+    expect(opClass(g, relu)).toBe('fused');
+    expect(dpuLayerEstimate(g, relu, t.dpu).ms).toBe(0);
+    const fp32 = gpuLayerEstimate(g, conv, t.gpu, 'fp32');
+    const fp16 = gpuLayerEstimate(g, conv, t.gpu, 'fp16');
+    expect(fp16.ms).toBeLessThan(fp32.ms);
+  });
+});
+
+describe('measured profiles', () => {
+  const names = new Set(['/conv1/Conv', '/relu/Relu', '/maxpool/MaxPool']);
+  it('reads trtexec --exportProfile, splitting fused layer names', () => {
+    const p = parseTrtexecProfile([
+      { count: 100 },
+      { name: '/conv1/Conv + /relu/Relu', timeMs: 5.1, averageMs: 0.051, medianMs: 0.05, percentage: 60 },
+      { name: '/maxpool/MaxPool', timeMs: 2, averageMs: 0.02, percentage: 30 },
+      { name: 'Reformatting CopyNode for Input Tensor 0 to /conv1/Conv', timeMs: 1, averageMs: 0.01, percentage: 10 },
+    ], 'profile.json', names);
+    expect([...p.layers.entries()]).toEqual([['/conv1/Conv', 0.05], ['/relu/Relu', 0], ['/maxpool/MaxPool', 0.02]]);
+    expect(p.unmatched).toEqual([{ name: 'Reformatting CopyNode for Input Tensor 0 to /conv1/Conv', ms: 0.01 }]);
+  });
+
+  it('refuses files that are not trtexec profiles, naming the field', () => {
+    const e = err(() => parseTrtexecProfile([{ count: 1 }, { name: 'x' }], 'p.json', names));
+    expect(e.code).toBe('SPLITC4003');
+    expect(e.location.field).toBe('1.averageMs');
+    expect(err(() => parseTrtexecProfile({ layers: [] }, 'p.json', names)).code).toBe('SPLITC4003');
+  });
+
+  it('reads the DPU timing file', () => {
+    const p = parseDpuProfile({ schemaVersion: 1, device: 'vck190', layers: [{ name: '/conv1/Conv', ms: 0.2 }, { name: 'ghost', ms: 1 }] }, 'd.json', names);
+    expect(p.layers.get('/conv1/Conv')).toBe(0.2);
+    expect(p.unmatched).toHaveLength(1);
+    expect(err(() => parseDpuProfile({ schemaVersion: 1, device: 'vck190', layers: [{ name: 'a', ms: -1 }] }, 'd.json', names)).location.field).toBe('layers.0.ms');
+  });
+});

@@ -39,6 +39,25 @@ class LeNet5(nn.Module):
         return self.classifier(self.features(x))
 
 
+class TinyRes(nn.Module):
+    """A small residual net with weights (conv-BN-ReLU stem, two basic blocks, one with a strided
+    1x1 downsample, global pool, linear): residual cuts on a model small enough to commit."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
+        self.b1 = nn.Sequential(nn.Conv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.Conv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16))
+        self.b2 = nn.Sequential(nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.BatchNorm2d(32))
+        self.down = nn.Sequential(nn.Conv2d(16, 32, 1, stride=2), nn.BatchNorm2d(32))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = torch.relu(self.b1(x) + x)
+        x = torch.relu(self.b2(x) + self.down(x))
+        return self.head(x)
+
+
 # name -> (constructor, input shape)
 MISSION = {
     "lenet5": (LeNet5, (1, 1, 28, 28)),
@@ -48,6 +67,11 @@ MISSION = {
     "resnet152": (lambda: tvm.resnet152(), (1, 3, 224, 224)),
     "vgg16": (lambda: tvm.vgg16(), (1, 3, 224, 224)),
     "mobilenetv2": (lambda: tvm.mobilenet_v2(), (1, 3, 224, 224)),
+}
+
+# Small weighted models for partition tests.
+SMALL = {
+    "tinyres": (TinyRes, (1, 3, 32, 32)),
 }
 
 # Other torchvision families: residual, dense, multi-branch, depthwise, grouped, channel shuffle,
@@ -66,15 +90,24 @@ ZOO = {
     "resnext50_32x4d": (lambda: tvm.resnext50_32x4d(), (1, 3, 224, 224)),
 }
 
-WEIGHTED = ["lenet5", "mobilenetv2"]
+WEIGHTED = ["lenet5", "mobilenetv2", "tinyres"]
 LARGE = ["resnet152", "vgg16"]
 
 
 def build(name):
-    table = {**MISSION, **ZOO}
+    table = {**MISSION, **ZOO, **SMALL}
     ctor, shape = table[name]
     torch.manual_seed(0)
-    model = ctor().eval()
+    model = ctor()
+    # Give BatchNorm non-trivial statistics, so folding it is actually exercised.
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            with torch.no_grad():
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 1.5)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+    model = model.eval()
     return model, shape
 
 

@@ -35,6 +35,8 @@ export const Diagnostics = {
   // 5xxx: emitting artifacts
   OutputExists: { code: 'SPLITC5001', category: 'emit', message: 'output exists: {detail}' },
   OutputUnwritable: { code: 'SPLITC5002', category: 'emit', message: 'cannot write output: {detail}' },
+  MissingWeights: { code: 'SPLITC5003', category: 'emit', message: 'model has no weights to write: {detail}' },
+  UnsupportedEmit: { code: 'SPLITC5004', category: 'emit', message: 'cannot generate code: {detail}' },
   // 9xxx: command line
   Usage: { code: 'SPLITC9001', category: 'usage', message: '{detail}' },
 } as const satisfies Record<string, DiagnosticMessage>;

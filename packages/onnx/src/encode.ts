@@ -67,18 +67,46 @@ function str(w: Writer, field: number, s: string | undefined): void {
   if (s !== undefined && s !== '') w.uint32(tag(field, LEN)).string(s);
 }
 
+/** Encode a model into one buffer. */
 export function encodeModel(m: ModelInput): Uint8Array {
-  const w = protobuf.Writer.create();
-  w.uint32(tag(1, VARINT)); int64(w, m.irVersion);
-  str(w, 2, m.producerName);
-  str(w, 3, m.producerVersion);
-  str(w, 4, m.domain);
-  if (m.modelVersion !== undefined && m.modelVersion !== 0) { w.uint32(tag(5, VARINT)); int64(w, m.modelVersion); }
-  str(w, 6, m.docString);
-  sub(w, 7, (g) => encodeGraph(g, m.graph));
-  for (const o of m.opsetImport) sub(w, 8, (x) => { str(x, 1, o.domain); x.uint32(tag(2, VARINT)); int64(x, o.version); });
-  for (const e of m.metadataProps ?? []) sub(w, 14, (x) => stringEntry(x, e));
-  return w.finish();
+  return concat(encodeModelParts(m));
+}
+
+/**
+ * Encode a model as a list of byte pieces whose concatenation is the ModelProto. Copied nodes and
+ * initializers are views into their source buffer, so a writer can stream them to a file without
+ * ever holding a second copy of the weights.
+ */
+export function encodeModelParts(m: ModelInput): Uint8Array[] {
+  const head = protobuf.Writer.create();
+  head.uint32(tag(1, VARINT)); int64(head, m.irVersion);
+  str(head, 2, m.producerName);
+  str(head, 3, m.producerVersion);
+  str(head, 4, m.domain);
+  if (m.modelVersion !== undefined && m.modelVersion !== 0) { head.uint32(tag(5, VARINT)); int64(head, m.modelVersion); }
+  str(head, 6, m.docString);
+  const graph = graphParts(m.graph);
+  const graphLength = graph.reduce((n, p) => n + p.length, 0);
+  const tail = protobuf.Writer.create();
+  for (const o of m.opsetImport) sub(tail, 8, (x) => { str(x, 1, o.domain); x.uint32(tag(2, VARINT)); int64(x, o.version); });
+  for (const e of m.metadataProps ?? []) sub(tail, 14, (x) => stringEntry(x, e));
+  return [head.finish(), lengthPrefix(7, graphLength), ...graph, tail.finish()];
+}
+
+/** Total size of encoded parts. */
+export function partsLength(parts: readonly Uint8Array[]): number {
+  return parts.reduce((n, p) => n + p.length, 0);
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(partsLength(parts));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+function lengthPrefix(field: number, length: number): Uint8Array {
+  return protobuf.Writer.create().uint32(tag(field, LEN)).uint32(length).finish();
 }
 
 function stringEntry(w: Writer, e: StringEntry): void {
@@ -86,19 +114,37 @@ function stringEntry(w: Writer, e: StringEntry): void {
   w.uint32(tag(2, LEN)).string(e.value);
 }
 
-function encodeGraph(w: Writer, g: ModelInput['graph']): void {
+function graphParts(g: ModelInput['graph']): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  const small = (body: (w: Writer) => void): void => { const w = protobuf.Writer.create(); body(w); parts.push(w.finish()); };
   for (const n of g.nodes) {
-    if (n.copyFrom !== undefined) w.uint32(tag(1, LEN)).bytes(n.copyFrom.bytes.subarray(n.copyFrom.span.start, n.copyFrom.span.end));
-    else sub(w, 1, (x) => encodeNode(x, n));
+    if (n.copyFrom !== undefined) {
+      parts.push(lengthPrefix(1, n.copyFrom.span.end - n.copyFrom.span.start), n.copyFrom.bytes.subarray(n.copyFrom.span.start, n.copyFrom.span.end));
+    } else {
+      small((w) => sub(w, 1, (x) => encodeNode(x, n)));
+    }
   }
-  str(w, 2, g.name);
+  small((w) => str(w, 2, g.name));
   for (const t of g.initializers) {
-    if ('copyFrom' in t) w.uint32(tag(5, LEN)).bytes(t.copyFrom.subarray(t.span.start, t.span.end));
-    else sub(w, 5, (x) => encodeTensor(x, t));
+    if ('copyFrom' in t) {
+      parts.push(lengthPrefix(5, t.span.end - t.span.start), t.copyFrom.subarray(t.span.start, t.span.end));
+    } else if ('data' in t && t.data.length > 1024) {
+      // Fresh tensor with a large payload: header encoded, payload passed through as a view.
+      const header = protobuf.Writer.create();
+      encodeTensorHeader(header, t);
+      const headerBytes = header.finish();
+      const rawField = protobuf.Writer.create().uint32(tag(9, LEN)).uint32(t.data.length).finish();
+      parts.push(lengthPrefix(5, headerBytes.length + rawField.length + t.data.length), headerBytes, rawField, t.data);
+    } else {
+      small((w) => sub(w, 5, (x) => encodeTensor(x, t)));
+    }
   }
-  for (const v of g.inputs) sub(w, 11, (x) => encodeValueInfo(x, v));
-  for (const v of g.outputs) sub(w, 12, (x) => encodeValueInfo(x, v));
-  for (const v of g.valueInfo ?? []) sub(w, 13, (x) => encodeValueInfo(x, v));
+  small((w) => {
+    for (const v of g.inputs) sub(w, 11, (x) => encodeValueInfo(x, v));
+    for (const v of g.outputs) sub(w, 12, (x) => encodeValueInfo(x, v));
+    for (const v of g.valueInfo ?? []) sub(w, 13, (x) => encodeValueInfo(x, v));
+  });
+  return parts;
 }
 
 function encodeNode(w: Writer, n: NodeInput): void {
@@ -133,7 +179,10 @@ function encodeAttribute(w: Writer, a: OnnxAttribute): void {
   if (code !== undefined) { w.uint32(tag(20, VARINT)); int64(w, code); }
 }
 
-function encodeTensor(w: Writer, t: Exclude<TensorInput, { copyFrom: Uint8Array }> | OnnxTensor): void {
+type FreshTensor = Exclude<TensorInput, { copyFrom: Uint8Array }> | OnnxTensor;
+
+/** dims, data_type, name and (for external tensors) the external_data entries. */
+function encodeTensorHeader(w: Writer, t: FreshTensor): void {
   if (t.dims.length > 0) {
     w.uint32(tag(1, LEN)).fork();
     for (const d of t.dims) int64(w, d);
@@ -147,9 +196,12 @@ function encodeTensor(w: Writer, t: Exclude<TensorInput, { copyFrom: Uint8Array 
     sub(w, 13, (x) => stringEntry(x, { key: 'offset', value: String(e.offset) }));
     if (e.length !== undefined) sub(w, 13, (x) => stringEntry(x, { key: 'length', value: String(e.length) }));
     w.uint32(tag(14, VARINT)); int64(w, 1);
-  } else if ('data' in t) {
-    w.uint32(tag(9, LEN)).bytes(t.data);
   }
+}
+
+function encodeTensor(w: Writer, t: FreshTensor): void {
+  encodeTensorHeader(w, t);
+  if (!('external' in t && t.external !== undefined) && 'data' in t) w.uint32(tag(9, LEN)).bytes(t.data);
 }
 
 function encodeValueInfo(w: Writer, v: ValueInfoInput): void {

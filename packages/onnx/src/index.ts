@@ -4,4 +4,4 @@ export { decodeModel, decodeTensor, MAX_MODEL_BYTES } from './decode.js';
 export { loadModel, loadModelFromBytes, type LoadedModel } from './load.js';
 export { resolveExternal, readExternal, type ResolvedExternal } from './external-data.js';
 export { decodeValues, encodeValues } from './tensor-values.js';
-export { encodeModel, type ModelInput, type NodeInput, type TensorInput, type ValueInfoInput } from './encode.js';
+export { encodeModel, encodeModelParts, partsLength, type ModelInput, type NodeInput, type TensorInput, type ValueInfoInput } from './encode.js';

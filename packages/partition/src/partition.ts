@@ -1,0 +1,195 @@
+// Writes the two halves of a split as ONNX models. The DPU partition maps the model's inputs to
+// the crossing tensors; the GPU partition maps the crossing tensors (same names) to the model's
+// outputs. Nodes and initializers are copied as byte slices of the source model whenever they are
+// unchanged; weights are never decoded or re-encoded element by element.
+
+import { SplitcError, assert } from '@splitc/diagnostics';
+import type { Graph, Layer, Tensor } from '@splitc/ir';
+import { resolveAlias } from '@splitc/ir';
+import {
+  dataTypeName, encodeModelParts, encodeValues, partsLength, type NodeInput, type OnnxTensor, type TensorInput, type ValueInfoInput,
+} from '@splitc/onnx';
+
+export type Side = 'dpu' | 'gpu';
+
+export interface TensorSignature {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: string;
+}
+
+export interface Partition {
+  readonly side: Side;
+  readonly inputs: readonly TensorSignature[];
+  readonly outputs: readonly TensorSignature[];
+  /** Names of the layers it holds, in order. */
+  readonly layers: readonly string[];
+  /** The ModelProto as pieces (many are views into the source model's buffer). */
+  readonly parts: readonly Uint8Array[];
+  /** When weights are stored outside the model: the data file's name (beside the model) and pieces. */
+  readonly externalData?: { readonly location: string; readonly parts: readonly Uint8Array[] };
+  readonly byteLength: number;
+}
+
+export interface CrossingSignature extends TensorSignature {
+  /** dpu: an output of the DPU partition; input: a model input that the GPU side also reads. */
+  readonly from: 'dpu' | 'input';
+}
+
+export interface Partitioned {
+  /** Null when no layer runs on the DPU (GPU-only). */
+  readonly dpu: Partition | null;
+  /** Null when no layer runs on the GPU (DPU-only). */
+  readonly gpu: Partition | null;
+  readonly crossing: readonly CrossingSignature[];
+}
+
+export interface PartitionOptions {
+  /** Store weights of at least 1 KiB in `<name>.data` beside the model. Forced above 2 GiB. */
+  readonly externalData?: boolean;
+  /** The file name the partition will be written under (for the external data location). */
+  readonly fileName?: string;
+  /** Extra metadata_props entries. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** Protobuf's 2 GiB message limit, less a margin for the graph structure. */
+const EXTERNAL_THRESHOLD = 2 ** 31 - (64 << 20);
+const EXTERNAL_MIN_BYTES = 1024;
+const EXTERNAL_ALIGN = 64;
+
+export function partitionGraph(g: Graph, onDpu: readonly boolean[], options: PartitionOptions = {}): Partitioned {
+  assert(onDpu.length === g.layers.length, 'mask length differs from the layer count');
+  const sideOf = (producer: number | undefined): Side | 'input' => (producer === undefined ? 'input' : onDpu[producer] ? 'dpu' : 'gpu');
+  const outputs = new Set(g.outputs);
+  const crossing: CrossingSignature[] = [];
+  for (const [name, t] of g.tensors) {
+    if (t.kind !== 'activation' && t.kind !== 'input') continue;
+    const from = sideOf(t.producer);
+    if (from === 'gpu') continue;
+    const readOnGpu = (g.consumers.get(name) ?? []).some((c) => !onDpu[c]);
+    if (readOnGpu || (from === 'dpu' && outputs.has(name))) crossing.push({ ...signature(t), from: from === 'input' ? 'input' : 'dpu' });
+  }
+  crossing.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const dpuLayers = g.layers.filter((l) => onDpu[l.index]);
+  const gpuLayers = g.layers.filter((l) => !onDpu[l.index]);
+  const dpu = dpuLayers.length === 0 ? null : buildPartition(g, 'dpu', dpuLayers, g.inputs.filter((i) => dpuLayers.some((l) => l.inputs.includes(i))), crossing.filter((c) => c.from === 'dpu').map((c) => c.name), options);
+  const gpuOutputs = g.outputs.filter((o) => { const p = g.tensors.get(o)!.producer; return p !== undefined && !onDpu[p]; });
+  const gpu = gpuLayers.length === 0 ? null : buildPartition(g, 'gpu', gpuLayers, crossing.filter((c) => (g.consumers.get(c.name) ?? []).some((i) => !onDpu[i])).map((c) => c.name), gpuOutputs, options);
+  return { dpu, gpu, crossing };
+}
+
+function signature(t: Tensor): TensorSignature {
+  return { name: t.name, shape: [...t.shape!], dtype: dataTypeName(t.dtype) };
+}
+
+function valueInfo(t: Tensor): ValueInfoInput {
+  return { name: t.name, elemType: t.dtype, shape: t.shape! };
+}
+
+function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNames: readonly string[], outputNames: readonly string[], options: PartitionOptions): Partition {
+  const src = g.source;
+  const initializers: TensorInput[] = [];
+  const seen = new Set<string>();
+  const fileName = options.fileName ?? 'partition.onnx';
+  const bigTensors: { name: string; dataType: number; dims: readonly number[]; data: Uint8Array }[] = [];
+
+  const addParam = (t: Tensor): string => {
+    const root = resolveAlias(g, t.name);
+    if (seen.has(root.name)) return root.name;
+    seen.add(root.name);
+    const s = root.source;
+    const where = { file: src.file, field: `tensor ${JSON.stringify(root.name)}` };
+    if (s?.kind === 'initializer' && s.tensor.storage === 'raw') {
+      bigTensors.push({ name: root.name, dataType: s.tensor.dataType, dims: s.tensor.dims, data: s.tensor.data });
+      initializers.push({ copyFrom: src.bytes, span: s.tensor.span });
+    } else if (s?.kind === 'initializer' || s?.kind === 'attribute') {
+      const ot: OnnxTensor = s.tensor;
+      const data = s.kind === 'initializer' ? src.tensorBytes(ot) : ot.storage === 'external' ? src.tensorBytes(ot) : ot.data;
+      if (data.length === 0 && ot.dims.reduce((a, b) => a * b, 1) !== 0) throw new SplitcError('MissingWeights', `${root.name} has no data`, where);
+      const fresh = { name: root.name, dataType: ot.dataType, dims: ot.dims, data };
+      bigTensors.push(fresh);
+      initializers.push(fresh);
+    } else if (root.value !== undefined) {
+      const fresh = { name: root.name, dataType: root.dtype, dims: root.shape!, data: encodeValues(root.value.data, root.dtype) };
+      bigTensors.push(fresh);
+      initializers.push(fresh);
+    } else {
+      throw new SplitcError('MissingWeights', `${root.name} is ${s?.kind === 'graph-input' ? 'a graph input without an initializer' : 'computed from such inputs'} (a structure-only export?); export the model with its weights`, where);
+    }
+    return root.name;
+  };
+
+  const nodes: NodeInput[] = layers.map((l) => {
+    let renamed = false;
+    const inputs = l.inputs.map((name) => {
+      if (name === '') return name;
+      const t = g.tensors.get(name)!;
+      if (t.kind === 'param' || t.kind === 'constant') {
+        const root = addParam(t);
+        if (root !== name) renamed = true;
+        return root;
+      }
+      return name;
+    });
+    if (!renamed) return { opType: l.op, inputs, outputs: l.outputs, copyFrom: { bytes: src.bytes, span: l.node.span } };
+    return { name: l.node.name, opType: l.op, domain: l.domain, inputs, outputs: l.outputs, attributes: l.node.attributes };
+  });
+
+  const model = src.model;
+  const metadataProps = [...model.metadataProps, ...Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value }))];
+  const graphIo = {
+    inputs: inputNames.map((n) => valueInfo(g.tensors.get(n)!)),
+    outputs: outputNames.map((n) => valueInfo(g.tensors.get(n)!)),
+  };
+  const build = (inits: readonly TensorInput[]) => encodeModelParts({
+    irVersion: model.irVersion,
+    opsetImport: model.opsetImport,
+    producerName: model.producerName,
+    producerVersion: model.producerVersion,
+    domain: model.domain,
+    modelVersion: model.modelVersion,
+    docString: `splitc ${side.toUpperCase()} partition of ${model.graph.name || 'the model'}`,
+    metadataProps,
+    graph: { name: `${model.graph.name || 'graph'}_${side}`, nodes, initializers: inits, ...graphIo },
+  });
+
+  let parts = build(initializers);
+  let externalData: Partition['externalData'];
+  if (options.externalData === true || partsLength(parts) > EXTERNAL_THRESHOLD) {
+    const location = `${fileName}.data`;
+    const dataParts: Uint8Array[] = [];
+    let offset = 0;
+    const external = new Map<string, TensorInput>();
+    for (const t of bigTensors) {
+      if (t.data.length < EXTERNAL_MIN_BYTES) continue;
+      const pad = (EXTERNAL_ALIGN - (offset % EXTERNAL_ALIGN)) % EXTERNAL_ALIGN;
+      if (pad > 0) { dataParts.push(new Uint8Array(pad)); offset += pad; }
+      external.set(t.name, { name: t.name, dataType: t.dataType, dims: t.dims, external: { location, offset, length: t.data.length } });
+      dataParts.push(t.data);
+      offset += t.data.length;
+    }
+    // bigTensors and initializers are pushed together, one entry per weight, so they align by position.
+    const byPosition = initializers.map((t, i) => external.get(bigTensors[i]!.name) ?? t);
+    parts = build(byPosition);
+    externalData = { location, parts: dataParts };
+  }
+  const byteLength = partsLength(parts);
+  return {
+    side,
+    inputs: inputNames.map((n) => signature(g.tensors.get(n)!)),
+    outputs: outputNames.map((n) => signature(g.tensors.get(n)!)),
+    layers: layers.map((l) => l.name),
+    parts,
+    ...(externalData !== undefined ? { externalData } : {}),
+    byteLength,
+  };
+}
+
+/** The whole partition model as one buffer (for in-memory use; writers should stream `parts`). */
+export function partitionBytes(p: Partition): Uint8Array {
+  const out = new Uint8Array(p.byteLength);
+  let at = 0;
+  for (const part of p.parts) { out.set(part, at); at += part.length; }
+  return out;
+}

@@ -4,6 +4,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SplitcError, renderError } from '@splitc/diagnostics';
 import { renderReport, serializePlan } from '@splitc/planner';
 import { formatInspect, inspect } from './inspect.js';
+import { VERSION } from './version.js';
+import { compile, type Manifest } from './compile.js';
 import { formatPlan, plan, planJson } from './plan.js';
 import { writeFileAtomic } from './write-file.js';
 
@@ -18,6 +20,12 @@ commands:
              [--json] [--report FILE.html] [-o plan.json] [--input-shape NAME=DIMS]
       Estimate every valid split between the DPU and the GPU, choose the best, and compare it
       with DPU-only and GPU-only.
+
+  compile MODEL -o OUT [--target vck190+rtx2080] [--link L] [--precision P] [--objective O]
+             [--split N] [--force] [--external-data] [--json] [plan's other options]
+      Plan the split (or take --split N) and write OUT/: the DPU and GPU partitions, the Vitis AI
+      build (model.py, quantize.py, compile.sh), the TensorRT build (build_engine.sh/.py), the
+      seam model, report.html and manifest.json. OUT appears only when everything succeeded.
 
 options:
   -h, --help       show this help
@@ -83,12 +91,42 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(values.json === true ? `${JSON.stringify(planJson(p))}\n` : `${formatPlan(p)}\n`);
       return 0;
     }
+    case 'compile': {
+      const { values, positionals } = parse(rest, {
+        target: { type: 'string' }, link: { type: 'string' }, precision: { type: 'string' },
+        objective: { type: 'string' }, 'target-file': { type: 'string' },
+        'profile-gpu': { type: 'string' }, 'profile-dpu': { type: 'string' },
+        output: { type: 'string', short: 'o' }, split: { type: 'string' }, force: { type: 'boolean' },
+        'external-data': { type: 'boolean' }, json: { type: 'boolean' },
+        'input-shape': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+      });
+      if (values.help === true) { io.stdout(`${USAGE}\n`); return 0; }
+      const model = onePositional(positionals, 'MODEL');
+      const str = (k: string): string | undefined => values[k] as string | undefined;
+      const output = str('output');
+      if (output === undefined) throw new SplitcError('Usage', 'missing -o OUT (the output directory)', { field: '-o' });
+      const split = str('split');
+      if (split !== undefined && !/^\d+$/.test(split)) throw new SplitcError('Usage', `--split ${JSON.stringify(split)} must be a non-negative integer`, { field: '--split' });
+      const manifest = compile(model, {
+        output,
+        ...optional('target', str('target')), ...optional('link', str('link')), ...optional('precision', str('precision')),
+        ...optional('objective', str('objective')), ...optional('targetFile', str('target-file')),
+        ...optional('profileGpu', str('profile-gpu')), ...optional('profileDpu', str('profile-dpu')),
+        ...optional('inputShapes', parseInputShapes(values['input-shape'] as string[] | undefined)),
+        ...optional('split', split === undefined ? undefined : Number(split)),
+        force: values.force === true,
+        externalData: values['external-data'] === true,
+        onWarning: (m) => io.stderr(`warning: ${m}\n`),
+      });
+      io.stdout(values.json === true ? `${JSON.stringify(manifest)}\n` : `${formatCompile(manifest, output)}\n`);
+      return 0;
+    }
     default:
       throw new SplitcError('Usage', `unknown command ${JSON.stringify(command)}; run splitc --help`);
   }
 }
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';
 
 /** `{ key: value }` when value is defined, `{}` otherwise (for exactOptionalPropertyTypes-style options). */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -118,4 +156,17 @@ export function parseInputShapes(specs: readonly string[] | undefined): Record<s
     out[m[1]!] = m[2]!.split(/[x,]/).map(Number);
   }
   return out;
+}
+
+function formatCompile(m: Manifest, out: string): string {
+  const e = m.split.estimate;
+  const lines = [
+    `compiled ${m.model.path} for ${m.target.dpu} + ${m.target.gpu} (${m.target.precision}, ${m.target.link}) into ${out}/`,
+    `split    ${m.split.kind === 'prefix' ? `k = ${m.split.index}` : 'min-cut set'}${m.split.forced ? ' (forced with --split)' : ''}: ${m.split.dpuLayers.length} layers on the DPU, ${m.split.gpuLayers.length} on the GPU; ${m.crossing.length} crossing tensor(s)`,
+    `estimate stream ${e.streamMs.toFixed(3)} ms/frame, latency ${e.latencyMs.toFixed(3)} ms`,
+    '',
+    ...m.artifacts.map((a) => `  ${a.path.padEnd(26)} ${String(a.bytes).padStart(10)}  ${a.sha256.slice(0, 16)}`),
+    `  ${'manifest.json'.padEnd(26)}`,
+  ];
+  return lines.join('\n');
 }

@@ -1,0 +1,255 @@
+// `splitc compile`: plan (or take --split), write both partitions, the Vitis AI and TensorRT
+// build files, the seam, the report and a manifest — into a temporary directory that is renamed
+// into place only when everything succeeded.
+
+import { createHash } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { SplitcError } from '@splitc/diagnostics';
+import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitSeamOnnx, dpuLayoutShape, seamInputNames, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
+import { emitCompileSh, emitModelPy, emitQuantizePy, emitVitisReadme, MODULE_CLASS, PYTORCH_VERSION, VITIS_AI_VERSION, XMODEL_NAME } from '@splitc/emit-vitis';
+import { partitionGraph, type Partition } from '@splitc/partition';
+import { candidateAt, renderReport, type Candidate, type Plan } from '@splitc/planner';
+import { resolveTarget } from '@splitc/targets';
+import { analyzeFile } from './inspect.js';
+import { planGraph, type PlanRequest } from './plan.js';
+import { VERSION } from './version.js';
+
+export interface CompileOptions extends PlanRequest {
+  /** Output directory. */
+  readonly output: string;
+  /** Force split index k (a prefix cut) instead of the planner's choice. */
+  readonly split?: number;
+  /** Replace an existing output directory. */
+  readonly force?: boolean;
+  /** Store partition weights as ONNX external data (always done above 2 GiB). */
+  readonly externalData?: boolean;
+  /** Called with warnings (e.g. a forced split that is not the best). */
+  readonly onWarning?: (message: string) => void;
+}
+
+export interface ArtifactEntry {
+  readonly path: string;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+export interface CrossingEntry {
+  readonly name: string;
+  /** Float NCHW shape, as the GPU partition reads it. */
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  /** dpu: made by the DPU partition; input: a model input the GPU side reads directly. */
+  readonly from: 'dpu' | 'input';
+  readonly dpu: { readonly layout: string; readonly shape: readonly number[]; readonly dtype: string } | null;
+  readonly gpu: { readonly layout: string; readonly dtype: string };
+  readonly link: { readonly dtype: string; readonly bytes: number };
+  readonly quantization: { readonly scheme: string; readonly dequantize: string; readonly fixPoint: string } | null;
+}
+
+export interface Manifest {
+  readonly schemaVersion: 1;
+  readonly splitc: string;
+  readonly model: Plan['model'];
+  readonly target: Plan['target'];
+  readonly objective: Plan['objective'];
+  readonly split: {
+    readonly kind: 'prefix' | 'min-cut';
+    readonly index: number | null;
+    /** True when --split chose it rather than the planner. */
+    readonly forced: boolean;
+    readonly estimate: Candidate;
+    readonly dpuLayers: readonly string[];
+    readonly gpuLayers: readonly string[];
+  };
+  readonly partitions: {
+    readonly dpu: { readonly file: string; readonly inputs: readonly string[]; readonly outputs: readonly string[] } | null;
+    readonly gpu: { readonly file: string; readonly inputs: readonly string[]; readonly outputs: readonly string[] } | null;
+  };
+  readonly crossing: readonly CrossingEntry[];
+  readonly seam: {
+    readonly where: string;
+    readonly model: string | null;
+    readonly formula: string;
+    readonly inputs: readonly { readonly tensor: string; readonly int8: string; readonly scale: string }[];
+  };
+  readonly tools: {
+    readonly vitisAi: string;
+    readonly pytorch: string;
+    readonly vaiTarget: string;
+    readonly archJson: string;
+    readonly quantizedXmodel: string;
+    readonly compiledXmodel: string;
+    readonly tensorrt: string;
+    readonly precision: string;
+  };
+  readonly plan: Plan;
+  readonly artifacts: readonly ArtifactEntry[];
+}
+
+interface FileOut {
+  readonly rel: string;
+  readonly parts: readonly Uint8Array[];
+  readonly executable?: boolean;
+}
+
+const text = (s: string): Uint8Array[] => [new TextEncoder().encode(s)];
+
+function sha256(parts: readonly Uint8Array[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+}
+
+/** The DPU mask of the chosen split. */
+function chooseSplit(plan: Plan, options: CompileOptions, layerNames: readonly string[]): { candidate: Candidate; mask: boolean[]; forced: boolean } {
+  if (options.split === undefined) {
+    const onDpu = new Set(plan.split.dpuLayers);
+    return { candidate: plan.best, mask: layerNames.map((n) => onDpu.has(n)), forced: false };
+  }
+  if (!Number.isInteger(options.split) || options.split < 0) throw new SplitcError('Usage', `--split ${options.split} must be a non-negative integer`, { field: '--split' });
+  const c = candidateAt(plan, options.split);
+  const metric = (x: Candidate) => (plan.objective === 'stream' ? x.streamMs : x.latencyMs);
+  if (metric(c) > metric(plan.best)) {
+    options.onWarning?.(`split ${options.split} is not the best for the ${plan.objective} objective: ${metric(c).toFixed(3)} ms against ${metric(plan.best).toFixed(3)} ms at ${plan.best.index === null ? 'the min-cut set' : `k = ${plan.best.index}`}`);
+  }
+  return { candidate: c, mask: layerNames.map((_, i) => i < options.split!), forced: true };
+}
+
+/** Compile a model into deployment artifacts under `options.output`; returns the manifest. */
+export function compile(modelPath: string, options: CompileOptions): Manifest {
+  const out = path.resolve(options.output);
+  if (existsSync(out) && options.force !== true) {
+    throw new SplitcError('OutputExists', 'pass --force to replace it', { file: options.output });
+  }
+  const g = analyzeFile(modelPath, options);
+  const plan = planGraph(g, options);
+  const target = resolveTarget(options);
+  const names = g.layers.map((l) => l.name);
+  const { candidate, mask, forced } = chooseSplit(plan, options, names);
+  const modelName = path.basename(modelPath);
+  const meta = { 'splitc.version': VERSION, 'splitc.source_sha256': plan.model.sha256, 'splitc.split': candidate.index === null ? 'min-cut' : String(candidate.index) };
+  const parts = partitionGraph(g, mask, {
+    ...(options.externalData === true ? { externalData: true } : {}),
+    fileName: 'partition.onnx',
+    metadata: meta,
+  });
+
+  const files: FileOut[] = [];
+  const addPartition = (dir: string, p: Partition): void => {
+    files.push({ rel: `${dir}/partition.onnx`, parts: p.parts });
+    if (p.externalData !== undefined) files.push({ rel: `${dir}/${p.externalData.location}`, parts: p.externalData.parts });
+  };
+  if (parts.dpu !== null) {
+    const dpu = parts.dpu;
+    addPartition('dpu', dpu);
+    files.push({ rel: 'dpu/model.py', parts: text(emitModelPy({ graph: g, layers: g.layers.filter((l) => mask[l.index]), inputs: dpu.inputs.map((t) => t.name), outputs: dpu.outputs.map((t) => t.name), modelName, splitcVersion: VERSION })) });
+    const vx = { dpu: target.dpu, modelName, splitcVersion: VERSION, inputShapes: dpu.inputs.map((t) => t.shape), outputs: dpu.outputs.map((t) => ({ name: t.name, shape: dpuLayoutShape(t.shape) })) };
+    files.push({ rel: 'dpu/quantize.py', parts: text(emitQuantizePy(vx)), executable: true });
+    files.push({ rel: 'dpu/compile.sh', parts: text(emitCompileSh(vx)), executable: true });
+    files.push({ rel: 'dpu/README.md', parts: text(emitVitisReadme(vx)) });
+  }
+  const seamTensors = parts.crossing.filter((c) => c.from === 'dpu' && parts.gpu?.inputs.some((i) => i.name === c.name));
+  if (parts.gpu !== null) {
+    const gpu = parts.gpu;
+    addPartition('gpu', gpu);
+    const tx = { gpu: target.gpu, precision: target.precision, modelName, splitcVersion: VERSION, inputs: gpu.inputs, outputs: gpu.outputs };
+    files.push({ rel: 'gpu/build_engine.sh', parts: text(emitBuildEngineSh(tx)), executable: true });
+    files.push({ rel: 'gpu/build_engine.py', parts: text(emitBuildEnginePy(tx)), executable: true });
+    if (seamTensors.length > 0) files.push({ rel: 'gpu/seam.onnx', parts: [emitSeamOnnx(seamTensors, `splitc ${VERSION}`)] });
+    files.push({ rel: 'gpu/README.md', parts: text(emitGpuReadme({ ...tx, seamInputs: seamTensors.map((t) => t.name) })) });
+  }
+  files.push({ rel: 'report.html', parts: text(renderReport(plan)) });
+
+  const crossing: CrossingEntry[] = parts.crossing.map((c) => ({
+    name: c.name,
+    shape: c.shape,
+    dtype: c.dtype,
+    from: c.from,
+    dpu: c.from === 'dpu' ? { layout: c.shape.length === 4 ? 'NHWC' : 'row-major', shape: dpuLayoutShape(c.shape), dtype: 'int8' } : null,
+    gpu: { layout: c.shape.length === 4 ? 'NCHW' : 'row-major', dtype: c.dtype },
+    link: { dtype: c.from === 'dpu' ? 'int8' : 'uint8', bytes: c.shape.reduce((a, b) => a * b, 1) },
+    quantization: c.from === 'dpu' ? { scheme: 'power-of-two', dequantize: 'x = q * 2^-fix_point', fixPoint: 'the fix_point attribute of the DPU output tensor in the compiled xmodel, read at run time' } : null,
+  }));
+  const manifestBody = {
+    schemaVersion: 1 as const,
+    splitc: VERSION,
+    model: plan.model,
+    target: plan.target,
+    objective: plan.objective,
+    split: { kind: candidate.kind, index: candidate.index, forced, estimate: candidate, dpuLayers: names.filter((_, i) => mask[i]), gpuLayers: names.filter((_, i) => !mask[i]) },
+    partitions: {
+      dpu: parts.dpu === null ? null : { file: 'dpu/partition.onnx', inputs: parts.dpu.inputs.map((t) => t.name), outputs: parts.dpu.outputs.map((t) => t.name) },
+      gpu: parts.gpu === null ? null : { file: 'gpu/partition.onnx', inputs: parts.gpu.inputs.map((t) => t.name), outputs: parts.gpu.outputs.map((t) => t.name) },
+    },
+    crossing,
+    seam: {
+      where: 'host, after the link and before the TensorRT engine; the DPU partition and the GPU partition are unchanged',
+      model: seamTensors.length > 0 ? 'gpu/seam.onnx' : null,
+      formula: 'x_nchw = transpose(float(q_nhwc) * 2^-fix_point, [0, 3, 1, 2]) for rank-4 tensors; float(q) * 2^-fix_point otherwise',
+      inputs: seamTensors.map((t) => ({ tensor: t.name, int8: seamInputNames(t.name).q, scale: seamInputNames(t.name).scale })),
+    },
+    tools: {
+      vitisAi: VITIS_AI_VERSION,
+      pytorch: PYTORCH_VERSION,
+      vaiTarget: target.dpu.vaiTarget,
+      archJson: target.dpu.archJson,
+      quantizedXmodel: `dpu/quantize_result/${MODULE_CLASS}_int.xmodel`,
+      compiledXmodel: `dpu/compiled/${XMODEL_NAME}.xmodel`,
+      tensorrt: `${TENSORRT_MAJOR}.x`,
+      precision: target.precision,
+    },
+    plan,
+  };
+  const artifacts: ArtifactEntry[] = files
+    .map((f) => ({ path: f.rel, sha256: sha256(f.parts), bytes: f.parts.reduce((n, p) => n + p.length, 0) }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const manifest: Manifest = { ...manifestBody, artifacts };
+  files.push({ rel: 'manifest.json', parts: text(`${JSON.stringify(manifest, null, 2)}\n`) });
+
+  writeAtomically(out, files, options.force === true);
+  return manifest;
+}
+
+/** Build the whole tree in a sibling temporary directory, then rename it into place. */
+function writeAtomically(out: string, files: readonly FileOut[], force: boolean): void {
+  const parent = path.dirname(out);
+  const tmp = path.join(parent, `.${path.basename(out)}.splitc-${process.pid}`);
+  try {
+    if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new SplitcError('OutputUnwritable', `parent directory ${parent} does not exist`, { file: out });
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp);
+    for (const f of files) {
+      const dest = path.join(tmp, f.rel);
+      mkdirSync(path.dirname(dest), { recursive: true });
+      writeStreamed(dest, f.parts);
+      if (f.executable === true) chmodSync(dest, 0o755);
+    }
+    if (existsSync(out)) {
+      if (!force) throw new SplitcError('OutputExists', `${out} appeared while compiling`, { file: out });
+      const old = path.join(parent, `.${path.basename(out)}.splitc-old-${process.pid}`);
+      renameSync(out, old);
+      renameSync(tmp, out);
+      rmSync(old, { recursive: true, force: true });
+    } else {
+      renameSync(tmp, out);
+    }
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (e instanceof SplitcError) throw e;
+    throw new SplitcError('OutputUnwritable', (e as Error).message.split('\n')[0] ?? String(e), { file: out });
+  }
+}
+
+function writeStreamed(file: string, parts: readonly Uint8Array[]): void {
+  // Large pieces are views into the source model: written one by one, never concatenated.
+  const fd = openSync(file, 'wx');
+  try {
+    for (const p of parts) {
+      let done = 0;
+      while (done < p.length) done += writeSync(fd, p, done, p.length - done);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,302 @@
+// Generates model.py: a plain PyTorch nn.Module for the DPU partition, built from the IR, made of
+// modules the Vitis AI Inspector and vai_q_pytorch recognise (Conv2d, BatchNorm2d, ReLU, ReLU6,
+// MaxPool2d, AvgPool2d, Linear…) with its weights loaded from the partition.onnx beside it.
+
+import { SplitcError } from '@splitc/diagnostics';
+import { resolveAlias, type Graph, type Layer } from '@splitc/ir';
+import { ONNX_READER_PY } from './onnx-reader-py.js';
+
+/** Class name of the generated module; vai_q_pytorch names the xmodel `<class>_int.xmodel`. */
+export const MODULE_CLASS = 'DpuPartition';
+
+export interface ModelPyInput {
+  readonly graph: Graph;
+  /** DPU layers in order. */
+  readonly layers: readonly Layer[];
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  /** For the header comment. */
+  readonly modelName: string;
+  readonly splitcVersion: string;
+}
+
+interface Emitted {
+  /** `self.mN = ...` lines in __init__, or none for functional ops. */
+  readonly init: string[];
+  /** The forward expression. */
+  readonly expr: string;
+  /** (module attribute, ONNX initializer, transform) pairs for load_model. */
+  readonly weights: [string, string, 'copy' | 'transpose' | 'flatten'][];
+}
+
+const py = (v: number): string => (Number.isInteger(v) ? String(v) : repr(v));
+/** Shortest literal that reads back as the same float32 (ONNX float attributes are float32). */
+function repr(v: number): string {
+  if (v === Infinity) return 'float("inf")';
+  if (v === -Infinity) return 'float("-inf")';
+  let s = String(v);
+  for (let p = 1; p <= 17; p++) {
+    const c = Number(v.toPrecision(p));
+    if (Math.fround(c) === Math.fround(v)) { s = String(c); break; }
+  }
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}
+const tuple = (xs: readonly number[]): string => `(${xs.map(py).join(', ')}${xs.length === 1 ? ',' : ''})`;
+
+function ints(l: Layer, name: string, def: number[]): number[] {
+  return [...(l.attrs.get(name)?.ints ?? def)];
+}
+
+function explicitPads(g: Graph, l: Layer, kernel: number[], strides: number[], dilations: number[]): number[] {
+  const autoPad = new TextDecoder().decode(l.attrs.get('auto_pad')?.s ?? new Uint8Array());
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    const x = g.tensors.get(l.inputs[0]!)!.shape!;
+    const y = g.tensors.get(l.outputs[0]!)!.shape!;
+    const begin: number[] = [];
+    const end: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const total = Math.max((y[i + 2]! - 1) * strides[i]! + (kernel[i]! - 1) * dilations[i]! + 1 - x[i + 2]!, 0);
+      const small = Math.floor(total / 2);
+      begin.push(autoPad === 'SAME_UPPER' ? small : total - small);
+      end.push(autoPad === 'SAME_UPPER' ? total - small : small);
+    }
+    return [...begin, ...end];
+  }
+  if (autoPad === 'VALID') return [0, 0, 0, 0];
+  return ints(l, 'pads', [0, 0, 0, 0]);
+}
+
+/** Symmetric pads become the layer's padding; asymmetric ones a ZeroPad2d in front (l, r, t, b). */
+function splitPads(pads: number[]): { padding: [number, number]; pre: [number, number, number, number] | null } {
+  const [t, lft, b, r] = pads as [number, number, number, number];
+  if (t === b && lft === r) return { padding: [t, lft], pre: null };
+  return { padding: [0, 0], pre: [lft, r, t, b] };
+}
+
+function unsupported(l: Layer, why: string): never {
+  throw new SplitcError('UnsupportedEmit', `${why}`, { node: l.name, op: l.op });
+}
+
+function emitLayer(g: Graph, l: Layer, m: string, arg: (i: number) => string): Emitted {
+  const shape = (name: string) => g.tensors.get(name)!.shape!;
+  const weightName = (i: number) => resolveAlias(g, l.inputs[i]!).name;
+  const constValue = (i: number) => g.tensors.get(l.inputs[i] ?? '')?.value?.data;
+  switch (l.op) {
+    case 'Conv':
+    case 'ConvTranspose': {
+      const w = shape(l.inputs[1]!);
+      if (w.length !== 4) unsupported(l, 'only 2-D convolutions are generated');
+      const kernel = [w[2]!, w[3]!];
+      const strides = ints(l, 'strides', [1, 1]);
+      const dil = ints(l, 'dilations', [1, 1]);
+      const group = l.attrs.get('group')?.i ?? 1;
+      const bias = l.inputs[2] !== undefined && l.inputs[2] !== '';
+      const weights: Emitted['weights'] = [[`${m}.weight`, weightName(1), 'copy']];
+      if (bias) weights.push([`${m}.bias`, weightName(2), 'copy']);
+      if (l.op === 'Conv') {
+        const { padding, pre } = splitPads(explicitPads(g, l, kernel, strides, dil));
+        const init = [`self.${m} = nn.Conv2d(${w[1]! * group}, ${w[0]}, kernel_size=${tuple(kernel)}, stride=${tuple(strides)}, padding=${tuple(padding)}, dilation=${tuple(dil)}, groups=${group}, bias=${bias ? 'True' : 'False'})`];
+        if (pre !== null) init.unshift(`self.${m}_pad = nn.ZeroPad2d(${tuple(pre)})`);
+        return { init, expr: pre !== null ? `self.${m}(self.${m}_pad(${arg(0)}))` : `self.${m}(${arg(0)})`, weights };
+      }
+      const pads = ints(l, 'pads', [0, 0, 0, 0]);
+      const { padding, pre } = splitPads(pads);
+      if (pre !== null || l.attrs.has('output_shape') || (l.attrs.get('auto_pad') !== undefined)) unsupported(l, 'ConvTranspose with asymmetric, automatic or output_shape padding');
+      const outPad = ints(l, 'output_padding', [0, 0]);
+      return {
+        init: [`self.${m} = nn.ConvTranspose2d(${w[0]}, ${w[1]! * group}, kernel_size=${tuple(kernel)}, stride=${tuple(strides)}, padding=${tuple(padding)}, output_padding=${tuple(outPad)}, groups=${group}, bias=${bias ? 'True' : 'False'}, dilation=${tuple(dil)})`],
+        expr: `self.${m}(${arg(0)})`,
+        weights,
+      };
+    }
+    case 'BatchNormalization': {
+      const c = shape(l.inputs[0]!)[1]!;
+      const eps = l.attrs.get('epsilon')?.f ?? 1e-5;
+      return {
+        init: [`self.${m} = nn.BatchNorm2d(${c}, eps=${repr(eps)})`],
+        expr: `self.${m}(${arg(0)})`,
+        weights: [[`${m}.weight`, weightName(1), 'copy'], [`${m}.bias`, weightName(2), 'copy'], [`${m}.running_mean`, weightName(3), 'copy'], [`${m}.running_var`, weightName(4), 'copy']],
+      };
+    }
+    case 'Relu': return { init: [`self.${m} = nn.ReLU()`], expr: `self.${m}(${arg(0)})`, weights: [] };
+    case 'LeakyRelu': return { init: [`self.${m} = nn.LeakyReLU(${repr(l.attrs.get('alpha')?.f ?? 0.01)})`], expr: `self.${m}(${arg(0)})`, weights: [] };
+    case 'HardSwish': return { init: [`self.${m} = nn.Hardswish()`], expr: `self.${m}(${arg(0)})`, weights: [] };
+    case 'HardSigmoid': {
+      const alpha = l.attrs.get('alpha')?.f ?? 0.2;
+      const beta = l.attrs.get('beta')?.f ?? 0.5;
+      if (Math.abs(alpha - 1 / 6) > 1e-6 || beta !== 0.5) unsupported(l, `HardSigmoid(alpha=${alpha}, beta=${beta}) is not PyTorch's Hardsigmoid`);
+      return { init: [`self.${m} = nn.Hardsigmoid()`], expr: `self.${m}(${arg(0)})`, weights: [] };
+    }
+    case 'Clip': {
+      const lo = constValue(1)?.[0] ?? l.attrs.get('min')?.f;
+      const hi = constValue(2)?.[0] ?? l.attrs.get('max')?.f;
+      if (lo === 0 && hi === 6) return { init: [`self.${m} = nn.ReLU6()`], expr: `self.${m}(${arg(0)})`, weights: [] };
+      return { init: [], expr: `torch.clamp(${arg(0)}, ${lo === undefined ? 'None' : repr(lo)}, ${hi === undefined ? 'None' : repr(hi)})`, weights: [] };
+    }
+    case 'PRelu': {
+      const slope = shape(l.inputs[1]!);
+      const n = slope.reduce((a, b) => a * b, 1);
+      return { init: [`self.${m} = nn.PReLU(${n})`], expr: `self.${m}(${arg(0)})`, weights: [[`${m}.weight`, weightName(1), 'flatten']] };
+    }
+    case 'MaxPool':
+    case 'AveragePool': {
+      const kernel = ints(l, 'kernel_shape', []);
+      const strides = ints(l, 'strides', [1, 1]);
+      const dil = ints(l, 'dilations', [1, 1]);
+      const ceil = (l.attrs.get('ceil_mode')?.i ?? 0) === 1 ? 'True' : 'False';
+      const { padding, pre } = splitPads(explicitPads(g, l, kernel, strides, dil));
+      if (pre !== null) unsupported(l, 'pooling with asymmetric padding');
+      if (l.op === 'MaxPool') {
+        return { init: [`self.${m} = nn.MaxPool2d(kernel_size=${tuple(kernel)}, stride=${tuple(strides)}, padding=${tuple(padding)}, dilation=${tuple(dil)}, ceil_mode=${ceil})`], expr: `self.${m}(${arg(0)})`, weights: [] };
+      }
+      // ONNX excludes padding from the average by default; PyTorch includes it by default.
+      const include = (l.attrs.get('count_include_pad')?.i ?? 0) === 1 ? 'True' : 'False';
+      return { init: [`self.${m} = nn.AvgPool2d(kernel_size=${tuple(kernel)}, stride=${tuple(strides)}, padding=${tuple(padding)}, ceil_mode=${ceil}, count_include_pad=${include})`], expr: `self.${m}(${arg(0)})`, weights: [] };
+    }
+    case 'GlobalAveragePool': return { init: [`self.${m} = nn.AdaptiveAvgPool2d(1)`], expr: `self.${m}(${arg(0)})`, weights: [] };
+    case 'GlobalMaxPool': return { init: [`self.${m} = nn.AdaptiveMaxPool2d(1)`], expr: `self.${m}(${arg(0)})`, weights: [] };
+    case 'Add': return { init: [], expr: `${arg(0)} + ${arg(1)}`, weights: [] };
+    case 'Mul': return { init: [], expr: `${arg(0)} * ${arg(1)}`, weights: [] };
+    case 'Concat': {
+      const axis = l.attrs.get('axis')?.i ?? 1;
+      return { init: [], expr: `torch.cat([${l.inputs.map((_, i) => arg(i)).join(', ')}], dim=${axis})`, weights: [] };
+    }
+    case 'Flatten':
+    case 'Reshape':
+    case 'Squeeze':
+    case 'Unsqueeze': {
+      // Keep the batch dimension free when the reshape preserves it, so calibration may batch.
+      const out = shape(l.outputs[0]!);
+      const keepsBatch = out.length > 0 && out[0] === shape(l.inputs[0]!)[0];
+      return { init: [], expr: `${arg(0)}.reshape(${keepsBatch ? tuple([-1, ...out.slice(1)]) : tuple(out)})`, weights: [] };
+    }
+    case 'Identity':
+    case 'Dropout':
+      return { init: [], expr: arg(0), weights: [] };
+    case 'Gemm':
+    case 'MatMul': {
+      const b = shape(l.inputs[1]!);
+      const a = shape(l.inputs[0]!);
+      if (a.length !== 2 || b.length !== 2) unsupported(l, 'matrix products other than 2-D × 2-D weights');
+      const transB = l.op === 'Gemm' && (l.attrs.get('transB')?.i ?? 0) === 1;
+      if (l.op === 'Gemm' && ((l.attrs.get('transA')?.i ?? 0) !== 0 || (l.attrs.get('alpha')?.f ?? 1) !== 1 || (l.attrs.get('beta')?.f ?? 1) !== 1)) unsupported(l, 'Gemm with transA, alpha ≠ 1 or beta ≠ 1');
+      const [inF, outF] = transB ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
+      const bias = l.op === 'Gemm' && l.inputs[2] !== undefined && l.inputs[2] !== '';
+      if (bias && shape(l.inputs[2]!).reduce((x, y) => x * y, 1) !== outF) unsupported(l, 'Gemm bias that is not one value per output');
+      const weights: Emitted['weights'] = [[`${m}.weight`, weightName(1), transB ? 'copy' : 'transpose']];
+      if (bias) weights.push([`${m}.bias`, weightName(2), 'flatten']);
+      return { init: [`self.${m} = nn.Linear(${inF}, ${outF}, bias=${bias ? 'True' : 'False'})`], expr: `self.${m}(${arg(0)})`, weights };
+    }
+    case 'Pad': {
+      const pads = constValue(1) ?? l.attrs.get('pads')?.ints;
+      if (pads === undefined || pads.length !== 8 || [0, 1, 4, 5].some((i) => pads[i] !== 0)) unsupported(l, 'Pad other than spatial padding of a 4-D tensor');
+      const [, , t, lft, , , b, r] = pads as number[];
+      return { init: [`self.${m} = nn.ZeroPad2d(${tuple([lft!, r!, t!, b!])})`], expr: `self.${m}(${arg(0)})`, weights: [] };
+    }
+    case 'Resize':
+    case 'Upsample': {
+      const out = shape(l.outputs[0]!);
+      return { init: [`self.${m} = nn.Upsample(size=${tuple(out.slice(2))}, mode="nearest")`], expr: `self.${m}(${arg(0)})`, weights: [] };
+    }
+    default:
+      return unsupported(l, `no PyTorch translation for ${l.op}`);
+  }
+}
+
+export function emitModelPy(input: ModelPyInput): string {
+  const { graph: g, layers } = input;
+  const local = new Map<string, string>();
+  input.inputs.forEach((name, i) => local.set(name, `x${i}`));
+  const init: string[] = [];
+  const body: string[] = [];
+  const weights: Emitted['weights'] = [];
+  const errors: string[] = [];
+  layers.forEach((l, i) => {
+    const arg = (k: number): string => {
+      const name = l.inputs[k]!;
+      const v = local.get(name);
+      if (v !== undefined) return v;
+      throw new SplitcError('UnsupportedEmit', `input ${JSON.stringify(name)} is not computed in the DPU partition`, { node: l.name, op: l.op });
+    };
+    try {
+      const e = emitLayer(g, l, `m${i}`, arg);
+      init.push(...e.init.map((s) => `        ${s}  # ${l.name}`));
+      weights.push(...e.weights);
+      const out = `t${i}`;
+      body.push(`        ${out} = ${e.expr}  # ${l.op}`);
+      local.set(l.outputs[0]!, out);
+    } catch (e) {
+      if (e instanceof SplitcError) errors.push(`${l.name} (${l.op}): ${e.detail}`);
+      else throw e;
+    }
+  });
+  if (errors.length > 0) throw new SplitcError('UnsupportedEmit', `${errors.length} DPU layer(s) have no PyTorch translation: ${errors.join('; ')}`);
+  const outs = input.outputs.map((o) => local.get(o)!);
+  const shapes = input.inputs.map((n) => [...g.tensors.get(n)!.shape!]);
+  const outShapes = input.outputs.map((n) => [...g.tensors.get(n)!.shape!]);
+  const args = input.inputs.map((_, i) => `x${i}`).join(', ');
+  return `# Generated by splitc ${input.splitcVersion} from ${input.modelName}: the DPU partition (${layers.length} layers).
+# Do not edit: regenerate with \`splitc compile\`. Runs on PyTorch 1.13 (Vitis AI 3.0).
+"""The DPU partition of ${input.modelName} as a plain PyTorch module for vai_q_pytorch.
+
+load_model() returns the module in eval mode with its weights read from partition.onnx beside
+this file. forward() takes the partition's inputs in order and returns its outputs in order.
+"""
+import os
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+PARTITION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "partition.onnx")
+INPUT_NAMES = ${JSON.stringify(input.inputs)}
+INPUT_SHAPES = ${JSON.stringify(shapes)}
+OUTPUT_NAMES = ${JSON.stringify(input.outputs)}
+OUTPUT_SHAPES = ${JSON.stringify(outShapes)}
+${ONNX_READER_PY}
+
+class ${MODULE_CLASS}(nn.Module):
+    def __init__(self):
+        super().__init__()
+${init.length > 0 ? init.join('\n') : '        pass'}
+
+    def forward(self, ${args}):
+${body.join('\n')}
+        return ${outs.length === 1 ? outs[0] : `(${outs.join(', ')})`}
+
+
+# (module attribute, ONNX initializer, how to map it)
+WEIGHTS = [
+${weights.map(([attr, init, how]) => `    (${JSON.stringify(attr)}, ${JSON.stringify(init)}, ${JSON.stringify(how)}),`).join('\n')}
+]
+
+
+def load_model(path=PARTITION):
+    """The DPU partition in eval mode, weights loaded from the ONNX partition at path."""
+    model = ${MODULE_CLASS}()
+    arrays = read_initializers(path)
+    state = dict(model.named_parameters())
+    state.update(dict(model.named_buffers()))
+    with torch.no_grad():
+        for attr, name, how in WEIGHTS:
+            value = arrays[name]
+            if how == "transpose":
+                value = value.T
+            elif how == "flatten":
+                value = value.reshape(-1)
+            target = state[attr]
+            if tuple(value.shape) != tuple(target.shape):
+                raise ValueError("%s: %s has shape %s, the module expects %s" % (path, name, value.shape, tuple(target.shape)))
+            target.copy_(torch.from_numpy(np.ascontiguousarray(value)))
+    return model.eval()
+
+
+if __name__ == "__main__":
+    m = load_model()
+    with torch.no_grad():
+        out = m(*[torch.zeros(s) for s in INPUT_SHAPES])
+    out = out if isinstance(out, tuple) else (out,)
+    for name, t in zip(OUTPUT_NAMES, out):
+        print(name, list(t.shape))
+`;
+}

@@ -3,7 +3,7 @@
 // into place only when everything succeeded.
 
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { SplitcError } from '@splitc/diagnostics';
 import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitSeamOnnx, dpuLayoutShape, seamInputNames, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
@@ -215,8 +215,12 @@ export function compile(modelPath: string, options: CompileOptions): Manifest {
 function writeAtomically(out: string, files: readonly FileOut[], force: boolean): void {
   const parent = path.dirname(out);
   const tmp = path.join(parent, `.${path.basename(out)}.splitc-${process.pid}`);
+  // Missing parents are created (like mkdir -p) and removed again if the compile fails.
+  const created: string[] = [];
+  for (let p = parent; !existsSync(p); p = path.dirname(p)) created.unshift(p);
   try {
-    if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new SplitcError('OutputUnwritable', `parent directory ${parent} does not exist`, { file: out });
+    for (const p of created) mkdirSync(p);
+    if (!statSync(parent).isDirectory()) throw new SplitcError('OutputUnwritable', `${parent} is not a directory`, { file: out });
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp);
     for (const f of files) {
@@ -235,7 +239,12 @@ function writeAtomically(out: string, files: readonly FileOut[], force: boolean)
       renameSync(tmp, out);
     }
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    try {
+      rmSync(tmp, { recursive: true, force: true });
+      for (const p of [...created].reverse()) if (existsSync(p) && readdirSync(p).length === 0) rmSync(p, { recursive: true });
+    } catch {
+      // Nothing was created there (e.g. the parent is not a directory).
+    }
     if (e instanceof SplitcError) throw e;
     throw new SplitcError('OutputUnwritable', (e as Error).message.split('\n')[0] ?? String(e), { file: out });
   }

@@ -26,7 +26,8 @@ describe('documented commands run', () => {
     it(`${doc}: splitc ${line}`, () => {
       const args = line.split(/\s+/);
       const r = splitc(args);
-      expect(r.stderr).toBe('');
+      // Warnings (e.g. a forced --split that is not the best) are allowed; errors are not.
+      expect(r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('warning: '))).toEqual([]);
       expect(r.status).toBe(0);
     });
   }

@@ -226,8 +226,10 @@ export function emitModelPy(input: ModelPyInput): string {
       body.push(`        ${out} = ${e.expr}  # ${l.op}`);
       local.set(l.outputs[0]!, out);
     } catch (e) {
-      if (e instanceof SplitcError) errors.push(`${l.name} (${l.op}): ${e.detail}`);
-      else throw e;
+      if (!(e instanceof SplitcError)) throw e;
+      errors.push(`${l.name} (${l.op}): ${e.detail}`);
+      // Stand in for the output so that the layers after it report their own problems only.
+      for (const o of l.outputs) local.set(o, `t${i}`);
     }
   });
   if (errors.length > 0) throw new SplitcError('UnsupportedEmit', `${errors.length} DPU layer(s) have no PyTorch translation: ${errors.join('; ')}`);

@@ -1,0 +1,170 @@
+// Partitions of every weighted fixture at every split the planner considers: run one after the
+// other in onnxruntime they reproduce the full model, and onnx.checker (full_check) accepts both.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import ort from 'onnxruntime-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeModel, type Graph } from '@splitc/ir';
+import { loadModel } from '@splitc/onnx';
+import { partitionBytes, partitionGraph, writePartition, type Partitioned } from '@splitc/partition';
+import { planSplit } from '@splitc/planner';
+import { resolveTarget } from '@splitc/targets';
+import { emitSeamOnnx, dpuLayoutShape, seamInputNames } from '@splitc/emit-tensorrt';
+import { SplitcError } from '@splitc/diagnostics';
+import { havePython, runPython } from '../../ir/test/python.js';
+
+const root = path.resolve(__dirname, '../../..');
+const WEIGHTED = ['lenet5-weights', 'tinyres-weights', 'mobilenetv2-weights'];
+const work = mkdtempSync(path.join(tmpdir(), 'splitc-partition-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function input(g: Graph): { name: string; tensor: ort.Tensor } {
+  const name = g.inputs[0]!;
+  const shape = [...g.tensors.get(name)!.shape!];
+  const n = shape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = Math.sin(i * 0.37) + 0.25 * Math.cos(i * 0.011);
+  return { name, tensor: new ort.Tensor('float32', x, shape) };
+}
+
+/** Run the partitions one after the other; returns the model outputs. */
+async function runStitched(g: Graph, p: Partitioned, feed: { name: string; tensor: ort.Tensor }): Promise<Record<string, ort.Tensor>> {
+  const values: Record<string, ort.Tensor> = { [feed.name]: feed.tensor };
+  for (const side of [p.dpu, p.gpu]) {
+    if (side === null) continue;
+    const s = await ort.InferenceSession.create(partitionBytes(side));
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const i of side.inputs) feeds[i.name] = values[i.name]!;
+    Object.assign(values, await s.run(feeds));
+    await s.release();
+  }
+  return Object.fromEntries(g.outputs.map((o) => [o, values[o]!]));
+}
+
+function maxRelDiff(a: Float32Array, b: Float32Array): number {
+  let scale = 0;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]!));
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+  }
+  return diff / Math.max(scale, 1e-12);
+}
+
+const checkerFiles: string[] = [];
+
+describe('stitched partitions reproduce the full model (onnxruntime)', () => {
+  for (const name of WEIGHTED) {
+    it(`${name}: every candidate split`, async () => {
+      const src = loadModel(path.join(root, 'fixtures/models', `${name}.onnx`));
+      const g = analyzeModel(src);
+      const full = await ort.InferenceSession.create(src.bytes);
+      const feed = input(g);
+      const ref = await full.run({ [feed.name]: feed.tensor });
+      const plan = planSplit(g, resolveTarget());
+      const names = g.layers.map((l) => l.name);
+      let checked = 0;
+      for (const c of plan.candidates) {
+        const mask = c.kind === 'prefix' ? g.layers.map((l) => l.index < c.index!) : names.map((n) => plan.split.dpuLayers.includes(n));
+        const p = partitionGraph(g, mask);
+        expect(p.crossing.map((x) => x.name)).toEqual(c.cutTensors);
+        const out = await runStitched(g, p, feed);
+        for (const o of g.outputs) {
+          expect(maxRelDiff(out[o]!.data as Float32Array, ref[o]!.data as Float32Array), `${name} k=${c.index}`).toBeLessThanOrEqual(1e-4);
+          expect(out[o]!.dims).toEqual(ref[o]!.dims);
+        }
+        // Each side holds only the weights its layers read, and together exactly the model's.
+        const dpuBytes = p.dpu?.byteLength ?? 0;
+        const gpuBytes = p.gpu?.byteLength ?? 0;
+        expect(dpuBytes + gpuBytes).toBeLessThan(src.bytes.length * 1.05 + 20000);
+        const dir = path.join(work, `${name}-${c.index ?? 'mincut'}`);
+        mkdirSync(dir);
+        for (const side of [p.dpu, p.gpu]) {
+          if (side === null) continue;
+          const f = path.join(dir, `${side.side}.onnx`);
+          writePartition(side, f);
+          checkerFiles.push(f);
+        }
+        checked++;
+      }
+      expect(checked).toBe(plan.candidates.length);
+      await full.release();
+    });
+  }
+
+  it('external data: weights beside the model, still reproducing it', async () => {
+    const src = loadModel(path.join(root, 'fixtures/models/mobilenetv2-weights.onnx'));
+    const g = analyzeModel(src);
+    const mask = g.layers.map((l) => l.index < 50);
+    const p = partitionGraph(g, mask, { externalData: true, fileName: 'gpu.onnx' });
+    const dir = path.join(work, 'external');
+    mkdirSync(dir);
+    const written = writePartition(p.gpu!, path.join(dir, 'gpu.onnx'));
+    expect(written.map((f) => path.basename(f))).toEqual(['gpu.onnx', 'gpu.onnx.data']);
+    expect(readFileSync(written[0]!).length).toBeLessThan(100_000);
+    // Both sides name their data file after `fileName`, so each goes in its own folder (as in compile's dpu/ and gpu/).
+    mkdirSync(path.join(dir, 'dpu'));
+    const dpuWritten = writePartition(p.dpu!, path.join(dir, 'dpu', 'gpu.onnx'));
+    const dpuFile = dpuWritten[0]!;
+    checkerFiles.push(written[0]!, dpuFile);
+    const feed = input(g);
+    const full = await ort.InferenceSession.create(src.bytes);
+    const ref = await full.run({ [feed.name]: feed.tensor });
+    const d = await ort.InferenceSession.create(dpuFile);
+    const mid = await d.run({ [feed.name]: feed.tensor });
+    const gs = await ort.InferenceSession.create(written[0]!);
+    const out = await gs.run(Object.fromEntries(gs.inputNames.map((n) => [n, mid[n]!])));
+    expect(maxRelDiff(out[g.outputs[0]!]!.data as Float32Array, ref[g.outputs[0]!]!.data as Float32Array)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('refuses a structure-only model: there are no weights to write', () => {
+    const g = analyzeModel(loadModel(path.join(root, 'fixtures/models/lenet5.onnx')));
+    expect(() => partitionGraph(g, g.layers.map((l) => l.index < 3))).toThrow(SplitcError);
+    try { partitionGraph(g, g.layers.map((l) => l.index < 3)); } catch (e) {
+      expect((e as SplitcError).code).toBe('SPLITC5003');
+      expect((e as SplitcError).message).toContain('structure-only export');
+    }
+  });
+});
+
+describe('the seam: DPU INT8 NHWC → float NCHW', () => {
+  it('dequantises with 2^-fix_point and transposes, exactly', async () => {
+    const shape = [1, 3, 4, 5];
+    const seam = await ort.InferenceSession.create(emitSeamOnnx([{ name: 't', shape }, { name: 'v', shape: [1, 7] }], 'test'));
+    const fixPoint = 5;
+    const nhwc = dpuLayoutShape(shape);
+    const q = new Int8Array(60).map((_, i) => ((i * 37) % 256) - 128);
+    const qv = new Int8Array(7).map((_, i) => i * 11 - 40);
+    const scale = new ort.Tensor('float32', new Float32Array([2 ** -fixPoint]), []);
+    const out = await seam.run({
+      [seamInputNames('t').q]: new ort.Tensor('int8', q, nhwc), [seamInputNames('t').scale]: scale,
+      [seamInputNames('v').q]: new ort.Tensor('int8', qv, [1, 7]), [seamInputNames('v').scale]: scale,
+    });
+    expect(out.t!.dims).toEqual(shape);
+    const t = out.t!.data as Float32Array;
+    for (let c = 0; c < 3; c++) for (let h = 0; h < 4; h++) for (let w = 0; w < 5; w++) {
+      expect(t[(c * 4 + h) * 5 + w]).toBe(q[(h * 5 + w) * 3 + c]! * 2 ** -fixPoint);
+    }
+    expect([...(out.v!.data as Float32Array)]).toEqual([...qv].map((x) => x * 2 ** -fixPoint));
+  });
+});
+
+describe.runIf(havePython('onnx'))('onnx.checker accepts every partition (full_check=True)', () => {
+  it('all partitions written above', () => {
+    expect(checkerFiles.length).toBeGreaterThan(200);
+    const list = path.join(work, 'files.txt');
+    writeFileSync(list, checkerFiles.join('\n'));
+    const out = runPython(['-c', `
+import onnx, sys
+bad = []
+for f in open(sys.argv[1]).read().split("\\n"):
+    try:
+        onnx.checker.check_model(f, full_check=True)
+    except Exception as e:
+        bad.append("%s: %s" % (f, str(e).splitlines()[0]))
+print("\\n".join(bad) if bad else "ok %d" % len(open(sys.argv[1]).read().split("\\n")))
+`, list]);
+    expect(out.trim()).toBe(`ok ${checkerFiles.length}`);
+  });
+});

@@ -6,7 +6,7 @@ import { renderReport, serializePlan } from '@splitc/planner';
 import { formatInspect, inspect } from './inspect.js';
 import { VERSION } from './version.js';
 import { compile, type Manifest } from './compile.js';
-import { formatPlan, plan, planJson } from './plan.js';
+import { formatPlan, plan, planJson, type PlanRequest } from './plan.js';
 import { writeFileAtomic } from './write-file.js';
 
 const USAGE = `usage: splitc <command> [options]
@@ -71,21 +71,12 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     }
     case 'plan': {
       const { values, positionals } = parse(rest, {
-        target: { type: 'string' }, link: { type: 'string' }, precision: { type: 'string' },
-        objective: { type: 'string' }, 'target-file': { type: 'string' },
-        'profile-gpu': { type: 'string' }, 'profile-dpu': { type: 'string' },
-        json: { type: 'boolean' }, report: { type: 'string' }, output: { type: 'string', short: 'o' },
-        'input-shape': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+        ...PLAN_OPTIONS, json: { type: 'boolean' }, report: { type: 'string' }, output: { type: 'string', short: 'o' },
       });
       if (values.help === true) { io.stdout(`${USAGE}\n`); return 0; }
       const model = onePositional(positionals, 'MODEL');
+      const p = plan(model, planRequest(values));
       const str = (k: string): string | undefined => values[k] as string | undefined;
-      const p = plan(model, {
-        ...optional('target', str('target')), ...optional('link', str('link')), ...optional('precision', str('precision')),
-        ...optional('objective', str('objective')), ...optional('targetFile', str('target-file')),
-        ...optional('profileGpu', str('profile-gpu')), ...optional('profileDpu', str('profile-dpu')),
-        ...optional('inputShapes', parseInputShapes(values['input-shape'] as string[] | undefined)),
-      });
       if (str('output') !== undefined) writeFileAtomic(str('output')!, serializePlan(p));
       if (str('report') !== undefined) writeFileAtomic(str('report')!, renderReport(p));
       io.stdout(values.json === true ? `${JSON.stringify(planJson(p))}\n` : `${formatPlan(p)}\n`);
@@ -93,26 +84,18 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     }
     case 'compile': {
       const { values, positionals } = parse(rest, {
-        target: { type: 'string' }, link: { type: 'string' }, precision: { type: 'string' },
-        objective: { type: 'string' }, 'target-file': { type: 'string' },
-        'profile-gpu': { type: 'string' }, 'profile-dpu': { type: 'string' },
-        output: { type: 'string', short: 'o' }, split: { type: 'string' }, force: { type: 'boolean' },
+        ...PLAN_OPTIONS, output: { type: 'string', short: 'o' }, split: { type: 'string' }, force: { type: 'boolean' },
         'external-data': { type: 'boolean' }, json: { type: 'boolean' },
-        'input-shape': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
       });
       if (values.help === true) { io.stdout(`${USAGE}\n`); return 0; }
       const model = onePositional(positionals, 'MODEL');
-      const str = (k: string): string | undefined => values[k] as string | undefined;
-      const output = str('output');
+      const output = values.output as string | undefined;
       if (output === undefined) throw new SplitcError('Usage', 'missing -o OUT (the output directory)', { field: '-o' });
-      const split = str('split');
+      const split = values.split as string | undefined;
       if (split !== undefined && !/^\d+$/.test(split)) throw new SplitcError('Usage', `--split ${JSON.stringify(split)} must be a non-negative integer`, { field: '--split' });
       const manifest = compile(model, {
+        ...planRequest(values),
         output,
-        ...optional('target', str('target')), ...optional('link', str('link')), ...optional('precision', str('precision')),
-        ...optional('objective', str('objective')), ...optional('targetFile', str('target-file')),
-        ...optional('profileGpu', str('profile-gpu')), ...optional('profileDpu', str('profile-dpu')),
-        ...optional('inputShapes', parseInputShapes(values['input-shape'] as string[] | undefined)),
         ...optional('split', split === undefined ? undefined : Number(split)),
         force: values.force === true,
         externalData: values['external-data'] === true,
@@ -127,6 +110,24 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
 }
 
 export { VERSION } from './version.js';
+
+/** Options shared by `plan` and `compile`: the target, the objective, measured profiles, input shapes. */
+const PLAN_OPTIONS = {
+  target: { type: 'string' }, link: { type: 'string' }, precision: { type: 'string' },
+  objective: { type: 'string' }, 'target-file': { type: 'string' },
+  'profile-gpu': { type: 'string' }, 'profile-dpu': { type: 'string' },
+  'input-shape': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+function planRequest(values: Record<string, unknown>): PlanRequest {
+  const str = (k: string): string | undefined => values[k] as string | undefined;
+  return {
+    ...optional('target', str('target')), ...optional('link', str('link')), ...optional('precision', str('precision')),
+    ...optional('objective', str('objective')), ...optional('targetFile', str('target-file')),
+    ...optional('profileGpu', str('profile-gpu')), ...optional('profileDpu', str('profile-dpu')),
+    ...optional('inputShapes', parseInputShapes(values['input-shape'] as string[] | undefined)),
+  };
+}
 
 /** `{ key: value }` when value is defined, `{}` otherwise (for exactOptionalPropertyTypes-style options). */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -57,7 +57,14 @@ describe.runIf(haveDebianData(CHROMIUM, 'chromium', existsSync(CHROMIUM)))('plan
       expect(drawn.dpuRows).toBe(plan.split.dpuLayers.length);
       expect(drawn.stream).toBe(true);
       expect(requests).toEqual([]);
-      if (process.env.SPLITC_UPDATE_SCREENSHOT === '1') await page.screenshot({ path: path.join(ROOT, 'docs/report-resnet18.png'), fullPage: false });
+      if (process.env.SPLITC_UPDATE_SCREENSHOT === '1') {
+        await page.screenshot({ path: path.join(ROOT, 'docs/report-resnet18.png'), fullPage: false });
+        const slow = path.join(d, 'report-1gbe.html');
+        expect(splitc(['plan', 'fixtures/models/resnet18.onnx', '--link', '1gbe', '--report', slow]).status).toBe(0);
+        await page.setViewportSize({ width: 1050, height: 1000 });
+        await page.goto(`file://${slow}`);
+        await page.screenshot({ path: path.join(ROOT, 'docs/report-resnet18-1gbe.png'), fullPage: false });
+      }
     } finally {
       await browser.close();
     }

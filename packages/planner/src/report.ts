@@ -57,7 +57,8 @@ function timeChart(plan: Plan): string {
   const bw = f.w / n;
   const y = (v: number): number => f.y0 + f.h - (v / top) * f.h;
   const out: string[] = [`<svg id="time-chart" viewBox="0 0 960 380" width="960" height="380" role="img" aria-label="estimated time per frame against split index">`];
-  out.push(axes(f, n, top, step, 'ms per frame', (v) => fmt(v)));
+  const decimals = Math.max(0, -Math.floor(Math.log10(step)) + (step / 10 ** Math.floor(Math.log10(step)) === 2.5 ? 1 : 0));
+  out.push(axes(f, n, top, step, 'ms per frame', (v) => v.toFixed(decimals)));
   const maxValid = Math.max(...prefix.map((c) => c.index));
   if (maxValid < n - 1) {
     const x = f.x0 + (maxValid + 1) * bw;
@@ -92,7 +93,9 @@ function timeChart(plan: Plan): string {
     const yy = y(objective(plan.best));
     out.push(`<g id="best-marker" data-index="${plan.best.index}"><line x1="${x.toFixed(2)}" x2="${x.toFixed(2)}" y1="${f.y0}" y2="${f.y0 + f.h}" stroke="#c92a2a" stroke-width="1.5"/>`);
     out.push(`<circle cx="${x.toFixed(2)}" cy="${yy.toFixed(2)}" r="5" fill="#c92a2a"/>`);
-    out.push(`<text x="${(x + 8).toFixed(2)}" y="${f.y0 + 30}" fill="#c92a2a">chosen k=${plan.best.index}</text></g>`);
+    // Label on the side with room, so it never runs off the chart.
+    const right = x < f.x0 + f.w * 0.8;
+    out.push(`<text x="${(right ? x + 8 : x - 8).toFixed(2)}" y="${f.y0 + 30}" text-anchor="${right ? 'start' : 'end'}" fill="#c92a2a">chosen k=${plan.best.index}</text></g>`);
   }
   out.push('</svg>');
   return out.join('');

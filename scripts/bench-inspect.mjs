@@ -2,7 +2,10 @@
 // Benchmark: `splitc inspect` on ResNet152 with weights (~240 MB). Prints wall time and peak RSS
 // of the real CLI process. Not a test: it prints figures for the notes and for review.
 //
-//   node scripts/bench-inspect.mjs [MODEL] [--runs N]
+//   node scripts/bench-inspect.mjs [MODEL] [--runs N] [--compare-onnx]
+//
+// --compare-onnx also times Debian's python3-onnx loading the same file and inferring its shapes
+// (onnx.load + onnx.shape_inference.infer_shapes), for comparison.
 //
 // Without MODEL it uses fixtures/models/large/resnet152-weights.onnx, exporting it first with
 // Debian's PyTorch (scripts/export-fixtures.py --large) when it is missing.
@@ -46,3 +49,14 @@ console.log(`runs             ${runs}`);
 console.log(`wall time        median ${wall.toFixed(3)} s  (min ${Math.min(...samples.map((s) => s.secs)).toFixed(3)}, max ${Math.max(...samples.map((s) => s.secs)).toFixed(3)}); empty node process ${baseline[0].toFixed(3)} s`);
 console.log(`peak RSS         median ${mib(rss)} MiB = ${(rss / size).toFixed(2)}x file size; empty node process ${mib(baseline[1] * 1024)} MiB`);
 console.log(`targets          < 1 s: ${wall < 1 ? 'met' : 'NOT met'};  < 2x file size: ${rss < 2 * size ? 'met' : 'NOT met'}`);
+
+if (args.includes('--compare-onnx')) {
+  const py = spawnSync('/usr/bin/time', ['-f', '%e %M', '/usr/bin/python3', '-c',
+    'import onnx, onnx.shape_inference, sys; m = onnx.load(sys.argv[1]); onnx.shape_inference.infer_shapes(m)', model], { encoding: 'utf8' });
+  if (py.status === 0) {
+    const [secs, kib] = py.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+    console.log(`onnx (python)    load + infer_shapes: ${secs.toFixed(2)} s, peak RSS ${mib(kib * 1024)} MiB`);
+  } else {
+    console.log(`onnx (python)    not available: ${py.stderr.trim().split('\n').at(-1)}`);
+  }
+}

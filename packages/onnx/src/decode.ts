@@ -50,16 +50,10 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
 export function decodeTensor(bytes: Uint8Array): OnnxTensor {
   const r = protobuf.Reader.create(bytes);
   try {
-    // readTensor expects a length prefix; wrap the whole buffer as one field body.
-    const framed = new Uint8Array(bytes.length + 10);
-    const w = protobuf.Writer.create();
-    w.uint32(bytes.length);
-    const prefix = w.finish();
-    framed.set(prefix, 0);
-    framed.set(bytes, prefix.length);
-    return readTensor(protobuf.Reader.create(framed.subarray(0, prefix.length + bytes.length)));
+    return readTensorBody(r, bytes.length);
   } catch (e) {
     if (e instanceof SplitcError) throw e;
+    if (e instanceof Malformed) throw new SplitcError('NotAModel', e.message);
     throw new SplitcError('ProtobufMalformed', `${e instanceof Error ? e.message : String(e)} (at byte ${r.pos})`);
   }
 }
@@ -362,6 +356,15 @@ function readValueInfo(r: Reader): ValueInfo {
 }
 
 function readTensor(r: Reader): OnnxTensor {
+  const length = r.size();
+  const end = r.pos + length;
+  if (end > r.len) throw new RangeError(`TensorProto length ${length} runs past the end of the buffer`);
+  return readTensorBody(r, end);
+}
+
+/** A TensorProto body from the current position to `end`. */
+function readTensorBody(r: Reader, end: number): OnnxTensor {
+  const start = r.pos;
   const dims: number[] = [];
   let dataType = 0;
   let name = '';
@@ -376,7 +379,7 @@ function readTensor(r: Reader): OnnxTensor {
   const uint64Data: number[] = [];
   let hasStrings = false;
   let hasSegment = false;
-  const span = readFields(r, 'TensorProto', (num, wire) => {
+  readFieldsUntil(r, end, 'TensorProto', (num, wire) => {
     switch (num) {
       case 1: readInt64s(r, wire, dims); return true;
       case 2: expectWire('TensorProto.data_type', num, wire, WIRE_VARINT); dataType = int64(r); return true;
@@ -395,6 +398,7 @@ function readTensor(r: Reader): OnnxTensor {
       default: return false;
     }
   });
+  const span = { start, end };
   const where = { field: `tensor ${JSON.stringify(name)}` };
   if (hasSegment) throw new SplitcError('UnsupportedDType', 'segmented tensors are not supported', where);
   const count = checkedElementCount(dims, name);

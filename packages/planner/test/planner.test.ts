@@ -1,5 +1,6 @@
 // The planner: every cut valid, the best equal to a brute-force argmin, min-cut optimal on small
 // DAGs (checked against exhaustive search of all closed sets), links moving the split.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeModel, elementCount, type Graph } from '@splitc/ir';
@@ -10,7 +11,8 @@ import { floats, model, vi } from '../../onnx/test/model-builder.js';
 
 const root = path.resolve(__dirname, '../../..');
 const analyze = (name: string): Graph => analyzeModel(loadModel(path.join(root, 'fixtures/models', `${name}.onnx`)));
-const MODELS = ['lenet5', 'resnet18', 'resnet50', 'resnet101', 'vgg16', 'mobilenetv2', 'densenet121', 'googlenet', 'inception_v3', 'shufflenet_v2_x1_0', 'efficientnet_b0', 'squeezenet1_0', 'regnet_y_400mf', 'convnext_tiny'];
+/** Every structure-only fixture: the mission seven and the other torchvision families. */
+const MODELS = Object.keys((JSON.parse(readFileSync(path.join(root, 'fixtures/models/macs.json'), 'utf8')) as { macs: Record<string, number> }).macs);
 
 /** Crossing tensors of a DPU mask, computed from scratch. */
 function crossingNames(g: Graph, mask: readonly boolean[]): string[] {

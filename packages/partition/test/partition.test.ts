@@ -6,7 +6,8 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeModel, type Graph } from '@splitc/ir';
-import { loadModel } from '@splitc/onnx';
+import { DataType, loadModel, loadModelFromBytes } from '@splitc/onnx';
+import { floats, model, vi } from '../../onnx/test/model-builder.js';
 import { partitionBytes, partitionGraph, writePartition, type Partitioned } from '@splitc/partition';
 import { planSplit } from '@splitc/planner';
 import { resolveTarget } from '@splitc/targets';
@@ -116,6 +117,35 @@ describe('stitched partitions reproduce the full model (onnxruntime)', () => {
     const gs = await ort.InferenceSession.create(written[0]!);
     const out = await gs.run(Object.fromEntries(gs.inputNames.map((n) => [n, mid[n]!])));
     expect(maxRelDiff(out[g.outputs[0]!]!.data as Float32Array, ref[g.outputs[0]!]!.data as Float32Array)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('a non-prefix (min-cut) DPU set: two branches, one of them on the GPU', async () => {
+    // x → a1 → a2 → a3 ─┐
+    //   └→ s1 (Softmax) → s2 ─┴→ add → y      DPU side {a1, a2, a3}: not a prefix of the node order.
+    const w = floats(Array.from({ length: 4 * 4 * 9 }, (_, i) => Math.sin(i) * 0.1));
+    const bytes = model({
+      nodes: [
+        { name: 'a1', opType: 'Conv', inputs: ['x', 'w'], outputs: ['a1'], attributes: [{ name: 'pads', type: 'ints', ints: [1, 1, 1, 1] }] },
+        { name: 's1', opType: 'Softmax', inputs: ['x'], outputs: ['s1'] },
+        { name: 'a2', opType: 'Conv', inputs: ['a1', 'w'], outputs: ['a2'], attributes: [{ name: 'pads', type: 'ints', ints: [1, 1, 1, 1] }] },
+        { name: 's2', opType: 'Relu', inputs: ['s1'], outputs: ['s2'] },
+        { name: 'a3', opType: 'Conv', inputs: ['a2', 'w'], outputs: ['a3'], attributes: [{ name: 'pads', type: 'ints', ints: [1, 1, 1, 1] }] },
+        { name: 'add', opType: 'Add', inputs: ['a3', 's2'], outputs: ['y'] },
+      ],
+      inputs: [vi('x', [1, 4, 6, 6])], outputs: [vi('y', [1, 4, 6, 6])],
+      initializers: [{ name: 'w', dataType: DataType.FLOAT, dims: [4, 4, 3, 3], data: w }],
+    });
+    const g = analyzeModel(loadModelFromBytes(bytes, 'branches.onnx'));
+    const mask = g.layers.map((l) => ['a1', 'a2', 'a3'].includes(l.name));
+    const p = partitionGraph(g, mask);
+    expect(p.crossing.map((c) => [c.name, c.from])).toEqual([['a3', 'dpu'], ['x', 'input']]);
+    expect(p.dpu!.layers).toEqual(['a1', 'a2', 'a3']);
+    expect(p.gpu!.inputs.map((i) => i.name)).toEqual(['a3', 'x']);
+    const feed = input(g);
+    const full = await ort.InferenceSession.create(bytes);
+    const ref = await full.run({ [feed.name]: feed.tensor });
+    const out = await runStitched(g, p, feed);
+    expect(maxRelDiff(out.y!.data as Float32Array, ref.y!.data as Float32Array)).toBeLessThanOrEqual(1e-6);
   });
 
   it('refuses a structure-only model: there are no weights to write', () => {

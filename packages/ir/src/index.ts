@@ -8,3 +8,4 @@ export { foldConstants, resolveAlias } from './passes/fold-constants.js';
 export { costFeatures, layerCost, graphTotals, type GraphTotals } from './passes/cost-features.js';
 export { verifyGraph, verifier } from './passes/verify.js';
 export { PIPELINE, analyzeModel, type AnalyzeOptions } from './pipeline.js';
+export { cutTensors, isClosedCut, type CutTensor } from './cut.js';

@@ -2,7 +2,7 @@
 // (constant folding of shape subgraphs, partition checks). Weights stay bytes everywhere else.
 
 import { SplitcError } from '@splitc/diagnostics';
-import { DataType, dataTypeName } from './proto.js';
+import { DataType, dataTypeName, dataTypeSize } from './proto.js';
 
 /** Decodes little-endian element bytes into numbers. int64 values beyond 2^53 are refused. */
 export function decodeValues(bytes: Uint8Array, dataType: number): number[] {
@@ -35,9 +35,9 @@ export function decodeValues(bytes: Uint8Array, dataType: number): number[] {
 
 /** Encodes numbers as little-endian element bytes of `dataType`. */
 export function encodeValues(values: readonly number[], dataType: number): Uint8Array {
-  const sizes: Record<number, number> = { 1: 4, 11: 8, 7: 8, 13: 8, 6: 4, 12: 4, 5: 2, 4: 2, 3: 1, 2: 1, 9: 1 };
-  const size = sizes[dataType];
-  if (size === undefined) throw new SplitcError('UnsupportedDType', `cannot write values of ${dataTypeName(dataType)}`);
+  const writable = [DataType.FLOAT, DataType.DOUBLE, DataType.INT64, DataType.UINT64, DataType.INT32, DataType.UINT32, DataType.INT16, DataType.UINT16, DataType.INT8, DataType.UINT8, DataType.BOOL] as number[];
+  const size = dataTypeSize(dataType);
+  if (!writable.includes(dataType)) throw new SplitcError('UnsupportedDType', `cannot write values of ${dataTypeName(dataType)}`);
   const out = new Uint8Array(values.length * size);
   const view = new DataView(out.buffer);
   values.forEach((v, i) => {

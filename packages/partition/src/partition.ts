@@ -5,7 +5,7 @@
 
 import { SplitcError, assert } from '@splitc/diagnostics';
 import type { Graph, Layer, Tensor } from '@splitc/ir';
-import { resolveAlias } from '@splitc/ir';
+import { cutTensors, resolveAlias } from '@splitc/ir';
 import {
   dataTypeName, encodeModelParts, encodeValues, partsLength, type NodeInput, type OnnxTensor, type TensorInput, type ValueInfoInput,
 } from '@splitc/onnx';
@@ -60,17 +60,7 @@ const EXTERNAL_ALIGN = 64;
 
 export function partitionGraph(g: Graph, onDpu: readonly boolean[], options: PartitionOptions = {}): Partitioned {
   assert(onDpu.length === g.layers.length, 'mask length differs from the layer count');
-  const sideOf = (producer: number | undefined): Side | 'input' => (producer === undefined ? 'input' : onDpu[producer] ? 'dpu' : 'gpu');
-  const outputs = new Set(g.outputs);
-  const crossing: CrossingSignature[] = [];
-  for (const [name, t] of g.tensors) {
-    if (t.kind !== 'activation' && t.kind !== 'input') continue;
-    const from = sideOf(t.producer);
-    if (from === 'gpu') continue;
-    const readOnGpu = (g.consumers.get(name) ?? []).some((c) => !onDpu[c]);
-    if (readOnGpu || (from === 'dpu' && outputs.has(name))) crossing.push({ ...signature(t), from: from === 'input' ? 'input' : 'dpu' });
-  }
-  crossing.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const crossing: CrossingSignature[] = cutTensors(g, onDpu).map((c) => ({ ...signature(g.tensors.get(c.name)!), from: c.from }));
   const dpuLayers = g.layers.filter((l) => onDpu[l.index]);
   const gpuLayers = g.layers.filter((l) => !onDpu[l.index]);
   const dpu = dpuLayers.length === 0 ? null : buildPartition(g, 'dpu', dpuLayers, g.inputs.filter((i) => dpuLayers.some((l) => l.inputs.includes(i))), crossing.filter((c) => c.from === 'dpu').map((c) => c.name), options);

@@ -6,7 +6,7 @@
 // DPU, the rest on the GPU. k = 0 is GPU-only, k = n is DPU-only. Every prefix of a topological
 // order is closed under predecessors, so every k whose layers the DPU supports is a valid cut.
 
-import { elementCount, type Graph } from '@splitc/ir';
+import { cutTensors, elementCount, isClosedCut, type Graph } from '@splitc/ir';
 
 export interface CrossingTensor {
   readonly name: string;
@@ -53,26 +53,8 @@ export function prefixCrossings(g: Graph): CrossingTensor[][] {
 
 /** Crossing tensors of an arbitrary DPU set (a mask over layer indices). */
 export function crossingsOf(g: Graph, onDpu: readonly boolean[]): CrossingTensor[] {
-  const out: CrossingTensor[] = [];
-  const outputs = new Set(g.outputs);
-  for (const [name, t] of g.tensors) {
-    if (t.kind !== 'activation' && t.kind !== 'input') continue;
-    const madeOnDpu = t.producer === undefined ? true : onDpu[t.producer]!;
-    if (!madeOnDpu) continue;
-    const readOnGpu = (g.consumers.get(name) ?? []).some((c) => !onDpu[c]);
-    if (readOnGpu || outputs.has(name)) out.push({ name, shape: t.shape!, bytes: elementCount(t.shape!) });
-  }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return cutTensors(g, onDpu);
 }
 
 /** True when every DPU layer's producers are on the DPU too. */
-export function isClosed(g: Graph, onDpu: readonly boolean[]): boolean {
-  for (const l of g.layers) {
-    if (!onDpu[l.index]) continue;
-    for (const i of l.inputs) {
-      const p = i === '' ? undefined : g.tensors.get(i)!.producer;
-      if (p !== undefined && !onDpu[p]) return false;
-    }
-  }
-  return true;
-}
+export const isClosed = isClosedCut;

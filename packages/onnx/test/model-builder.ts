@@ -28,3 +28,27 @@ export function model(parts: {
   };
   return encodeModel(m);
 }
+
+/**
+ * Two branches from the input, interleaved in node order: a chain of three 3x3 convolutions
+ * (a1 → a2 → a3) and a branch through Softmax (s1 → s2), joined by an Add. The DPU can take the
+ * conv chain but not the Softmax, so the natural DPU set {a1, a2, a3} is not a prefix of the
+ * order a1, s1, a2, s2, a3, add.
+ */
+export function twoBranchModel(channels: number, size: number, weight: (i: number) => number): Uint8Array {
+  const pads = [{ name: 'pads', type: 'ints' as const, ints: [1, 1, 1, 1] }];
+  const n = channels * channels * 9;
+  return model({
+    nodes: [
+      { name: 'a1', opType: 'Conv', inputs: ['x', 'w'], outputs: ['a1'], attributes: pads },
+      { name: 's1', opType: 'Softmax', inputs: ['x'], outputs: ['s1'] },
+      { name: 'a2', opType: 'Conv', inputs: ['a1', 'w'], outputs: ['a2'], attributes: pads },
+      { name: 's2', opType: 'Relu', inputs: ['s1'], outputs: ['s2'] },
+      { name: 'a3', opType: 'Conv', inputs: ['a2', 'w'], outputs: ['a3'], attributes: pads },
+      { name: 'add', opType: 'Add', inputs: ['a3', 's2'], outputs: ['y'] },
+    ],
+    inputs: [vi('x', [1, channels, size, size])],
+    outputs: [vi('y', [1, channels, size, size])],
+    initializers: [{ name: 'w', dataType: DataType.FLOAT, dims: [channels, channels, 3, 3], data: floats(Array.from({ length: n }, (_, i) => weight(i))) }],
+  });
+}

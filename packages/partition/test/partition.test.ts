@@ -6,8 +6,8 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeModel, type Graph } from '@splitc/ir';
-import { DataType, loadModel, loadModelFromBytes } from '@splitc/onnx';
-import { floats, model, vi } from '../../onnx/test/model-builder.js';
+import { loadModel, loadModelFromBytes } from '@splitc/onnx';
+import { twoBranchModel } from '../../onnx/test/model-builder.js';
 import { partitionBytes, partitionGraph, writePartition, type Partitioned } from '@splitc/partition';
 import { planSplit } from '@splitc/planner';
 import { resolveTarget } from '@splitc/targets';
@@ -122,19 +122,7 @@ describe('stitched partitions reproduce the full model (onnxruntime)', () => {
   it('a non-prefix (min-cut) DPU set: two branches, one of them on the GPU', async () => {
     // x → a1 → a2 → a3 ─┐
     //   └→ s1 (Softmax) → s2 ─┴→ add → y      DPU side {a1, a2, a3}: not a prefix of the node order.
-    const w = floats(Array.from({ length: 4 * 4 * 9 }, (_, i) => Math.sin(i) * 0.1));
-    const bytes = model({
-      nodes: [
-        { name: 'a1', opType: 'Conv', inputs: ['x', 'w'], outputs: ['a1'], attributes: [{ name: 'pads', type: 'ints', ints: [1, 1, 1, 1] }] },
-        { name: 's1', opType: 'Softmax', inputs: ['x'], outputs: ['s1'] },
-        { name: 'a2', opType: 'Conv', inputs: ['a1', 'w'], outputs: ['a2'], attributes: [{ name: 'pads', type: 'ints', ints: [1, 1, 1, 1] }] },
-        { name: 's2', opType: 'Relu', inputs: ['s1'], outputs: ['s2'] },
-        { name: 'a3', opType: 'Conv', inputs: ['a2', 'w'], outputs: ['a3'], attributes: [{ name: 'pads', type: 'ints', ints: [1, 1, 1, 1] }] },
-        { name: 'add', opType: 'Add', inputs: ['a3', 's2'], outputs: ['y'] },
-      ],
-      inputs: [vi('x', [1, 4, 6, 6])], outputs: [vi('y', [1, 4, 6, 6])],
-      initializers: [{ name: 'w', dataType: DataType.FLOAT, dims: [4, 4, 3, 3], data: w }],
-    });
+    const bytes = twoBranchModel(4, 6, (i) => Math.sin(i) * 0.1);
     const g = analyzeModel(loadModelFromBytes(bytes, 'branches.onnx'));
     const mask = g.layers.map((l) => ['a1', 'a2', 'a3'].includes(l.name));
     const p = partitionGraph(g, mask);

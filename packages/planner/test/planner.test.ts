@@ -7,7 +7,7 @@ import { analyzeModel, elementCount, type Graph } from '@splitc/ir';
 import { DataType, loadModel, loadModelFromBytes } from '@splitc/onnx';
 import { Plan, layerCosts, minCutPartition, planSplit, serializePlan, type Candidate } from '@splitc/planner';
 import { resolveTarget, type ResolvedTarget } from '@splitc/targets';
-import { floats, model, vi } from '../../onnx/test/model-builder.js';
+import { floats, model, twoBranchModel, vi } from '../../onnx/test/model-builder.js';
 
 const root = path.resolve(__dirname, '../../..');
 const analyze = (name: string): Graph => analyzeModel(loadModel(path.join(root, 'fixtures/models', `${name}.onnx`)));
@@ -174,21 +174,8 @@ describe('min-cut partition', () => {
   });
 
   it('finds a non-prefix cut that beats every prefix when one exists', () => {
-    // Two branches from the input, interleaved in the node order: a cheap-on-DPU chain (a*) and a
-    // branch that cannot run on the DPU (Softmax). The best DPU set is the whole a-chain, which is
-    // not a prefix of the order x → a1 → s1 → a2 → s2 → a3 → add.
-    const bytes = model({
-      nodes: [
-        { name: 'a1', opType: 'Conv', inputs: ['x', 'w'], outputs: ['a1'], attributes: [{ name: 'pads', type: 'ints', ints: [1, 1, 1, 1] }] },
-        { name: 's1', opType: 'Softmax', inputs: ['x'], outputs: ['s1'] },
-        { name: 'a2', opType: 'Conv', inputs: ['a1', 'w'], outputs: ['a2'], attributes: [{ name: 'pads', type: 'ints', ints: [1, 1, 1, 1] }] },
-        { name: 's2', opType: 'Relu', inputs: ['s1'], outputs: ['s2'] },
-        { name: 'a3', opType: 'Conv', inputs: ['a2', 'w'], outputs: ['a3'], attributes: [{ name: 'pads', type: 'ints', ints: [1, 1, 1, 1] }] },
-        { name: 'add', opType: 'Add', inputs: ['a3', 's2'], outputs: ['y'] },
-      ],
-      inputs: [vi('x', [1, 64, 56, 56])], outputs: [vi('y', [1, 64, 56, 56])],
-      initializers: [{ name: 'w', dataType: DataType.FLOAT, dims: [64, 64, 3, 3], data: floats(new Array(64 * 64 * 9).fill(0)) }],
-    });
+    // The best DPU set is the whole conv chain, which is not a prefix of the node order.
+    const bytes = twoBranchModel(64, 56, () => 0);
     const g = analyzeModel(loadModelFromBytes(bytes, 'branches.onnx'));
     const slowGpu: ResolvedTarget = (() => {
       const t = resolveTarget({ precision: 'fp32' });

@@ -79,10 +79,10 @@ function valueInfo(t: Tensor): ValueInfoInput {
 
 function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNames: readonly string[], outputNames: readonly string[], options: PartitionOptions): Partition {
   const src = g.source;
-  const initializers: TensorInput[] = [];
-  const seen = new Set<string>();
   const fileName = options.fileName ?? 'partition.onnx';
-  const bigTensors: { name: string; dataType: number; dims: readonly number[]; data: Uint8Array }[] = [];
+  /** Each weight the side reads: its element bytes, and how it is encoded inline. */
+  const weights: { name: string; dataType: number; dims: readonly number[]; data: Uint8Array; inline: TensorInput }[] = [];
+  const seen = new Set<string>();
 
   const addParam = (t: Tensor): string => {
     const root = resolveAlias(g, t.name);
@@ -91,19 +91,17 @@ function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNam
     const s = root.source;
     const where = { file: src.file, field: `tensor ${JSON.stringify(root.name)}` };
     if (s?.kind === 'initializer' && s.tensor.storage === 'raw') {
-      bigTensors.push({ name: root.name, dataType: s.tensor.dataType, dims: s.tensor.dims, data: s.tensor.data });
-      initializers.push({ copyFrom: src.bytes, span: s.tensor.span });
+      // Unchanged: the encoded TensorProto is copied as a slice of the source file.
+      weights.push({ name: root.name, dataType: s.tensor.dataType, dims: s.tensor.dims, data: s.tensor.data, inline: { copyFrom: src.bytes, span: s.tensor.span } });
     } else if (s?.kind === 'initializer' || s?.kind === 'attribute') {
       const ot: OnnxTensor = s.tensor;
-      const data = s.kind === 'initializer' ? src.tensorBytes(ot) : ot.storage === 'external' ? src.tensorBytes(ot) : ot.data;
+      const data = src.tensorBytes(ot);
       if (data.length === 0 && ot.dims.reduce((a, b) => a * b, 1) !== 0) throw new SplitcError('MissingWeights', `${root.name} has no data`, where);
       const fresh = { name: root.name, dataType: ot.dataType, dims: ot.dims, data };
-      bigTensors.push(fresh);
-      initializers.push(fresh);
+      weights.push({ ...fresh, inline: fresh });
     } else if (root.value !== undefined) {
       const fresh = { name: root.name, dataType: root.dtype, dims: root.shape!, data: encodeValues(root.value.data, root.dtype) };
-      bigTensors.push(fresh);
-      initializers.push(fresh);
+      weights.push({ ...fresh, inline: fresh });
     } else {
       throw new SplitcError('MissingWeights', `${root.name} is ${s?.kind === 'graph-input' ? 'a graph input without an initializer' : 'computed from such inputs'} (a structure-only export?); export the model with its weights`, where);
     }
@@ -144,24 +142,22 @@ function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNam
     graph: { name: `${model.graph.name || 'graph'}_${side}`, nodes, initializers: inits, ...graphIo },
   });
 
-  let parts = build(initializers);
+  let parts = build(weights.map((w) => w.inline));
   let externalData: Partition['externalData'];
   if (options.externalData === true || partsLength(parts) > EXTERNAL_THRESHOLD) {
     const location = `${fileName}.data`;
     const dataParts: Uint8Array[] = [];
     let offset = 0;
-    const external = new Map<string, TensorInput>();
-    for (const t of bigTensors) {
-      if (t.data.length < EXTERNAL_MIN_BYTES) continue;
+    const inits = weights.map((w): TensorInput => {
+      if (w.data.length < EXTERNAL_MIN_BYTES) return w.inline;
       const pad = (EXTERNAL_ALIGN - (offset % EXTERNAL_ALIGN)) % EXTERNAL_ALIGN;
       if (pad > 0) { dataParts.push(new Uint8Array(pad)); offset += pad; }
-      external.set(t.name, { name: t.name, dataType: t.dataType, dims: t.dims, external: { location, offset, length: t.data.length } });
-      dataParts.push(t.data);
-      offset += t.data.length;
-    }
-    // bigTensors and initializers are pushed together, one entry per weight, so they align by position.
-    const byPosition = initializers.map((t, i) => external.get(bigTensors[i]!.name) ?? t);
-    parts = build(byPosition);
+      const entry = { name: w.name, dataType: w.dataType, dims: w.dims, external: { location, offset, length: w.data.length } };
+      dataParts.push(w.data);
+      offset += w.data.length;
+      return entry;
+    });
+    parts = build(inits);
     externalData = { location, parts: dataParts };
   }
   const byteLength = partsLength(parts);

@@ -30,7 +30,8 @@ export const foldConstants: Pass = {
         keep.push(l);
         continue;
       }
-      const alias = ALIAS_OPS.has(l.op) && l.inputs[0] !== undefined && l.inputs[0] !== '';
+      // An alias has one used output (Dropout's mask output, when present, is not an alias).
+      const alias = ALIAS_OPS.has(l.op) && l.inputs[0] !== undefined && l.inputs[0] !== '' && outs.length === 1;
       const dataless = l.inputs.some((i) => i !== '' && !hasData(i));
       const isConstantNode = l.op === 'Constant';
       if (!(allValued || alias || dataless || isConstantNode)) {

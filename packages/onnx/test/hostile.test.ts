@@ -230,3 +230,31 @@ describe('external data is confined to the model directory', () => {
     expect(codeOf(() => loadModel(file))).toBe('SPLITC1012');
   });
 });
+
+describe('mutation fuzzing (seeded): byte-mutated real models give typed errors or analysed graphs', () => {
+  // In the spirit of the onnx/onnxruntime loader fuzzers: mutate a few bytes of a real export and
+  // run the whole front end (decode, import, shapes, folding, costs). Anything but a SplitcError
+  // is a crash.
+  for (const [name, runs] of [['resnet18.onnx', 800], ['mobilenetv2.onnx', 400]] as const) {
+    it(`${name}: ${runs} mutants`, () => {
+      const base = readFileSync(path.resolve(__dirname, '../../../fixtures/models', name));
+      let seed = 4242;
+      const rand = (): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed; };
+      const outcomes = new Map<string, number>();
+      for (let k = 0; k < runs; k++) {
+        const b = Buffer.from(base);
+        for (let j = 1 + (rand() % 4); j > 0; j--) b[rand() % b.length] = rand() & 0xff;
+        let outcome = 'ok';
+        try {
+          analyzeModel(loadModelFromBytes(b, 'mutant.onnx'));
+        } catch (e) {
+          if (!(e instanceof SplitcError)) throw new Error(`mutant ${k} crashed: ${(e as Error).stack}`);
+          outcome = e.code;
+        }
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }
+      // The mutants exercise many paths, not one early exit.
+      expect(outcomes.size).toBeGreaterThanOrEqual(4);
+    });
+  }
+});

@@ -1,19 +1,11 @@
-// Cuts of the layer DAG. The DPU side is a set of layers closed under predecessors; the crossing
-// tensors are those made on the DPU side (the camera frame counts as made there) and read on the
-// GPU side, plus graph outputs made on the DPU side (results are delivered on the host).
+// Prefix cuts of the layer DAG. The DPU side is a set of layers closed under predecessors; what
+// crosses a cut is defined once, in @splitc/ir's cutTensors.
 //
 // A split index k means: the first k layers of the graph's fixed topological order run on the
 // DPU, the rest on the GPU. k = 0 is GPU-only, k = n is DPU-only. Every prefix of a topological
 // order is closed under predecessors, so every k whose layers the DPU supports is a valid cut.
 
-import { cutTensors, elementCount, isClosedCut, type Graph } from '@splitc/ir';
-
-export interface CrossingTensor {
-  readonly name: string;
-  readonly shape: readonly number[];
-  /** Bytes on the link: one byte per element (INT8 from the DPU; the uint8 camera frame). */
-  readonly bytes: number;
-}
+import { elementCount, type CutTensor, type Graph } from '@splitc/ir';
 
 /** Positions that decide when a tensor crosses a prefix cut. */
 interface Span { readonly name: string; readonly producer: number; readonly lastConsumer: number; readonly isOutput: boolean; readonly bytes: number }
@@ -35,13 +27,13 @@ function spans(g: Graph): Span[] {
   return out;
 }
 
-/** Crossing tensors of every prefix cut k = 0..n, in one pass over the tensors. */
-export function prefixCrossings(g: Graph): CrossingTensor[][] {
+/** Crossing tensors of every prefix cut k = 0..n (the same as cutTensors of each prefix), in one pass over the tensors. */
+export function prefixCrossings(g: Graph): CutTensor[][] {
   const n = g.layers.length;
-  const byCut: CrossingTensor[][] = Array.from({ length: n + 1 }, () => []);
+  const byCut: CutTensor[][] = Array.from({ length: n + 1 }, () => []);
   for (const s of spans(g)) {
     const t = g.tensors.get(s.name)!;
-    const c: CrossingTensor = { name: s.name, shape: t.shape!, bytes: s.bytes };
+    const c: CutTensor = { name: s.name, shape: t.shape!, bytes: s.bytes, from: s.producer === -1 ? 'input' : 'dpu' };
     // Crosses cut k when made before k (producer < k) and read at or after k, or a graph output.
     const from = s.producer + 1;
     const to = s.isOutput ? n : Math.min(s.lastConsumer, n);
@@ -50,11 +42,3 @@ export function prefixCrossings(g: Graph): CrossingTensor[][] {
   for (const list of byCut) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return byCut;
 }
-
-/** Crossing tensors of an arbitrary DPU set (a mask over layer indices). */
-export function crossingsOf(g: Graph, onDpu: readonly boolean[]): CrossingTensor[] {
-  return cutTensors(g, onDpu);
-}
-
-/** True when every DPU layer's producers are on the DPU too. */
-export const isClosed = isClosedCut;

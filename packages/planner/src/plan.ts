@@ -2,11 +2,11 @@
 // the DPU-only / GPU-only baselines. The result is the versioned Plan (plan-schema.ts).
 
 import { SplitcError } from '@splitc/diagnostics';
-import type { Graph } from '@splitc/ir';
+import { cutTensors, isClosedCut, type CutTensor, type Graph } from '@splitc/ir';
 import { dataTypeName } from '@splitc/onnx';
 import { linkMs, type ResolvedTarget } from '@splitc/targets';
 import { layerCosts, type LayerCosts, type MeasuredProfiles } from './costs.js';
-import { crossingsOf, isClosed, prefixCrossings, type CrossingTensor } from './cuts.js';
+import { prefixCrossings } from './cuts.js';
 import { minCutPartition } from './min-cut.js';
 import { PLAN_SCHEMA_VERSION, type Candidate, type Objective, type Plan } from './plan-schema.js';
 
@@ -22,7 +22,7 @@ interface Evaluated extends Candidate {
 }
 
 /** Stage times of one cut. */
-function evaluate(target: ResolvedTarget, costs: LayerCosts, mask: readonly boolean[], crossing: readonly CrossingTensor[], kind: 'prefix' | 'min-cut', index: number | null): Evaluated {
+function evaluate(target: ResolvedTarget, costs: LayerCosts, mask: readonly boolean[], crossing: readonly CutTensor[], kind: 'prefix' | 'min-cut', index: number | null): Evaluated {
   let dpu = 0;
   let dpuBatch = 0;
   let gpu = 0;
@@ -94,8 +94,8 @@ export function planSplit(g: Graph, target: ResolvedTarget, options: PlanOptions
       const key = maskKey(mask);
       if (seen.has(key)) continue;
       seen.add(key);
-      if (!isClosed(g, mask) || mask.some((m, i) => m && !dpuAllowed[i])) continue; // cannot happen; guard the contract
-      candidates.push(evaluate(target, costs, mask, crossingsOf(g, mask), 'min-cut', null));
+      if (!isClosedCut(g, mask) || mask.some((m, i) => m && !dpuAllowed[i])) continue; // cannot happen; guard the contract
+      candidates.push(evaluate(target, costs, mask, cutTensors(g, mask), 'min-cut', null));
     }
   }
 
@@ -122,7 +122,7 @@ export function planSplit(g: Graph, target: ResolvedTarget, options: PlanOptions
   const speedup = (base: Candidate | null): number | null => (base === null ? null : objectiveOf(base, objective) / objectiveOf(best, objective));
   const model = g.source.model;
   const layerNames = g.layers.map((l) => l.name);
-  const bestCrossing = crossingsOf(g, best.mask);
+  const bestCrossing = cutTensors(g, best.mask);
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
     model: {

@@ -123,8 +123,8 @@ export function compile(modelPath: string, options: CompileOptions): Manifest {
     throw new SplitcError('OutputExists', 'pass --force to replace it', { file: options.output });
   }
   const g = analyzeFile(modelPath, options);
-  const plan = planGraph(g, options);
   const target = resolveTarget(options);
+  const plan = planGraph(g, options, target);
   const names = g.layers.map((l) => l.name);
   const { candidate, mask, forced } = chooseSplit(plan, options, names);
   const modelName = path.basename(modelPath);

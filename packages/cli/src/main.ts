@@ -3,10 +3,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SplitcError, renderError } from '@splitc/diagnostics';
 import { renderReport, serializePlan } from '@splitc/planner';
-import { formatInspect, inspect } from './inspect.js';
-import { VERSION } from './version.js';
 import { compile, type Manifest } from './compile.js';
+import { formatInspect, inspect } from './inspect.js';
 import { formatPlan, plan, planJson, type PlanRequest } from './plan.js';
+import { VERSION } from './version.js';
 import { writeFileAtomic } from './write-file.js';
 
 const USAGE = `usage: splitc <command> [options]

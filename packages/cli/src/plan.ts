@@ -2,7 +2,7 @@
 
 import type { Graph } from '@splitc/ir';
 import { planSplit, type Objective, type Plan } from '@splitc/planner';
-import { readDpuProfile, readTrtexecProfile, resolveTarget, type TargetRequest } from '@splitc/targets';
+import { readDpuProfile, readTrtexecProfile, resolveTarget, type ResolvedTarget, type TargetRequest } from '@splitc/targets';
 import { SplitcError } from '@splitc/diagnostics';
 import { analyzeFile, type InspectOptions } from './inspect.js';
 
@@ -25,9 +25,8 @@ export function plan(path: string, req: PlanRequest = {}): Plan {
   return planGraph(analyzeFile(path, req), req);
 }
 
-export function planGraph(g: Graph, req: PlanRequest = {}): Plan {
+export function planGraph(g: Graph, req: PlanRequest = {}, target: ResolvedTarget = resolveTarget(req)): Plan {
   const objective = parseObjective(req.objective);
-  const target = resolveTarget(req);
   const names = new Set(g.layers.map((l) => l.name));
   const measured = {
     ...(req.profileGpu !== undefined ? { gpu: readTrtexecProfile(req.profileGpu, names) } : {}),

@@ -3,12 +3,12 @@
 // into place only when everything succeeded.
 
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SplitcError } from '@splitc/diagnostics';
 import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitSeamOnnx, dpuLayoutShape, seamInputNames, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
 import { emitCompileSh, emitModelPy, emitQuantizePy, emitVitisReadme, MODULE_CLASS, PYTORCH_VERSION, VITIS_AI_VERSION, XMODEL_NAME } from '@splitc/emit-vitis';
-import { partitionGraph, type Partition } from '@splitc/partition';
+import { partitionGraph, writeParts, type Partition } from '@splitc/partition';
 import { candidateAt, renderReport, type Candidate, type Plan } from '@splitc/planner';
 import { resolveTarget } from '@splitc/targets';
 import { analyzeFile } from './inspect.js';
@@ -226,7 +226,7 @@ function writeAtomically(out: string, files: readonly FileOut[], force: boolean)
     for (const f of files) {
       const dest = path.join(tmp, f.rel);
       mkdirSync(path.dirname(dest), { recursive: true });
-      writeStreamed(dest, f.parts);
+      writeParts(dest, f.parts);
       if (f.executable === true) chmodSync(dest, 0o755);
     }
     if (existsSync(out)) {
@@ -247,18 +247,5 @@ function writeAtomically(out: string, files: readonly FileOut[], force: boolean)
     }
     if (e instanceof SplitcError) throw e;
     throw new SplitcError('OutputUnwritable', (e as Error).message.split('\n')[0] ?? String(e), { file: out });
-  }
-}
-
-function writeStreamed(file: string, parts: readonly Uint8Array[]): void {
-  // Large pieces are views into the source model: written one by one, never concatenated.
-  const fd = openSync(file, 'wx');
-  try {
-    for (const p of parts) {
-      let done = 0;
-      while (done < p.length) done += writeSync(fd, p, done, p.length - done);
-    }
-  } finally {
-    closeSync(fd);
   }
 }

@@ -36,25 +36,24 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
     throw new SplitcError('ModelTooLarge', `${bytes.length} bytes exceeds the 2 GiB protobuf limit; store weights as external data`);
   }
   const r = protobuf.Reader.create(bytes);
-  try {
-    return readModel(r);
-  } catch (e) {
-    if (e instanceof SplitcError) throw e;
-    if (e instanceof Malformed) throw new SplitcError('NotAModel', e.message);
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new SplitcError('ProtobufMalformed', `${msg} (at byte ${r.pos} of ${bytes.length})`);
-  }
+  return typedErrors(r, () => readModel(r));
 }
 
 /** Decode a serialized TensorProto (e.g. the .pb files of the ONNX backend test data). */
 export function decodeTensor(bytes: Uint8Array): OnnxTensor {
   const r = protobuf.Reader.create(bytes);
+  return typedErrors(r, () => readTensorBody(r, bytes.length));
+}
+
+/** Runs a decoder, turning wire-level failures into SplitcErrors that say where they happened. */
+function typedErrors<T>(r: Reader, decode: () => T): T {
   try {
-    return readTensorBody(r, bytes.length);
+    return decode();
   } catch (e) {
     if (e instanceof SplitcError) throw e;
     if (e instanceof Malformed) throw new SplitcError('NotAModel', e.message);
-    throw new SplitcError('ProtobufMalformed', `${e instanceof Error ? e.message : String(e)} (at byte ${r.pos})`);
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new SplitcError('ProtobufMalformed', `${msg} (at byte ${r.pos} of ${r.len})`);
   }
 }
 

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { SplitcError } from '@splitc/diagnostics';
 import type { Partition } from './partition.js';
 
-function writeParts(file: string, parts: readonly Uint8Array[]): void {
+/** Write byte pieces to a new file (refusing to overwrite) without concatenating them. */
+export function writeParts(file: string, parts: readonly Uint8Array[]): void {
   let fd: number | undefined;
   try {
     fd = openSync(file, 'wx');

@@ -115,3 +115,5 @@ export function renderError(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return `error SPLITC0000: internal error: ${msg.split('\n')[0] ?? ''} (please report this as a bug)`;
 }
+
+export type { ProgressEvent, ProgressSink } from './progress.js';

@@ -3,7 +3,7 @@
 // MaxPool2d, AvgPool2d, Linear…) with its weights loaded from the partition.onnx beside it.
 
 import { SplitcError } from '@splitc/diagnostics';
-import { resolveAlias, type Graph, type Layer } from '@splitc/ir';
+import { resolveAlias, windowGeometry, type Graph, type Layer } from '@splitc/ir';
 import { ONNX_READER_PY } from './onnx-reader-py.js';
 
 /** Class name of the generated module; vai_q_pytorch names the xmodel `<class>_int.xmodel`. */
@@ -43,31 +43,8 @@ function repr(v: number): string {
 }
 const tuple = (xs: readonly number[]): string => `(${xs.map(py).join(', ')}${xs.length === 1 ? ',' : ''})`;
 
-function ints(l: Layer, name: string, def: number[]): number[] {
-  return [...(l.attrs.get(name)?.ints ?? def)];
-}
-
-function explicitPads(g: Graph, l: Layer, kernel: number[], strides: number[], dilations: number[]): number[] {
-  const autoPad = new TextDecoder().decode(l.attrs.get('auto_pad')?.s ?? new Uint8Array());
-  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-    const x = g.tensors.get(l.inputs[0]!)!.shape!;
-    const y = g.tensors.get(l.outputs[0]!)!.shape!;
-    const begin: number[] = [];
-    const end: number[] = [];
-    for (let i = 0; i < 2; i++) {
-      const total = Math.max((y[i + 2]! - 1) * strides[i]! + (kernel[i]! - 1) * dilations[i]! + 1 - x[i + 2]!, 0);
-      const small = Math.floor(total / 2);
-      begin.push(autoPad === 'SAME_UPPER' ? small : total - small);
-      end.push(autoPad === 'SAME_UPPER' ? total - small : small);
-    }
-    return [...begin, ...end];
-  }
-  if (autoPad === 'VALID') return [0, 0, 0, 0];
-  return ints(l, 'pads', [0, 0, 0, 0]);
-}
-
 /** Symmetric pads become the layer's padding; asymmetric ones a ZeroPad2d in front (l, r, t, b). */
-function splitPads(pads: number[]): { padding: [number, number]; pre: [number, number, number, number] | null } {
+function splitPads(pads: readonly number[]): { padding: [number, number]; pre: [number, number, number, number] | null } {
   const [t, lft, b, r] = pads as [number, number, number, number];
   if (t === b && lft === r) return { padding: [t, lft], pre: null };
   return { padding: [0, 0], pre: [lft, r, t, b] };
@@ -86,23 +63,20 @@ function emitLayer(g: Graph, l: Layer, m: string, arg: (i: number) => string): E
     case 'ConvTranspose': {
       const w = shape(l.inputs[1]!);
       if (w.length !== 4) unsupported(l, 'only 2-D convolutions are generated');
-      const kernel = [w[2]!, w[3]!];
-      const strides = ints(l, 'strides', [1, 1]);
-      const dil = ints(l, 'dilations', [1, 1]);
-      const group = l.attrs.get('group')?.i ?? 1;
+      // Kernel, strides, dilations, group and pads after auto_pad: decoded once in the IR.
+      const { kernel, strides, dilations: dil, group, pads, outputPadding: outPad } = windowGeometry(g, l);
       const bias = l.inputs[2] !== undefined && l.inputs[2] !== '';
       const weights: Emitted['weights'] = [[`${m}.weight`, weightName(1), 'copy']];
       if (bias) weights.push([`${m}.bias`, weightName(2), 'copy']);
       if (l.op === 'Conv') {
-        const { padding, pre } = splitPads(explicitPads(g, l, kernel, strides, dil));
+        const { padding, pre } = splitPads(pads);
         const init = [`self.${m} = nn.Conv2d(${w[1]! * group}, ${w[0]}, kernel_size=${tuple(kernel)}, stride=${tuple(strides)}, padding=${tuple(padding)}, dilation=${tuple(dil)}, groups=${group}, bias=${bias ? 'True' : 'False'})`];
         if (pre !== null) init.unshift(`self.${m}_pad = nn.ZeroPad2d(${tuple(pre)})`);
         return { init, expr: pre !== null ? `self.${m}(self.${m}_pad(${arg(0)}))` : `self.${m}(${arg(0)})`, weights };
       }
-      const pads = ints(l, 'pads', [0, 0, 0, 0]);
+      // Pads from auto_pad or output_shape are explicit here; PyTorch takes symmetric ones only.
       const { padding, pre } = splitPads(pads);
-      if (pre !== null || l.attrs.has('output_shape') || (l.attrs.get('auto_pad') !== undefined)) unsupported(l, 'ConvTranspose with asymmetric, automatic or output_shape padding');
-      const outPad = ints(l, 'output_padding', [0, 0]);
+      if (pre !== null) unsupported(l, 'ConvTranspose with asymmetric padding');
       return {
         init: [`self.${m} = nn.ConvTranspose2d(${w[0]}, ${w[1]! * group}, kernel_size=${tuple(kernel)}, stride=${tuple(strides)}, padding=${tuple(padding)}, output_padding=${tuple(outPad)}, groups=${group}, bias=${bias ? 'True' : 'False'}, dilation=${tuple(dil)})`],
         expr: `self.${m}(${arg(0)})`,
@@ -140,11 +114,11 @@ function emitLayer(g: Graph, l: Layer, m: string, arg: (i: number) => string): E
     }
     case 'MaxPool':
     case 'AveragePool': {
-      const kernel = ints(l, 'kernel_shape', []);
-      const strides = ints(l, 'strides', [1, 1]);
-      const dil = ints(l, 'dilations', [1, 1]);
-      const ceil = (l.attrs.get('ceil_mode')?.i ?? 0) === 1 ? 'True' : 'False';
-      const { padding, pre } = splitPads(explicitPads(g, l, kernel, strides, dil));
+      const x = shape(l.inputs[0]!);
+      if (x.length !== 4) unsupported(l, 'only 2-D pooling is generated');
+      const { kernel, strides, dilations: dil, pads, ceilMode } = windowGeometry(g, l);
+      const ceil = ceilMode ? 'True' : 'False';
+      const { padding, pre } = splitPads(pads);
       if (pre !== null) unsupported(l, 'pooling with asymmetric padding');
       if (l.op === 'MaxPool') {
         return { init: [`self.${m} = nn.MaxPool2d(kernel_size=${tuple(kernel)}, stride=${tuple(strides)}, padding=${tuple(padding)}, dilation=${tuple(dil)}, ceil_mode=${ceil})`], expr: `self.${m}(${arg(0)})`, weights: [] };

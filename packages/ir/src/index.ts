@@ -2,6 +2,7 @@
 export * from './graph.js';
 export { importModel, MAX_FOLDED_ELEMENTS, type ImportOptions } from './import-model.js';
 export { OP_RULES, ruleFor, OpContext, type OpRule, type TensorType } from './ops/index.js';
+export { decodeWindow, windowGeometry, WINDOW_OPS, type WindowGeometry, type AutoPad } from './ops/window.js';
 export { runPasses, type Pass, type Instrument, type GraphProperty } from './passes/pass.js';
 export { inferShapes } from './passes/infer-shapes.js';
 export { foldConstants, resolveAlias } from './passes/fold-constants.js';

@@ -2,7 +2,7 @@
 // Operators", DPUCVDX8G column; PG389 feature list). The DPU side of a split may hold only layers
 // that pass; every other layer is reported with the rule it breaks.
 
-import type { Graph, Layer } from '@splitc/ir';
+import { windowGeometry, type Graph, type Layer } from '@splitc/ir';
 import { convKind } from './op-class.js';
 import type { DpuLimits } from './schema.js';
 
@@ -20,7 +20,6 @@ const CPU_FUNCTIONS = new Set(['Softmax', 'LogSoftmax', 'Sigmoid', 'Tanh', 'Exp'
 
 export function dpuSupport(g: Graph, l: Layer, lim: DpuLimits): DpuSupport {
   const shape = (i: number) => g.tensors.get(l.inputs[i]!)?.shape;
-  const ints = (name: string, def: number[]): readonly number[] => l.attrs.get(name)?.ints ?? def;
   if (VIEWS.has(l.op) || ACTIVATIONS.has(l.op) || l.op === 'BatchNormalization') return OK;
   if (CPU_FUNCTIONS.has(l.op)) return no(`${l.op} is not a DPU operator (Vitis AI runs it on the CPU)`);
   switch (l.op) {
@@ -29,15 +28,13 @@ export function dpuSupport(g: Graph, l: Layer, lim: DpuLimits): DpuSupport {
       const x = shape(0)!;
       const w = shape(1)!;
       if (x.length !== 4) return no(`${x.length - 2}-D convolution: the DPU runs 2-D convolutions only`);
-      const kernel = w.slice(2);
-      const strides = ints('strides', [1, 1]);
-      const dil = ints('dilations', [1, 1]);
-      const pads = ints('pads', [0, 0, 0, 0]);
+      // Pads after auto_pad, strides, dilations, group: decoded once in the IR.
+      const { kernel, strides, dilations: dil, pads, group, outputPadding } = windowGeometry(g, l);
       const ic = x[1]!;
-      const oc = l.op === 'Conv' ? w[0]! : w[1]! * (l.attrs.get('group')?.i ?? 1);
+      const oc = l.op === 'Conv' ? w[0]! : w[1]! * group;
       const kind = convKind(g, l);
-      if (l.op === 'ConvTranspose' && ints('output_padding', [0, 0]).some((p) => p !== 0)) return no('ConvTranspose with output_padding ≠ 0');
-      if (kind === 'grouped' && !lim.groupedConv) return no(`grouped convolution (group ${l.attrs.get('group')?.i} of ${ic} channels) runs on the CPU`);
+      if (l.op === 'ConvTranspose' && outputPadding.some((p) => p !== 0)) return no('ConvTranspose with output_padding ≠ 0');
+      if (kind === 'grouped' && !lim.groupedConv) return no(`grouped convolution (group ${group} of ${ic} channels) runs on the CPU`);
       const kMax = kind === 'depthwise' ? lim.depthwiseKernelMax : lim.kernelMax;
       const sMax = kind === 'depthwise' ? lim.depthwiseStrideMax : lim.strideMax;
       if (kernel.some((k) => k < lim.kernelMin || k > kMax)) return no(`kernel ${kernel.join('x')} outside [${lim.kernelMin}, ${kMax}]`);
@@ -57,11 +54,12 @@ export function dpuSupport(g: Graph, l: Layer, lim: DpuLimits): DpuSupport {
     }
     case 'MaxPool':
     case 'AveragePool': {
-      const kernel = ints('kernel_shape', []);
-      if (kernel.length !== 2) return no(`${kernel.length}-D pooling: the DPU pools in 2-D only`);
+      const x = shape(0)!;
+      if (x.length !== 4) return no(`${x.length - 2}-D pooling: the DPU pools in 2-D only`);
+      const { kernel, strides, dilations } = windowGeometry(g, l);
       if (kernel.some((k) => k > lim.poolKernelMax)) return no(`pool kernel ${kernel.join('x')} above ${lim.poolKernelMax}`);
-      if (ints('strides', [1, 1]).some((s) => s > lim.poolStrideMax)) return no(`pool stride above ${lim.poolStrideMax}`);
-      if (ints('dilations', [1, 1]).some((d) => d !== 1)) return no('dilated pooling');
+      if (strides.some((s) => s > lim.poolStrideMax)) return no(`pool stride above ${lim.poolStrideMax}`);
+      if (dilations.some((d) => d !== 1)) return no('dilated pooling');
       return OK;
     }
     case 'GlobalAveragePool':

@@ -88,7 +88,7 @@ describe('target profiles', () => {
 });
 
 /** One-layer model: Conv with the given attributes and weight shape on a [1,c,h,w] input. */
-function convGraph(inShape: number[], wShape: number[], attrs: { name: string; type: 'int' | 'ints'; i?: number; ints?: number[] }[]): Graph {
+function convGraph(inShape: number[], wShape: number[], attrs: { name: string; type: 'int' | 'ints' | 'string'; i?: number; ints?: number[]; s?: Uint8Array }[]): Graph {
   const bytes = model({
     nodes: [{ name: 'conv', opType: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attributes: attrs }],
     inputs: [vi('x', inShape)],
@@ -116,6 +116,20 @@ describe('DPU operator support (DPUCVDX8G limits)', () => {
     expect(check(convGraph([1, 8, 8, 8], [4097, 8, 1, 1], []))).toEqual({ ok: false, rule: '4097 output channels above 4096' });
     // kernel_w · kernel_h · ceil(ic / 16) ≤ 8192: 16·16·ceil(520/16) = 256·33 = 8448
     expect(check(convGraph([1, 520, 32, 32], [8, 520, 16, 16], []))).toEqual({ ok: false, rule: 'kernel_w·kernel_h·ceil(ic/16) = 8448 above bank depth 8192' });
+  });
+
+  it('reads pads after auto_pad, decoded once in the IR (as shape inference does)', () => {
+    const enc = (v: string) => new TextEncoder().encode(v);
+    // VALID ignores a stale pads attribute (onnxruntime and our shape inference both do): 9x9 → 9x9 with a 1x1 kernel.
+    const valid = convGraph([1, 8, 9, 9], [8, 8, 1, 1], [{ name: 'auto_pad', type: 'string', s: enc('VALID') }, { name: 'pads', type: 'ints', ints: [2, 2, 2, 2] }]);
+    expect(valid.tensors.get('y')!.shape).toEqual([1, 8, 9, 9]);
+    expect(check(valid)).toEqual({ ok: true });
+    // SAME_UPPER with a 4x4 kernel on 8x8, stride 1: total pad 3 → [1,1] begin, [2,2] end, within (k−1)·d = 3.
+    const same = convGraph([1, 8, 8, 8], [8, 8, 4, 4], [{ name: 'auto_pad', type: 'string', s: enc('SAME_UPPER') }]);
+    expect(check(same)).toEqual({ ok: true });
+    // Dilation 2 on a 2x2 kernel: extent 3, SAME_LOWER total pad 2 → 1 each side, within (k−1)·d = 2.
+    const dilated = convGraph([1, 8, 8, 8], [8, 8, 2, 2], [{ name: 'auto_pad', type: 'string', s: enc('SAME_LOWER') }, { name: 'dilations', type: 'ints', ints: [2, 2] }]);
+    expect(check(dilated)).toEqual({ ok: true });
   });
 
   it('finds the CPU ops of real models', () => {

@@ -1,16 +1,15 @@
 // Pooling and local normalisation: MaxPool, AveragePool, LpPool, GlobalAveragePool, GlobalMaxPool, LRN.
 
 import { DataType } from '@splitc/onnx';
-import { windowAttrs, windowOutput } from './conv.js';
 import type { OpRule } from './rule.js';
+import { decodeWindow } from './window.js';
 
 const slidingPool: OpRule = {
   infer(ctx) {
     const x = ctx.input(0);
     if (x.shape.length < 3) return ctx.fail(`input has rank ${x.shape.length}; pooling needs N x C x spatial`);
-    const win = windowAttrs(ctx, x.shape.length - 2);
-    const ceil = ctx.int('ceil_mode', 0) === 1;
-    const shape = [x.shape[0]!, x.shape[1]!, ...windowOutput(ctx, x.shape.slice(2), win, ceil)];
+    const win = decodeWindow(ctx, x.shape.slice(2));
+    const shape = [x.shape[0]!, x.shape[1]!, ...win.output];
     const outs = [{ dtype: x.dtype, shape }];
     // MaxPool's optional second output holds int64 indices.
     if (ctx.layer.outputs.length > 1) outs.push({ dtype: DataType.INT64, shape });

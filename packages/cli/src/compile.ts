@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { SplitcError } from '@splitc/diagnostics';
+import { SplitcError, type ProgressSink } from '@splitc/diagnostics';
 import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitSeamOnnx, dpuLayoutShape, seamInputNames, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
 import { emitCompileSh, emitModelPy, emitQuantizePy, emitVitisReadme, MODULE_CLASS, PYTORCH_VERSION, VITIS_AI_VERSION, XMODEL_NAME } from '@splitc/emit-vitis';
 import { partitionGraph, writeParts, type Partition } from '@splitc/partition';
@@ -26,6 +26,8 @@ export interface CompileOptions extends PlanRequest {
   readonly externalData?: boolean;
   /** Called with warnings (e.g. a forced split that is not the best). */
   readonly onWarning?: (message: string) => void;
+  /** Called as large files are read, hashed and written (the CLI draws it on a terminal). */
+  readonly onProgress?: ProgressSink;
 }
 
 export interface ArtifactEntry {

@@ -1,162 +1,251 @@
-// Command-line front end: parse arguments, run a job, print one readable line on failure.
+// Command-line front end on yargs: the option tables in options.ts drive both parsing and help;
+// every failure becomes one readable line and a documented exit code (docs/cli.md).
 
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import yargs, { type Argv } from 'yargs';
 import { SplitcError, renderError } from '@splitc/diagnostics';
 import { renderReport, serializePlan } from '@splitc/planner';
 import { compile, type Manifest } from './compile.js';
 import { formatInspect, inspect } from './inspect.js';
+import { COMMANDS, COMPILE, GLOBAL_OPTIONS, INSPECT, PLAN, type CommandSpec } from './options.js';
 import { formatPlan, plan, planJson, type PlanRequest } from './plan.js';
+import { progressLine, type ProgressLine } from './progress.js';
 import { VERSION } from './version.js';
 import { writeFileAtomic } from './write-file.js';
-
-const USAGE = `usage: splitc <command> [options]
-
-commands:
-  inspect MODEL [--json] [--input-shape NAME=1x3x224x224]
-      Import MODEL, infer every shape, and print its layers with MACs and parameters.
-
-  plan MODEL [--target vck190+rtx2080] [--link pcie|25gbe|10gbe|1gbe] [--precision fp16|fp32]
-             [--objective stream|latency] [--target-file FILE] [--profile-gpu FILE] [--profile-dpu FILE]
-             [--json] [--report FILE.html] [-o plan.json] [--input-shape NAME=DIMS]
-      Estimate every valid split between the DPU and the GPU, choose the best, and compare it
-      with DPU-only and GPU-only.
-
-  compile MODEL -o OUT [--target vck190+rtx2080] [--link L] [--precision P] [--objective O]
-             [--split N] [--force] [--external-data] [--json] [plan's other options]
-      Plan the split (or take --split N) and write OUT/: the DPU and GPU partitions, the Vitis AI
-      build (model.py, quantize.py, compile.sh), the TensorRT build (build_engine.sh/.py), the
-      seam model, report.html and manifest.json. OUT appears only when everything succeeded.
-
-options:
-  -h, --help       show this help
-  --version        print the version`;
 
 export interface Io {
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;
+  /** True when stderr is a terminal: only then is progress drawn. */
+  readonly stderrIsTTY?: boolean;
+  /** Terminal width, for help text and the progress line. */
+  readonly columns?: number;
 }
+
+/** Exit codes, stable for scripts (docs/cli.md). */
+export const ExitCode = { Ok: 0, Failure: 1, Usage: 2, Internal: 70 } as const;
 
 /** Runs the CLI; returns the exit code. Never throws. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let progress: ProgressLine | undefined;
   try {
-    return await dispatch(argv, io);
+    let output = '';
+    await buildParser(argv, io, (p) => (progress = p)).parseAsync([...argv], {}, (err, _args, out) => {
+      if (err === null || err === undefined) output = out;
+    });
+    if (output !== '') io.stdout(output.endsWith('\n') ? output : `${output}\n`);
+    return ExitCode.Ok;
   } catch (e) {
+    progress?.end();
     io.stderr(`${renderError(e)}\n`);
-    return e instanceof SplitcError ? (e.code === 'SPLITC9001' ? 2 : 1) : 70;
+    if (!(e instanceof SplitcError)) return ExitCode.Internal;
+    return e.code === 'SPLITC9001' ? ExitCode.Usage : ExitCode.Failure;
+  } finally {
+    progress?.end();
   }
 }
 
-async function dispatch(argv: readonly string[], io: Io): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    io.stdout(`${USAGE}\n`);
-    return command === undefined ? 2 : 0;
-  }
-  if (command === '--version') {
-    io.stdout(`${VERSION}\n`);
-    return 0;
-  }
-  switch (command) {
-    case 'inspect': {
-      const { values, positionals } = parse(rest, {
-        json: { type: 'boolean' },
-        'input-shape': { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      });
-      if (values.help === true) { io.stdout(`${USAGE}\n`); return 0; }
-      const model = onePositional(positionals, 'MODEL');
-      const report = inspect(model, { inputShapes: parseInputShapes(values['input-shape'] as string[] | undefined) });
-      io.stdout(values.json === true ? `${JSON.stringify(report)}\n` : `${formatInspect(report)}\n`);
-      return 0;
-    }
-    case 'plan': {
-      const { values, positionals } = parse(rest, {
-        ...PLAN_OPTIONS, json: { type: 'boolean' }, report: { type: 'string' }, output: { type: 'string', short: 'o' },
-      });
-      if (values.help === true) { io.stdout(`${USAGE}\n`); return 0; }
-      const model = onePositional(positionals, 'MODEL');
-      const p = plan(model, planRequest(values));
-      const str = (k: string): string | undefined => values[k] as string | undefined;
-      if (str('output') !== undefined) writeFileAtomic(str('output')!, serializePlan(p));
-      if (str('report') !== undefined) writeFileAtomic(str('report')!, renderReport(p));
-      io.stdout(values.json === true ? `${JSON.stringify(planJson(p))}\n` : `${formatPlan(p)}\n`);
-      return 0;
-    }
-    case 'compile': {
-      const { values, positionals } = parse(rest, {
-        ...PLAN_OPTIONS, output: { type: 'string', short: 'o' }, split: { type: 'string' }, force: { type: 'boolean' },
-        'external-data': { type: 'boolean' }, json: { type: 'boolean' },
-      });
-      if (values.help === true) { io.stdout(`${USAGE}\n`); return 0; }
-      const model = onePositional(positionals, 'MODEL');
-      const output = values.output as string | undefined;
-      if (output === undefined) throw new SplitcError('Usage', 'missing -o OUT (the output directory)', { field: '-o' });
-      const split = values.split as string | undefined;
-      if (split !== undefined && !/^\d+$/.test(split)) throw new SplitcError('Usage', `--split ${JSON.stringify(split)} must be a non-negative integer`, { field: '--split' });
-      const manifest = compile(model, {
-        ...planRequest(values),
-        output,
-        ...optional('split', split === undefined ? undefined : Number(split)),
-        force: values.force === true,
-        externalData: values['external-data'] === true,
-        onWarning: (m) => io.stderr(`warning: ${m}\n`),
-      });
-      io.stdout(values.json === true ? `${JSON.stringify(manifest)}\n` : `${formatCompile(manifest, output)}\n`);
-      return 0;
-    }
-    default:
-      throw new SplitcError('Usage', `unknown command ${JSON.stringify(command)}; run splitc --help`);
-  }
+interface CommonArgs {
+  readonly quiet?: boolean;
+  readonly json?: boolean;
 }
 
-export { VERSION } from './version.js';
+function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: ProgressLine) => void): Argv {
+  const columns = io.columns ?? 100;
+  /** Progress and warnings for one command run, honouring --quiet, --json and the terminal. */
+  const reporters = (a: CommonArgs) => {
+    const line = progressLine(io.stderrIsTTY === true && a.quiet !== true && a.json !== true ? { write: io.stderr, columns } : undefined);
+    onProgressLine(line);
+    return {
+      onProgress: line.sink,
+      onWarning: (m: string) => {
+        if (a.quiet === true) return;
+        line.end();
+        io.stderr(`warning: ${m}\n`);
+      },
+    };
+  };
 
-/** Options shared by `plan` and `compile`: the target, the objective, measured profiles, input shapes. */
-const PLAN_OPTIONS = {
-  target: { type: 'string' }, link: { type: 'string' }, precision: { type: 'string' },
-  objective: { type: 'string' }, 'target-file': { type: 'string' },
-  'profile-gpu': { type: 'string' }, 'profile-dpu': { type: 'string' },
-  'input-shape': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
-} as const satisfies NonNullable<ParseArgsConfig['options']>;
+  const y = yargs()
+    .scriptName('splitc')
+    .usage('$0 <command> [options]\n\nA partition-planning compiler for split CNN inference: the first layers on a Versal DPU, the rest on an NVIDIA GPU.')
+    .options(GLOBAL_OPTIONS)
+    .parserConfiguration({ 'dot-notation': false, 'camel-case-expansion': false, 'strip-aliased': true })
+    .strict()
+    .recommendCommands()
+    .demandCommand(1, 'missing command')
+    .help('help', 'show help (for a command: splitc <command> --help)')
+    .alias('help', 'h')
+    .version('version', 'print the version', VERSION)
+    .wrap(Math.min(columns, 120))
+    .exitProcess(false)
+    .fail((message, error) => {
+      // yargs reports its own parse errors as YError; anything else was thrown by a command.
+      if (error !== undefined && error !== null && error.name !== 'YError') throw error;
+      throw usageError(message ?? error?.message ?? 'invalid arguments', argv);
+    })
+    .group(['quiet', 'help', 'version'], 'Global options:')
+    .epilogue('Exit codes: 0 success, 1 failure (typed error SPLITCnnnn), 2 usage error, 70 internal error. Docs: docs/cli.md.');
 
-function planRequest(values: Record<string, unknown>): PlanRequest {
-  const str = (k: string): string | undefined => values[k] as string | undefined;
+  const command = (spec: CommandSpec, run: (a: Record<string, unknown>) => void | Promise<void>): void => {
+    y.command(
+      spec.command,
+      spec.summary,
+      (c) => {
+        c.usage(`$0 ${spec.command} [options]\n\n${spec.description}`);
+        for (const [name, opt] of Object.entries(spec.positionals)) c.positional(name, opt);
+        c.options(spec.options);
+        for (const [cmd, what] of spec.examples) c.example(cmd, what);
+        return c;
+      },
+      async (a) => run(a as Record<string, unknown>),
+    );
+  };
+
+  command(INSPECT, (a) => {
+    const report = inspect(String(a.model), { inputShapes: parseInputShapes(a['input-shape']) });
+    io.stdout(a.json === true ? `${JSON.stringify(report)}\n` : `${formatInspect(report)}\n`);
+  });
+
+  command(PLAN, (a) => {
+    const p = plan(String(a.model), planRequest(a));
+    const output = a.output as string | undefined;
+    const report = a.report as string | undefined;
+    if (output !== undefined) writeFileAtomic(output, serializePlan(p));
+    if (report !== undefined) writeFileAtomic(report, renderReport(p));
+    io.stdout(a.json === true ? `${JSON.stringify(planJson(p))}\n` : `${formatPlan(p)}\n`);
+  });
+
+  command(COMPILE, (a) => {
+    const { onProgress, onWarning } = reporters(a);
+    const output = String(a.output);
+    const split = a.split as number | undefined;
+    if (split !== undefined && !(Number.isInteger(split) && split >= 0)) {
+      throw new SplitcError('Usage', `--split must be a non-negative integer, got ${JSON.stringify(rawValue(argv, 'split') ?? String(split))}`, { field: '--split' });
+    }
+    const manifest = compile(String(a.model), {
+      ...planRequest(a),
+      output,
+      ...(split === undefined ? {} : { split }),
+      force: a.force === true,
+      externalData: a['external-data'] === true,
+      onWarning,
+      onProgress,
+    });
+    io.stdout(a.json === true ? `${JSON.stringify(manifest)}\n` : `${formatCompile(manifest, output)}\n`);
+  });
+
+  y.completion('completion', 'print a bash or zsh completion script (by $SHELL): splitc completion >> ~/.bashrc');
+  return y;
+}
+
+/** What the user typed for `--name` (yargs has already coerced it, e.g. to NaN). */
+function rawValue(argv: readonly string[], name: string): string | undefined {
+  for (let i = argv.length - 1; i >= 0; i--) {
+    const t = argv[i]!;
+    if (t === `--${name}`) return argv[i + 1];
+    if (t.startsWith(`--${name}=`)) return t.slice(name.length + 3);
+  }
+  return undefined;
+}
+
+function planRequest(a: Record<string, unknown>): PlanRequest {
+  const str = (k: string): string | undefined => a[k] as string | undefined;
   return {
     ...optional('target', str('target')), ...optional('link', str('link')), ...optional('precision', str('precision')),
     ...optional('objective', str('objective')), ...optional('targetFile', str('target-file')),
     ...optional('profileGpu', str('profile-gpu')), ...optional('profileDpu', str('profile-dpu')),
-    ...optional('inputShapes', parseInputShapes(values['input-shape'] as string[] | undefined)),
+    ...optional('inputShapes', parseInputShapes(a['input-shape'])),
   };
 }
 
-/** `{ key: value }` when value is defined, `{}` otherwise (for exactOptionalPropertyTypes-style options). */
+/** `{ key: value }` when value is defined, `{}` otherwise. */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 
-function parse(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>) {
-  try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new SplitcError('Usage', `${(e as Error).message.split('\n')[0]}; run splitc --help`);
-  }
-}
-
-function onePositional(p: readonly string[], what: string): string {
-  if (p.length !== 1) throw new SplitcError('Usage', p.length === 0 ? `missing ${what}; run splitc --help` : `expected one ${what}, got ${p.length}: ${p.join(' ')}`);
-  return p[0]!;
-}
-
-/** `NAME=1x3x224x224` (repeatable) → record of shapes. */
-export function parseInputShapes(specs: readonly string[] | undefined): Record<string, number[]> | undefined {
+/** `NAME=1x3x224x224` (repeatable) → shapes by input name, in a map with no prototype. */
+export function parseInputShapes(specs: unknown): Record<string, number[]> | undefined {
   if (specs === undefined) return undefined;
-  const out: Record<string, number[]> = {};
-  for (const spec of specs) {
+  const out = Object.create(null) as Record<string, number[]>;
+  for (const spec of Array.isArray(specs) ? specs.map(String) : [String(specs)]) {
     const m = /^(.+)=(\d+(?:[x,]\d+)*)$/.exec(spec);
     if (m === null) throw new SplitcError('Usage', `--input-shape ${JSON.stringify(spec)} must look like NAME=1x3x224x224`, { field: '--input-shape' });
     out[m[1]!] = m[2]!.split(/[x,]/).map(Number);
   }
   return out;
+}
+
+/** yargs' validation message as a usage error, with "did you mean" for mistyped options and commands. */
+function usageError(message: string, argv: readonly string[]): SplitcError {
+  const given = argv.find((t) => !t.startsWith('-')) ?? '';
+  const spec = COMMANDS.find((c) => c.command.split(' ')[0] === given);
+  const help = spec === undefined ? 'run splitc --help' : `run splitc ${given} --help`;
+  const didYouMean = /^Did you mean (.+)\?$/.exec(message);
+  if (didYouMean !== null) return new SplitcError('Usage', `unknown command ${JSON.stringify(given)}: did you mean ${didYouMean[1]}? (${help})`);
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message);
+  if (unknown !== null) {
+    const names = unknown[1]!.split(', ');
+    if (spec === undefined && given !== '') return new SplitcError('Usage', `unknown command ${JSON.stringify(given)} (${help})`);
+    const known = optionNames(spec);
+    const parts = names.map((n) => {
+      if (argv.includes(n)) return `unexpected argument ${JSON.stringify(n)}`;
+      const flag = n.length === 1 ? `-${n}` : `--${n}`;
+      const near = nearest(n, known);
+      return near === undefined ? `unknown option ${flag}` : `unknown option ${flag}: did you mean --${near}?`;
+    });
+    return new SplitcError('Usage', `${parts.join('; ')} (${help})`);
+  }
+  const noValue = /^Not enough arguments following: (.+)$/.exec(message);
+  if (noValue !== null) return new SplitcError('Usage', `--${noValue[1]} needs a value (${help})`, { field: `--${noValue[1]}` });
+  const missingPositional = /^Not enough non-option arguments/.exec(message);
+  if (missingPositional !== null) return new SplitcError('Usage', given === '' ? `missing command (${help})` : `missing MODEL (${help})`);
+  const missing = /^Missing required arguments?: (.+)$/.exec(message);
+  if (missing !== null) {
+    const flags = missing[1]!.split(', ').map((n) => {
+      const alias = spec?.options[n]?.alias;
+      return typeof alias === 'string' ? `-${alias} (--${n})` : `--${n}`;
+    });
+    return new SplitcError('Usage', `missing ${flags.join(', ')} (${help})`);
+  }
+  const invalid = /Argument: (\S+), Given: (.+), Choices: (.+)$/.exec(message.replace(/\s*\n\s*/g, ' '));
+  if (invalid !== null) {
+    const choices = invalid[3]!.split(', ').map((c) => c.replace(/^"|"$/g, '')).join(', ');
+    return new SplitcError('Usage', `${invalid[1]} ${invalid[2]} must be one of ${choices} (${help})`, { field: `--${invalid[1]}` });
+  }
+  return new SplitcError('Usage', `${message.replace(/\s*\n\s*/g, ' ')} (${help})`);
+}
+
+function optionNames(spec: CommandSpec | undefined): string[] {
+  const tables = [GLOBAL_OPTIONS, ...(spec === undefined ? [] : [spec.options])];
+  return [...tables.flatMap((t) => Object.keys(t)), 'help', 'version'];
+}
+
+/** The closest name within a small edit distance, if one is clearly meant. */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d <= bestDistance && (best === undefined || d < editDistance(word, best))) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Optimal-string-alignment distance (Levenshtein with adjacent transpositions). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 function formatCompile(m: Manifest, out: string): string {
@@ -171,3 +260,5 @@ function formatCompile(m: Manifest, out: string): string {
   ];
   return lines.join('\n');
 }
+
+export { VERSION } from './version.js';

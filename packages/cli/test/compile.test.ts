@@ -153,7 +153,7 @@ describe('failures leave nothing behind', () => {
   it('-o is required', () => {
     const r = splitc(['compile', 'fixtures/models/lenet5-weights.onnx']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('error SPLITC9001: field -o: missing -o OUT (the output directory)\n');
+    expect(r.stderr).toBe('error SPLITC9001: missing -o (--output) (run splitc compile --help)\n');
   });
 });
 

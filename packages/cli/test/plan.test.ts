@@ -75,10 +75,10 @@ describe('bad flags and files: one line naming the field', () => {
   const cases: [string, string[], RegExp, number][] = [
     ['unknown DPU', ['--target', 'vck999+rtx2080'], /^error SPLITC4002: field --target: unknown target: "vck999" is not a known DPU \(known: vck190, zcu102, zcu104\)\n$/, 1],
     ['unknown link', ['--link', 'wifi'], /^error SPLITC4002: field --link: unknown target: "wifi" is not a known link/, 1],
-    ['bad precision', ['--precision', 'int4'], /^error SPLITC9001: field --precision: precision "int4" must be fp16 or fp32\n$/, 2],
-    ['bad objective', ['--objective', 'fast'], /^error SPLITC9001: field --objective: objective "fast" must be stream or latency\n$/, 2],
+    ['bad precision', ['--precision', 'int4'], /^error SPLITC9001: field --precision: precision "int4" must be one of fp16, fp32 \(run splitc plan --help\)\n$/, 2],
+    ['bad objective', ['--objective', 'fast'], /^error SPLITC9001: field --objective: objective "fast" must be one of stream, latency \(run splitc plan --help\)\n$/, 2],
     ['missing target file', ['--target-file', 'nope.json'], /^error SPLITC1001: nope.json: cannot read file: no such file\n$/, 1],
-    ['unknown flag', ['--bogus'], /^error SPLITC9001: Unknown option '--bogus'/, 2],
+    ['unknown flag', ['--bogus'], /^error SPLITC9001: unknown option --bogus \(run splitc plan --help\)\n$/, 2],
   ];
   for (const [what, flags, re, code] of cases) {
     it(what, () => {

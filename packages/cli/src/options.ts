@@ -1,0 +1,106 @@
+// The command-line surface as data: one option table per command, read both by the yargs parser
+// and by its help, so that what `splitc <command> --help` shows is exactly what is accepted.
+
+import type { Options, PositionalOptions } from 'yargs';
+import { builtinCatalog, DEFAULT_LINK, DEFAULT_PRECISION, DEFAULT_TARGET } from '@splitc/targets';
+
+export type OptionTable = Readonly<Record<string, Options>>;
+
+export interface CommandSpec {
+  /** yargs command string, e.g. `compile <model>`. */
+  readonly command: string;
+  /** One line for the global help. */
+  readonly summary: string;
+  /** A paragraph for the command's own help. */
+  readonly description: string;
+  readonly positionals: Readonly<Record<string, PositionalOptions>>;
+  readonly options: OptionTable;
+  readonly examples: readonly (readonly [string, string])[];
+}
+
+const MODEL: PositionalOptions = { type: 'string', describe: 'ONNX model file (.onnx)' };
+
+/** Options every command takes. */
+export const GLOBAL_OPTIONS: OptionTable = {
+  quiet: { alias: 'q', type: 'boolean', describe: 'print no warnings and no progress on stderr', global: true },
+};
+
+const JSON_OPTION: Options = { type: 'boolean', describe: 'print one JSON object on stdout (no progress, nothing else on stdout)' };
+
+const INPUT_SHAPE: Options = {
+  type: 'string',
+  array: true,
+  requiresArg: true,
+  nargs: 1,
+  describe: 'static shape of a model input with symbolic dims, NAME=1x3x224x224 (repeat per input)',
+};
+
+function builtinNames(kind: 'dpu' | 'gpu' | 'link'): string {
+  const c = builtinCatalog();
+  const names = kind === 'link' ? [...c.links.keys()] : [...c.devices.values()].filter((d) => d.kind === kind).map((d) => d.name);
+  return names.sort().join(', ');
+}
+
+/** Options of `plan` that `compile` shares: the target, the objective, measured profiles, shapes. */
+export const TARGET_OPTIONS: OptionTable = {
+  target: { type: 'string', default: DEFAULT_TARGET, requiresArg: true, describe: `DPU+GPU pair; built in: DPUs ${builtinNames('dpu')}; GPUs ${builtinNames('gpu')}` },
+  link: { type: 'string', default: DEFAULT_LINK, requiresArg: true, describe: `link between the two devices; built in: ${builtinNames('link')}` },
+  precision: { type: 'string', default: DEFAULT_PRECISION, choices: ['fp16', 'fp32'], requiresArg: true, describe: 'GPU precision' },
+  objective: { type: 'string', default: 'stream', choices: ['stream', 'latency'], requiresArg: true, describe: 'stream: pipelined frames per second; latency: one frame end to end' },
+  'target-file': { type: 'string', requiresArg: true, normalize: true, describe: 'JSON file of extra devices and links (same schema as the built-ins); its entries win' },
+  'profile-gpu': { type: 'string', requiresArg: true, normalize: true, describe: 'trtexec --exportProfile JSON measured on the GPU (overrides estimates)' },
+  'profile-dpu': { type: 'string', requiresArg: true, normalize: true, describe: 'DPU per-layer timing file (docs/planning.md) (overrides estimates)' },
+  'input-shape': INPUT_SHAPE,
+};
+
+export const INSPECT: CommandSpec = {
+  command: 'inspect <model>',
+  summary: 'import a model, infer every shape, print its layers with MACs and parameters',
+  description: 'Import MODEL, fold constants, infer every shape, and print one row per layer with its output shape, MACs and parameters, then totals.',
+  positionals: { model: MODEL },
+  options: { json: JSON_OPTION, 'input-shape': INPUT_SHAPE },
+  examples: [
+    ['$0 inspect model.onnx', 'print the layer table'],
+    ['$0 inspect model.onnx --json', 'print the report as one JSON object'],
+    ['$0 inspect model.onnx --input-shape input=1x3x224x224', 'fix a dynamic batch dimension'],
+  ],
+};
+
+export const PLAN: CommandSpec = {
+  command: 'plan <model>',
+  summary: 'estimate every valid split between the DPU and the GPU and choose the best',
+  description: 'Estimate every valid split of MODEL between the DPU and the GPU, choose the best for the objective, and compare it with DPU-only and GPU-only.',
+  positionals: { model: MODEL },
+  options: {
+    ...TARGET_OPTIONS,
+    json: JSON_OPTION,
+    report: { type: 'string', requiresArg: true, normalize: true, describe: 'write a self-contained HTML report to this file' },
+    output: { alias: 'o', type: 'string', requiresArg: true, normalize: true, describe: 'write the versioned plan (plan.json) to this file' },
+  },
+  examples: [
+    ['$0 plan model.onnx', 'plan for the VCK190 + RTX 2080 over PCIe'],
+    ['$0 plan model.onnx --link 1gbe --objective latency --json', 'one frame end to end over 1 GbE, as JSON'],
+    ['$0 plan model.onnx --report plan.html -o plan.json', 'write the report and the plan'],
+  ],
+};
+
+export const COMPILE: CommandSpec = {
+  command: 'compile <model>',
+  summary: 'plan the split and write both halves, their build scripts and a manifest',
+  description: 'Plan the split (or take --split N) and write OUT/: the DPU and GPU partitions, the Vitis AI build (model.py, quantize.py, compile.sh), the TensorRT build (build_engine.sh/.py), the seam model, report.html and manifest.json. OUT appears only when everything succeeded.',
+  positionals: { model: MODEL },
+  options: {
+    output: { alias: 'o', type: 'string', demandOption: true, requiresArg: true, describe: 'output directory (created; replaced only with --force)' },
+    ...TARGET_OPTIONS,
+    split: { type: 'number', requiresArg: true, describe: 'force split index k (the first k layers on the DPU) instead of the planner\'s choice' },
+    force: { type: 'boolean', describe: 'replace OUT if it exists' },
+    'external-data': { type: 'boolean', describe: 'store partition weights as ONNX external data (always done above 2 GiB)' },
+    json: { type: 'boolean', describe: 'print the manifest as one JSON object' },
+  },
+  examples: [
+    ['$0 compile model.onnx -o out/model', 'compile for the VCK190 + RTX 2080 with the planner\'s split'],
+    ['$0 compile model.onnx -o out/model --split 9 --force', 'force the first 9 layers onto the DPU, replacing out/model'],
+  ],
+};
+
+export const COMMANDS: readonly CommandSpec[] = [INSPECT, PLAN, COMPILE];

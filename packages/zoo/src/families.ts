@@ -1,0 +1,282 @@
+// The CNN families of the zoo, each a seeded recipe with varied depth, width, kernel sizes,
+// strides and input resolution (32–512), batch 1. Every recipe ends in a classifier head.
+
+import { NetBuilder, type Activation } from './net-builder.js';
+import { Rng } from './rng.js';
+
+export const FAMILIES = [
+  'lenet', 'plain', 'basic', 'bottleneck', 'inverted', 'depthwise', 'grouped', 'inception', 'dense', 'shuffle',
+] as const;
+export type Family = (typeof FAMILIES)[number];
+
+export const FAMILY_DESCRIPTIONS: Readonly<Record<Family, string>> = {
+  lenet: 'LeNet-style: 5x5 convolutions, pooling, three fully connected layers',
+  plain: 'plain / VGG: stages of 3x3 (sometimes 5x5) convolutions and max pooling',
+  basic: 'residual, basic blocks (ResNet-18/34)',
+  bottleneck: 'residual, bottleneck blocks (ResNet-50/101/152)',
+  inverted: 'inverted residual (MobileNetV2/V3) with squeeze-excite and hard-swish or SiLU',
+  depthwise: 'depthwise-separable (MobileNetV1)',
+  grouped: 'grouped bottlenecks (ResNeXt / RegNet)',
+  inception: 'multi-branch (Inception / GoogLeNet)',
+  dense: 'dense blocks with transitions (DenseNet)',
+  shuffle: 'grouped 1x1 convolutions with channel shuffle (ShuffleNet)',
+};
+
+const RESOLUTIONS = [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 384, 448, 512];
+
+export interface FamilySpec {
+  readonly family: Family;
+  readonly seed: number;
+  readonly resolution: number;
+  readonly inChannels: number;
+  readonly classes: number;
+}
+
+type Recipe = (b: NetBuilder, x: string, r: Rng, spec: FamilySpec) => string;
+
+const round8 = (c: number): number => Math.max(8, Math.round(c / 8) * 8);
+
+/** Downsample only while the feature map is big enough. */
+const canDown = (b: NetBuilder, x: string): boolean => b.spatial(x) >= 4;
+
+function head(b: NetBuilder, x: string, spec: FamilySpec, r: Rng): string {
+  let y = b.flatten(b.globalAvgPool(x));
+  if (r.chance(0.25)) y = b.relu(b.gemm(y, round8(r.int(128, 1280))));
+  y = b.gemm(y, spec.classes);
+  return r.chance(0.1) ? b.softmax(y) : y;
+}
+
+function stem(b: NetBuilder, x: string, r: Rng, c: number, act: Activation): string {
+  const big = b.spatial(x) >= 128;
+  let y = b.activation(b.conv(x, c, big ? r.pick([7, 5, 3]) : 3, big ? 2 : 1), act);
+  if (big && r.chance(0.7)) y = b.maxPool(y, 3, 2, 1);
+  return y;
+}
+
+const lenet: Recipe = (b, x, r, spec) => {
+  let y = x;
+  const c1 = r.int(4, 16);
+  const k = b.spatial(x) >= 32 ? 5 : 3;
+  y = b.maxPool(b.activation(b.conv(y, c1, k, 1, 1, false), r.pick<Activation>(['relu', 'relu', 'leaky'])), 2, 2);
+  const convs = r.int(1, 3);
+  for (let i = 0; i < convs && canDown(b, y); i++) y = b.maxPool(b.relu(b.conv(y, r.int(8, 64), k, 1, 1, false)), 2, 2);
+  y = b.flatten(y);
+  y = b.relu(b.gemm(y, r.int(32, 256)));
+  y = b.relu(b.gemm(y, r.int(16, 128)));
+  return b.gemm(y, spec.classes);
+};
+
+const plain: Recipe = (b, x, r, spec) => {
+  let y = x;
+  let c = round8(r.int(16, 64));
+  const stages = r.int(3, 5);
+  const act = r.pick<Activation>(['relu', 'relu', 'relu6', 'leaky']);
+  for (let s = 0; s < stages; s++) {
+    const n = r.int(1, 4);
+    for (let i = 0; i < n; i++) y = b.activation(b.conv(y, c, r.chance(0.15) ? 5 : r.chance(0.1) ? 1 : 3, 1, 1, r.chance(0.5)), act);
+    if (canDown(b, y)) y = b.maxPool(y, 2, 2);
+    c = Math.min(round8(c * 2), 512);
+  }
+  if (r.chance(0.4)) {
+    // VGG's classifier on the flattened map (small maps only, to keep the weights sensible).
+    if (b.spatial(y) > 7) y = b.maxPool(y, 2, 2);
+    let z = b.flatten(y);
+    z = b.relu(b.gemm(z, round8(r.int(256, 2048))));
+    return b.gemm(z, spec.classes);
+  }
+  return head(b, y, spec, r);
+};
+
+function residualNet(block: (b: NetBuilder, x: string, c: number, stride: number, r: Rng, act: Activation) => string, expansion: number): Recipe {
+  return (b, x, r, spec) => {
+    const act = r.pick<Activation>(['relu', 'relu', 'relu', 'leaky']);
+    let c = round8(r.int(16, 64));
+    let y = stem(b, x, r, c, act);
+    const stages = r.int(2, 4);
+    for (let s = 0; s < stages; s++) {
+      const blocks = r.int(1, s === 2 ? 8 : 3);
+      for (let i = 0; i < blocks; i++) {
+        const stride = i === 0 && s > 0 && canDown(b, y) ? 2 : 1;
+        y = block(b, y, c, stride, r, act);
+      }
+      c = Math.min(round8(c * 2), 512);
+    }
+    void expansion;
+    return head(b, y, spec, r);
+  };
+}
+
+function shortcut(b: NetBuilder, x: string, cout: number, stride: number): string {
+  return b.channels(x) === cout && stride === 1 ? x : b.conv(x, cout, 1, stride);
+}
+
+const basic: Recipe = residualNet((b, x, c, stride, r, act) => {
+  const k = r.chance(0.15) ? 5 : 3;
+  const y = b.conv(b.activation(b.conv(x, c, k, stride), act), c, k, 1);
+  return b.activation(b.add(y, shortcut(b, x, c, stride)), act);
+}, 1);
+
+const bottleneck: Recipe = residualNet((b, x, c, stride, r, act) => {
+  const mid = round8(c / 2);
+  const out = c * 2;
+  let y = b.activation(b.conv(x, mid, 1), act);
+  y = b.activation(b.conv(y, mid, r.chance(0.1) ? 5 : 3, stride), act);
+  y = b.conv(y, out, 1);
+  return b.activation(b.add(y, shortcut(b, x, out, stride)), act);
+}, 2);
+
+const grouped: Recipe = residualNet((b, x, c, stride, r, act) => {
+  const groupWidth = r.pick([4, 8, 16]);
+  const mid = Math.max(groupWidth * 2, Math.round(c / groupWidth) * groupWidth);
+  const out = c * 2;
+  let y = b.activation(b.conv(x, mid, 1), act);
+  y = b.activation(b.conv(y, mid, 3, stride, mid / groupWidth), act);
+  if (r.chance(0.4)) y = squeezeExcite(b, y, r, 'relu', false);
+  y = b.conv(y, out, 1);
+  return b.activation(b.add(y, shortcut(b, x, out, stride)), act);
+}, 2);
+
+function squeezeExcite(b: NetBuilder, x: string, r: Rng, act: Activation, hard: boolean): string {
+  const c = b.channels(x);
+  let s = b.globalAvgPool(x);
+  s = b.activation(b.conv(s, round8(c / r.pick([4, 8])), 1, 1, 1, false), act);
+  s = b.conv(s, c, 1, 1, 1, false);
+  s = hard ? b.hardSigmoid(s) : b.sigmoid(s);
+  return b.mul(x, s);
+}
+
+const inverted: Recipe = (b, x, r, spec) => {
+  const act = r.pick<Activation>(['relu6', 'relu6', 'hardswish', 'silu', 'relu']);
+  const se = r.chance(0.5);
+  let c = round8(r.int(16, 40));
+  let y = b.activation(b.conv(x, c, 3, canDown(b, x) && b.spatial(x) >= 64 ? 2 : 1), act);
+  const stages = r.int(3, 6);
+  for (let s = 0; s < stages; s++) {
+    const blocks = r.int(1, 4);
+    const out = round8(c * r.uniform(1.2, 2));
+    const k = r.pick([3, 3, 5]);
+    const expand = r.pick([1, 3, 4, 6]);
+    for (let i = 0; i < blocks; i++) {
+      const stride = i === 0 && canDown(b, y) && r.chance(0.75) ? 2 : 1;
+      const cin = b.channels(y);
+      let z = y;
+      const mid = round8(cin * expand);
+      if (expand !== 1) z = b.activation(b.conv(z, mid, 1), act);
+      z = b.activation(b.conv(z, b.channels(z), k, stride, b.channels(z)), act);
+      if (se) z = squeezeExcite(b, z, r, 'relu', act === 'hardswish');
+      z = b.conv(z, out, 1);
+      y = stride === 1 && cin === out ? b.add(z, y) : z;
+    }
+    c = out;
+  }
+  y = b.activation(b.conv(y, round8(c * r.pick([2, 4])), 1), act);
+  return head(b, y, spec, r);
+};
+
+const depthwise: Recipe = (b, x, r, spec) => {
+  const act = r.pick<Activation>(['relu', 'relu6']);
+  let c = round8(r.int(16, 48));
+  let y = b.activation(b.conv(x, c, 3, b.spatial(x) >= 64 ? 2 : 1), act);
+  const layers = r.int(4, 13);
+  for (let i = 0; i < layers; i++) {
+    const stride = canDown(b, y) && r.chance(0.35) ? 2 : 1;
+    y = b.activation(b.conv(y, b.channels(y), r.chance(0.2) ? 5 : 3, stride, b.channels(y)), act);
+    if (stride === 2 || r.chance(0.3)) c = Math.min(round8(c * 2), 1024);
+    y = b.activation(b.conv(y, c, 1), act);
+  }
+  return head(b, y, spec, r);
+};
+
+const inception: Recipe = (b, x, r, spec) => {
+  let y = stem(b, x, r, round8(r.int(32, 64)), 'relu');
+  const stages = r.int(2, 3);
+  for (let s = 0; s < stages; s++) {
+    const modules = r.int(1, 4);
+    for (let m = 0; m < modules; m++) {
+      const c = b.channels(y);
+      const w = round8(c * r.uniform(0.25, 0.5));
+      const b1 = b.relu(b.conv(y, w, 1));
+      const b2 = b.relu(b.conv(b.relu(b.conv(y, round8(w * 0.75), 1)), w, 3));
+      const b3in = b.relu(b.conv(y, round8(w / 2), 1));
+      const b3 = r.chance(0.5) ? b.relu(b.conv(b3in, round8(w / 2), 5)) : b.relu(b.conv(b.relu(b.conv(b3in, round8(w / 2), 3)), round8(w / 2), 3));
+      const b4 = b.relu(b.conv(b.maxPool(y, 3, 1, 1), round8(w / 2), 1));
+      y = b.concat([b1, b2, b3, b4]);
+    }
+    if (canDown(b, y)) y = b.maxPool(y, 3, 2, 1);
+  }
+  return head(b, y, spec, r);
+};
+
+const dense: Recipe = (b, x, r, spec) => {
+  const growth = r.pick([8, 12, 16, 24, 32]);
+  let y = stem(b, x, r, growth * 2, 'relu');
+  const blocks = r.int(2, 4);
+  for (let s = 0; s < blocks; s++) {
+    const layers = r.int(2, 8);
+    for (let i = 0; i < layers; i++) {
+      let z = b.relu(b.conv(y, growth * 4, 1));
+      z = b.relu(b.conv(z, growth, 3));
+      y = b.concat([y, z]);
+    }
+    if (s < blocks - 1) {
+      y = b.relu(b.conv(y, round8(b.channels(y) / 2), 1));
+      if (canDown(b, y)) y = b.avgPool(y, 2, 2);
+    }
+  }
+  return head(b, y, spec, r);
+};
+
+const shuffle: Recipe = (b, x, r, spec) => {
+  const groups = r.pick([2, 4]);
+  let c = groups * 8 * r.int(2, 6);
+  let y = stem(b, x, r, c, 'relu');
+  const stages = r.int(2, 4);
+  for (let s = 0; s < stages; s++) {
+    const units = r.int(1, 4);
+    for (let i = 0; i < units; i++) {
+      const stride = i === 0 && canDown(b, y) ? 2 : 1;
+      const cin = b.channels(y);
+      const mid = groups * Math.max(2, Math.round(c / 4 / groups));
+      let z = b.relu(b.conv(y, mid, 1, 1, cin % groups === 0 ? groups : 1));
+      z = b.channelShuffle(z, groups);
+      z = b.conv(z, mid, 3, stride, mid);
+      if (stride === 2) {
+        z = b.conv(z, c, 1, 1, groups);
+        y = b.relu(b.concat([z, b.avgPool(y, 3, 2, 1)]));
+      } else {
+        z = b.conv(z, cin, 1, 1, cin % groups === 0 ? groups : 1);
+        y = b.relu(b.add(z, y));
+      }
+    }
+    c = b.channels(y);
+  }
+  return head(b, y, spec, r);
+};
+
+const RECIPES: Readonly<Record<Family, Recipe>> = { lenet, plain, basic, bottleneck, inverted, depthwise, grouped, inception, dense, shuffle };
+
+export interface GeneratedModel {
+  readonly name: string;
+  readonly family: Family;
+  readonly seed: number;
+  readonly resolution: number;
+  /** Nodes in the ONNX graph. */
+  readonly nodes: number;
+  readonly bytes: Uint8Array;
+}
+
+export interface GenerateOptions {
+  /** Seeded float initializers instead of structure-only weight inputs (default false). */
+  readonly weights?: boolean;
+}
+
+/** One model of a family; the same (family, seed) always gives the same bytes. */
+export function generateModel(family: Family, seed: number, options: GenerateOptions = {}): GeneratedModel {
+  const r = new Rng(seed);
+  const resolution = family === 'lenet' ? r.pick([28, 32, 48, 64]) : r.pick(RESOLUTIONS);
+  const spec: FamilySpec = { family, seed, resolution, inChannels: family === 'lenet' ? r.pick([1, 3]) : 3, classes: r.pick([10, 100, 1000]) };
+  const b = new NetBuilder(r, { weights: options.weights ?? false, foldBatchNorm: r.chance(0.7) }, 'input', [1, spec.inChannels, resolution, resolution]);
+  const out = RECIPES[family](b, b.input, r, spec);
+  const name = `${family}-${seed}`;
+  return { name, family, seed, resolution, nodes: b.layerCount, bytes: b.encode(name, out) };
+}

@@ -1,6 +1,10 @@
 // The catalogue of user-facing diagnostics. Every error a user can see has a stable code here;
 // internal invariants use `assert` instead and are bugs, not diagnostics.
 
+import { oneLine } from './escape.js';
+
+export { htmlText, mdCode, oneLine, pyEscape, pyString, shellQuote } from './escape.js';
+
 /** Stable diagnostic codes. Never renumber: scripts and CI steps match on them. */
 export const Diagnostics = {
   // 1xxx: reading files and decoding ONNX
@@ -97,7 +101,7 @@ function formatMessage(text: string, loc: DiagnosticLocation): string {
   if (loc.pass !== undefined) parts.push(`in pass ${loc.pass}`);
   if (loc.node !== undefined) parts.push(`node ${loc.node}${loc.op !== undefined ? ` (${loc.op})` : ''}`);
   if (loc.field !== undefined) parts.push(`field ${loc.field}`);
-  return parts.length > 0 ? `${parts.join(': ')}: ${text}` : text;
+  return oneLine(parts.length > 0 ? `${parts.join(': ')}: ${text}` : text);
 }
 
 export function isSplitcError(e: unknown): e is SplitcError {
@@ -113,7 +117,7 @@ export function assert(condition: unknown, message: string): asserts condition {
 export function renderError(e: unknown): string {
   if (isSplitcError(e)) return `error ${e.code}: ${e.message}`;
   const msg = e instanceof Error ? e.message : String(e);
-  return `error SPLITC0000: internal error: ${msg.split('\n')[0] ?? ''} (please report this as a bug)`;
+  return `error SPLITC0000: internal error: ${oneLine(msg.split('\n')[0] ?? '')} (please report this as a bug)`;
 }
 
 export type { ProgressEvent, ProgressSink } from './progress.js';

@@ -83,7 +83,7 @@ def read_initializers(path):
                 elif tf == 2:
                     dtype = tv
                 elif tf == 8:
-                    name = buf[tv[0]:tv[1]].decode("utf-8")
+                    name = buf[tv[0]:tv[1]].decode("utf-8", "replace")  # as splitc decodes names
                 elif tf == 9:
                     raw = buf[tv[0]:tv[1]]
                 elif tf == 4 and tw == 2:
@@ -93,7 +93,7 @@ def read_initializers(path):
                 elif tf == 13:
                     kv = {}
                     for ef, _, ev in _fields(buf, *tv):
-                        kv[ef] = buf[ev[0]:ev[1]].decode("utf-8")
+                        kv[ef] = buf[ev[0]:ev[1]].decode("utf-8", "replace")
                     ext[kv.get(1, "")] = kv.get(2, "")
             if dtype not in _ONNX_DTYPES:
                 raise ValueError("initializer %r has unsupported data type %d" % (name, dtype))

@@ -1,13 +1,10 @@
 // The plan report: one self-contained HTML file (inline CSS and SVG, no script, no network) with
 // the per-split time chart, the bytes that cross the link at each split, and the layer list.
 
+import { htmlText as esc } from '@splitc/diagnostics';
 import type { Candidate, Plan } from './plan-schema.js';
 
 const COLORS = { dpu: '#d9822b', link: '#7a6fd0', gpu: '#2b8a3e', stream: '#1c1c1c', invalid: '#f1f1f1' };
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function fmt(ms: number): string {
   return ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3);

@@ -79,6 +79,16 @@ describe('usage errors: exit 2, one line, a suggestion where one is clear', () =
   });
 });
 
+describe('quiet under npm', () => {
+  it('npx splitc prints no npm warning caused by this project\'s configuration (.npmrc keys npm knows)', () => {
+    // Without the npm_config_* variables of the npm that started this test run.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    const r = spawnSync('npx', ['splitc', '--version'], { cwd: ROOT, encoding: 'utf8', env });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
+
 describe('exit codes for failures', () => {
   it('a typed error exits 1 with one line', () => {
     expect(splitc(['inspect', 'missing.onnx'])).toEqual({ status: 1, stdout: '', stderr: 'error SPLITC1001: missing.onnx: cannot read file: no such file\n' });

@@ -10,7 +10,7 @@ function commands(): { doc: string; line: string }[] {
   const out: { doc: string; line: string }[] = [];
   for (const doc of docs) {
     for (const raw of readFileSync(path.join(ROOT, doc), 'utf8').split('\n')) {
-      const m = /^\s*(?:\$ )?(?:npm ci && )?npx splitc (.+)$/.exec(raw);
+      const m = /^\s*(?:\$ )?(?:npm ci && (?:npm run build && )?)?npx splitc (.+)$/.exec(raw);
       if (m !== null) out.push({ doc, line: m[1]!.trim() });
     }
   }

@@ -52,15 +52,20 @@ if (args.includes('--compare-onnx')) {
   // extract_model needs a single-tensor cut: take the one-tensor prefix cut nearest splitc's choice.
   const m = resnetManifest;
   const best = m.plan.best.index ?? 0;
-  const single = m.plan.candidates.filter((c) => c.kind === 'prefix' && c.cutTensors.length === 1 && c.index > 0 && c.index < m.model.layers);
+  const single = m.plan.candidates.filter((c) => c.kind === 'prefix' && c.crossingTensors === 1 && c.index > 0 && c.index < m.model.layers);
   single.sort((a, b) => Math.abs(a.index - best) - Math.abs(b.index - best));
   const c = single[0];
+  // The plan counts a candidate's crossing tensors; the manifest of a compile at that split names them.
+  const named = mkdtempSync(path.join(tmpdir(), 'splitc-bench-'));
+  spawnSync(process.execPath, [bin, 'compile', models[0], '-o', path.join(named, 'out'), '--split', String(c.index)], { stdio: 'ignore' });
+  const cut = JSON.parse(readFileSync(path.join(named, 'out', 'manifest.json'), 'utf8')).crossing[0].name;
+  rmSync(named, { recursive: true, force: true });
   const dir = mkdtempSync(path.join(tmpdir(), 'splitc-bench-onnx-'));
   const script = `import onnx.utils, sys
 m, cut, d = sys.argv[1], sys.argv[2], sys.argv[3]
 onnx.utils.extract_model(m, d + "/a.onnx", ["input"], [cut])
 onnx.utils.extract_model(m, d + "/b.onnx", [cut], ["output"])`;
-  const r = timed('/usr/bin/python3', ['-c', script, models[0], c.cutTensors[0], dir]);
+  const r = timed('/usr/bin/python3', ['-c', script, models[0], cut, dir]);
   rmSync(dir, { recursive: true, force: true });
   const s = [];
   for (let i = 0; i < runs; i++) {
@@ -69,7 +74,7 @@ onnx.utils.extract_model(m, d + "/b.onnx", [cut], ["output"])`;
     rmSync(d2, { recursive: true, force: true });
   }
   const ours = median(s.map((x) => x.secs));
-  console.log(`ResNet152 cut at k=${c.index} (${c.cutTensors[0]}):`);
+  console.log(`ResNet152 cut at k=${c.index} (${cut}):`);
   console.log(`  onnx.utils.extract_model, both halves: ${r.secs.toFixed(2)} s, peak RSS ${mib(r.rss)} MiB`);
   console.log(`  splitc compile --split ${c.index} (partitions + all artifacts): ${ours.toFixed(2)} s, peak RSS ${mib(median(s.map((x) => x.rss)))} MiB -> ${(r.secs / ours).toFixed(1)}x faster`);
 }

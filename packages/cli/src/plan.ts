@@ -63,7 +63,7 @@ export function formatPlan(p: Plan): string {
     c === p.best ? '*' : '',
     c.index === null ? 'min-cut' : String(c.index),
     String(c.dpuLayers),
-    `${kib(c.crossingBytes)} (${c.cutTensors.length})`,
+    `${kib(c.crossingBytes)} (${c.crossingTensors})`,
     fmt(c.dpuMs), fmt(c.linkMs), fmt(c.gpuMs), fmt(c.streamMs), fmt(c.latencyMs),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -18,7 +18,7 @@ describe('splitc plan --json', () => {
     expect(Object.keys(j)).toEqual(['target', 'objective', 'best', 'baselines', 'speedups', 'candidates', 'unsupported', 'notes']);
     expect(j.target).toEqual({ dpu: 'vck190', gpu: 'rtx2080', link: 'pcie', precision: 'fp16', vaiTarget: 'DPUCVDX8G_ISA3_C32B6', dpuParallelFrames: 6 });
     expect(j.objective).toBe('stream');
-    const fields = ['kind', 'index', 'cutTensors', 'crossingBytes', 'dpuLayers', 'gpuLayers', 'dpuMs', 'linkMs', 'gpuMs', 'streamMs', 'latencyMs'];
+    const fields = ['kind', 'index', 'crossingTensors', 'crossingBytes', 'dpuLayers', 'gpuLayers', 'dpuMs', 'linkMs', 'gpuMs', 'streamMs', 'latencyMs'];
     for (const c of [j.best, j.baselines.dpuOnly, j.baselines.gpuOnly, ...j.candidates]) expect(Object.keys(c)).toEqual(fields);
     expect(j.baselines.gpuOnly.index).toBe(0);
     expect(j.baselines.dpuOnly.index).toBe(j.best.dpuLayers + j.best.gpuLayers);
@@ -45,7 +45,7 @@ describe('splitc plan -o plan.json', () => {
     expect(splitc(['plan', 'fixtures/models/mobilenetv2.onnx', '-o', b]).status).toBe(0);
     expect(readFileSync(a)).toEqual(readFileSync(b));
     const p = parsePlan(JSON.parse(readFileSync(a, 'utf8')), a);
-    expect(p.schemaVersion).toBe(1);
+    expect(p.schemaVersion).toBe(2);
     expect(p.split.dpuLayers.length + p.split.gpuLayers.length).toBe(p.model.layers);
     expect(p.split.cutTensors.every((t) => t.bytes === t.shape.reduce((x, y) => x * y, 1))).toBe(true);
   });

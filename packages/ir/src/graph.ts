@@ -143,19 +143,33 @@ export function buildGraph(parts: GraphParts): Graph {
     }
   }
   const consumers = new Map<string, number[]>();
-  const topology = new TopologyGraph({ directed: true, multigraph: true });
-  for (const l of layers) topology.setNode(String(l.index), l.name);
   for (const l of layers) {
     for (const name of new Set(l.inputs)) {
       if (name === '') continue;
       let list = consumers.get(name);
       if (list === undefined) consumers.set(name, (list = []));
       list.push(l.index);
-      const p = tensors.get(name)?.producer;
+    }
+  }
+  const graph = { source: parts.source, opset: parts.opset, layers, tensors, inputs: parts.inputs, outputs: parts.outputs, consumers } as Omit<Graph, 'topology'>;
+  // The graphlib topology is built on first use only: every pass rebuilds the Graph, and building
+  // it eagerly was most of the import time of large graphs. Not enumerable, so `{ ...graph }` in a
+  // pass neither builds nor copies it.
+  let topology: TopologyGraph | undefined;
+  Object.defineProperty(graph, 'topology', { enumerable: false, get: () => (topology ??= topologyOf(layers, tensors)) });
+  return graph as Graph;
+}
+
+function topologyOf(layers: readonly Layer[], tensors: ReadonlyMap<string, Tensor>): TopologyGraph {
+  const topology = new TopologyGraph({ directed: true, multigraph: true });
+  for (const l of layers) topology.setNode(String(l.index), l.name);
+  for (const l of layers) {
+    for (const name of new Set(l.inputs)) {
+      const p = name === '' ? undefined : tensors.get(name)?.producer;
       if (p !== undefined) topology.setEdge(String(p), String(l.index), name, name);
     }
   }
-  return { source: parts.source, opset: parts.opset, layers, tensors, inputs: parts.inputs, outputs: parts.outputs, consumers, topology };
+  return topology;
 }
 
 /** Kahn's algorithm, always taking the lowest original index that is ready. */

@@ -71,7 +71,7 @@ describe('stitched partitions reproduce the full model (onnxruntime)', () => {
         if (c.kind !== 'prefix') expect(c).toEqual(plan.best);
         const mask = c.kind === 'prefix' ? g.layers.map((l) => l.index < c.index!) : names.map((n) => plan.split.dpuLayers.includes(n));
         const p = partitionGraph(g, mask);
-        expect(p.crossing.map((x) => x.name)).toEqual(c.cutTensors);
+        expect(p.crossing.length).toBe(c.crossingTensors);
         const out = await runStitched(g, p, feed);
         for (const o of g.outputs) {
           expect(maxRelDiff(out[o]!.data as Float32Array, ref[o]!.data as Float32Array), `${name} k=${c.index}`).toBeLessThanOrEqual(1e-4);

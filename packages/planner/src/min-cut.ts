@@ -6,58 +6,107 @@ import type { Graph } from '@splitc/ir';
 
 const INF = 1e15;
 
+/** What sets a forward edge's capacity at solve time. */
+const enum Edge { Gpu, Dpu, Link, Inf }
+
+/**
+ * A flow network whose structure is built once and re-solved for many capacity settings (the
+ * planner's weight sweep solves the same graph 39 times). Adjacency in typed arrays.
+ */
 class FlowNetwork {
-  private readonly head: number[];
-  private readonly to: number[] = [];
-  private readonly cap: number[] = [];
-  private readonly next: number[] = [];
+  private readonly head: Int32Array;
+  private to: Int32Array = new Int32Array(64);
+  private next: Int32Array = new Int32Array(64);
+  private kind: Uint8Array = new Uint8Array(32);
+  private ref: Float64Array = new Float64Array(32);
+  private edges = 0;
+  cap: Float64Array = new Float64Array(0);
   constructor(readonly size: number) {
-    this.head = new Array<number>(size).fill(-1);
+    this.head = new Int32Array(size).fill(-1);
   }
-  add(u: number, v: number, c: number): void {
-    if (c <= 0) return;
-    this.to.push(v); this.cap.push(c); this.next.push(this.head[u]!); this.head[u] = this.to.length - 1;
-    this.to.push(u); this.cap.push(0); this.next.push(this.head[v]!); this.head[v] = this.to.length - 1;
+  /** A forward edge u→v and its residual twin v→u (index e ^ 1). */
+  add(u: number, v: number, kind: Edge, ref: number): void {
+    if (2 * this.edges + 2 > this.to.length) {
+      const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T, len: number): T => { const b = new (a.constructor as new (n: number) => T)(len); b.set(a); return b; };
+      this.to = grow(this.to, this.to.length * 2);
+      this.next = grow(this.next, this.next.length * 2);
+      this.kind = grow(this.kind, this.kind.length * 2);
+      this.ref = grow(this.ref, this.ref.length * 2);
+    }
+    const e = 2 * this.edges;
+    this.kind[this.edges] = kind;
+    this.ref[this.edges] = ref;
+    this.edges++;
+    this.to[e] = v; this.next[e] = this.head[u]!; this.head[u] = e;
+    this.to[e + 1] = u; this.next[e + 1] = this.head[v]!; this.head[v] = e + 1;
   }
-  /** Max flow, then the set of nodes reachable from s in the residual graph. */
+  /** Capacities of the forward edges from a function of (kind, ref); residual twins start at 0. */
+  setCapacities(capOf: (kind: Edge, ref: number) => number): void {
+    this.cap = new Float64Array(2 * this.edges);
+    for (let k = 0; k < this.edges; k++) this.cap[2 * k] = Math.max(0, capOf(this.kind[k] as Edge, this.ref[k]!));
+  }
+  /** Max flow (Dinic), then the set of nodes reachable from s in the residual graph. */
   minCut(s: number, t: number): boolean[] {
-    const level = new Array<number>(this.size);
-    const it = new Array<number>(this.size);
+    const { head, to, next, cap } = this;
+    const level = new Int32Array(this.size);
+    const it = new Int32Array(this.size);
+    const q = new Int32Array(this.size);
     const bfs = (): boolean => {
       level.fill(-1);
       level[s] = 0;
-      const q = [s];
-      for (let qi = 0; qi < q.length; qi++) {
+      q[0] = s;
+      for (let qi = 0, qn = 1; qi < qn; qi++) {
         const u = q[qi]!;
-        for (let e = this.head[u]!; e !== -1; e = this.next[e]!) {
-          if (this.cap[e]! > 1e-12 && level[this.to[e]!] === -1) { level[this.to[e]!] = level[u]! + 1; q.push(this.to[e]!); }
+        for (let e = head[u]!; e !== -1; e = next[e]!) {
+          if (cap[e]! > 1e-12 && level[to[e]!] === -1) { level[to[e]!] = level[u]! + 1; q[qn++] = to[e]!; }
         }
       }
       return level[t] !== -1;
     };
-    const dfs = (u: number, f: number): number => {
-      if (u === t) return f;
-      for (; it[u] !== -1; it[u] = this.next[it[u]!]!) {
-        const e = it[u]!;
-        const v = this.to[e]!;
-        if (this.cap[e]! > 1e-12 && level[v] === level[u]! + 1) {
-          const d = dfs(v, Math.min(f, this.cap[e]!));
-          if (d > 0) { this.cap[e]! -= d; this.cap[e ^ 1]! += d; return d; }
+    // Blocking flow along level-graph paths, found with an explicit stack (a recursive search
+    // overflowed the call stack on a 10,000-layer chain).
+    const pathEdges: number[] = [];
+    const augment = (): number => {
+      pathEdges.length = 0;
+      let u = s;
+      for (;;) {
+        if (u === t) {
+          let f = INF;
+          for (const e of pathEdges) f = Math.min(f, cap[e]!);
+          for (const e of pathEdges) { cap[e]! -= f; cap[e ^ 1]! += f; }
+          return f;
         }
+        let advanced = false;
+        for (; it[u] !== -1; it[u] = next[it[u]!]!) {
+          const e = it[u]!;
+          const v = to[e]!;
+          if (cap[e]! > 1e-12 && level[v] === level[u]! + 1) {
+            pathEdges.push(e);
+            u = v;
+            advanced = true;
+            break;
+          }
+        }
+        if (advanced) continue;
+        // Dead end: no path to t through u in this phase. Retreat and skip the edge into u.
+        if (u === s) return 0;
+        level[u] = -1;
+        const back = pathEdges.pop()!;
+        u = to[back ^ 1]!;
+        it[u] = next[it[u]!]!;
       }
-      return 0;
     };
     while (bfs()) {
-      for (let i = 0; i < this.size; i++) it[i] = this.head[i]!;
-      for (let f = dfs(s, INF); f > 0; f = dfs(s, INF));
+      it.set(head);
+      for (let f = augment(); f > 0; f = augment());
     }
     const seen = new Array<boolean>(this.size).fill(false);
     const stack = [s];
     seen[s] = true;
     while (stack.length > 0) {
       const u = stack.pop()!;
-      for (let e = this.head[u]!; e !== -1; e = this.next[e]!) {
-        if (this.cap[e]! > 1e-12 && !seen[this.to[e]!]) { seen[this.to[e]!] = true; stack.push(this.to[e]!); }
+      for (let e = head[u]!; e !== -1; e = next[e]!) {
+        if (cap[e]! > 1e-12 && !seen[to[e]!]) { seen[to[e]!] = true; stack.push(to[e]!); }
       }
     }
     return seen;
@@ -78,16 +127,20 @@ export interface MinCutWeights {
   readonly tensorBytes: ReadonlyMap<string, number>;
 }
 
-/** The predecessor-closed DPU set (mask over layers) minimising a·DPU + b·GPU + c·link. */
-export function minCutPartition(g: Graph, w: MinCutWeights): boolean[] {
+/** The layer-and-tensor network of a graph, built once; `solve` for each weighting. */
+export interface MinCutProblem {
+  solve(w: Omit<MinCutWeights, 'tensorBytes'>): boolean[];
+}
+
+export function prepareMinCut(g: Graph, tensorBytes: ReadonlyMap<string, number>): MinCutProblem {
   const n = g.layers.length;
-  const tensorNames = [...w.tensorBytes.keys()];
+  const tensorNames = [...tensorBytes.keys()];
   const S = n + tensorNames.length;
   const T = S + 1;
   const net = new FlowNetwork(T + 1);
   for (let i = 0; i < n; i++) {
-    net.add(S, i, w.b * w.gpuMs[i]!); // cut when the layer is on the GPU side
-    net.add(i, T, w.dpuAllowed[i] ? w.a * w.dpuMs[i]! : INF); // cut when on the DPU side
+    net.add(S, i, Edge.Gpu, i); // cut when the layer is on the GPU side
+    net.add(i, T, Edge.Dpu, i); // cut when on the DPU side
   }
   const outputs = new Set(g.outputs);
   tensorNames.forEach((name, k) => {
@@ -96,13 +149,30 @@ export function minCutPartition(g: Graph, w: MinCutWeights): boolean[] {
     // The producer (or the camera, for a graph input: the source) pays the transfer when any
     // reader is on the GPU side.
     const from = t.producer ?? S;
-    net.add(from, aux, w.c * w.linkMsPerByte * w.tensorBytes.get(name)!);
+    net.add(from, aux, Edge.Link, tensorBytes.get(name)!);
     for (const c of g.consumers.get(name) ?? []) {
-      net.add(aux, c, INF);
-      if (t.producer !== undefined) net.add(c, t.producer, INF); // closure: a DPU reader needs its producer on the DPU
+      net.add(aux, c, Edge.Inf, 0);
+      if (t.producer !== undefined) net.add(c, t.producer, Edge.Inf, 0); // closure: a DPU reader needs its producer on the DPU
     }
-    if (outputs.has(name)) net.add(aux, T, INF); // results are delivered on the host
+    if (outputs.has(name)) net.add(aux, T, Edge.Inf, 0); // results are delivered on the host
   });
-  const side = net.minCut(S, T);
-  return Array.from({ length: n }, (_, i) => side[i]!);
+  return {
+    solve(w) {
+      net.setCapacities((kind, ref) => {
+        switch (kind) {
+          case Edge.Gpu: return w.b * w.gpuMs[ref]!;
+          case Edge.Dpu: return w.dpuAllowed[ref] ? w.a * w.dpuMs[ref]! : INF;
+          case Edge.Link: return w.c * w.linkMsPerByte * ref;
+          default: return INF;
+        }
+      });
+      const side = net.minCut(S, T);
+      return Array.from({ length: n }, (_, i) => side[i]!);
+    },
+  };
+}
+
+/** The predecessor-closed DPU set (mask over layers) minimising a·DPU + b·GPU + c·link. */
+export function minCutPartition(g: Graph, w: MinCutWeights): boolean[] {
+  return prepareMinCut(g, w.tensorBytes).solve(w);
 }

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SplitcError } from '@splitc/diagnostics';
 
-export const PLAN_SCHEMA_VERSION = 1;
+/** 2: candidates give the number of crossing tensors (`crossingTensors`) instead of their names (a list per candidate made plans quadratic in size). */
+export const PLAN_SCHEMA_VERSION = 2;
 
 export const Objective = z.enum(['stream', 'latency']);
 
@@ -15,7 +16,8 @@ export const Candidate = z.object({
   /** prefix: the first `index` layers of the topological order are on the DPU. min-cut: any closed set (index null). */
   kind: z.enum(['prefix', 'min-cut']),
   index: z.number().int().nonnegative().nullable(),
-  cutTensors: z.array(z.string()),
+  /** How many tensors cross the cut (their names are in `split.cutTensors` for the chosen one). */
+  crossingTensors: z.number().int().nonnegative(),
   crossingBytes: z.number().int().nonnegative(),
   dpuLayers: z.number().int().nonnegative(),
   gpuLayers: z.number().int().nonnegative(),

@@ -2,12 +2,12 @@
 // the DPU-only / GPU-only baselines. The result is the versioned Plan (plan-schema.ts).
 
 import { SplitcError } from '@splitc/diagnostics';
-import { cutTensors, isClosedCut, type CutTensor, type Graph } from '@splitc/ir';
+import { cutTensors, isClosedCut, type Graph } from '@splitc/ir';
 import { dataTypeName } from '@splitc/onnx';
 import { linkMs, type ResolvedTarget } from '@splitc/targets';
 import { layerCosts, type LayerCosts, type MeasuredProfiles } from './costs.js';
 import { prefixCrossings } from './cuts.js';
-import { minCutPartition } from './min-cut.js';
+import { prepareMinCut } from './min-cut.js';
 import { PLAN_SCHEMA_VERSION, type Candidate, type Objective, type Plan } from './plan-schema.js';
 
 export interface PlanOptions {
@@ -18,11 +18,36 @@ export interface PlanOptions {
 }
 
 interface Evaluated extends Candidate {
-  readonly mask: readonly boolean[];
+  /** The DPU set of a min-cut candidate; null for a prefix (its index says it: a mask per prefix was quadratic). */
+  readonly mask: readonly boolean[] | null;
+}
+
+/** Summed per-layer times of one side of a cut. */
+interface StageSums {
+  readonly dpu: number;
+  readonly dpuBatch: number;
+  readonly gpu: number;
+  readonly dpuLayers: number;
+  readonly gpuLayers: number;
 }
 
 /** Stage times of one cut. */
-function evaluate(target: ResolvedTarget, costs: LayerCosts, mask: readonly boolean[], crossing: readonly CutTensor[], kind: 'prefix' | 'min-cut', index: number | null): Evaluated {
+function evaluate(target: ResolvedTarget, sums: StageSums, bytes: number, crossingTensors: number, kind: 'prefix' | 'min-cut', index: number | null, mask: readonly boolean[] | null): Evaluated {
+  const { dpu, dpuBatch, gpu, dpuLayers, gpuLayers } = sums;
+  const dpuMs = dpuLayers > 0 ? dpu + target.dpu.overheads.perFrameMs : 0;
+  const gpuMs = gpuLayers > 0 ? gpu + target.gpu.overheads.perFrameMs : 0;
+  const link = linkMs(target.link, bytes);
+  // The DPU runs `parallelFrames` frames at once (batch handlers), so in a stream it accepts a
+  // frame every (batch time) / parallelFrames; the link and the GPU take one frame at a time.
+  const dpuStreamMs = dpuLayers > 0 ? (dpuBatch + target.dpu.overheads.perFrameMs) / target.dpu.compute.parallelFrames : 0;
+  const streamMs = Math.max(dpuStreamMs, link, gpuMs);
+  return {
+    kind, index, crossingTensors, crossingBytes: bytes,
+    dpuLayers, gpuLayers, dpuMs, linkMs: link, gpuMs, streamMs, latencyMs: dpuMs + link + gpuMs, mask,
+  };
+}
+
+function maskSums(costs: LayerCosts, mask: readonly boolean[]): StageSums {
   let dpu = 0;
   let dpuBatch = 0;
   let gpu = 0;
@@ -30,19 +55,7 @@ function evaluate(target: ResolvedTarget, costs: LayerCosts, mask: readonly bool
   for (let i = 0; i < mask.length; i++) {
     if (mask[i]) { dpu += costs.dpuMs[i]!; dpuBatch += costs.dpuBatchMs[i]!; dpuLayers++; } else gpu += costs.gpuMs[i]!;
   }
-  const gpuLayers = mask.length - dpuLayers;
-  const dpuMs = dpuLayers > 0 ? dpu + target.dpu.overheads.perFrameMs : 0;
-  const gpuMs = gpuLayers > 0 ? gpu + target.gpu.overheads.perFrameMs : 0;
-  const bytes = crossing.reduce((s, t) => s + t.bytes, 0);
-  const link = linkMs(target.link, bytes);
-  // The DPU runs `parallelFrames` frames at once (batch handlers), so in a stream it accepts a
-  // frame every (batch time) / parallelFrames; the link and the GPU take one frame at a time.
-  const dpuStreamMs = dpuLayers > 0 ? (dpuBatch + target.dpu.overheads.perFrameMs) / target.dpu.compute.parallelFrames : 0;
-  const streamMs = Math.max(dpuStreamMs, link, gpuMs);
-  return {
-    kind, index, cutTensors: crossing.map((t) => t.name), crossingBytes: bytes,
-    dpuLayers, gpuLayers, dpuMs, linkMs: link, gpuMs, streamMs, latencyMs: dpuMs + link + gpuMs, mask,
-  };
+  return { dpu, dpuBatch, gpu, dpuLayers, gpuLayers: mask.length - dpuLayers };
 }
 
 function objectiveOf(c: Candidate, o: Objective): number {
@@ -69,14 +82,20 @@ export function planSplit(g: Graph, target: ResolvedTarget, options: PlanOptions
   const maxPrefix = firstUnsupported === -1 ? n : firstUnsupported;
   const crossings = prefixCrossings(g);
 
+  // Prefix k: layers [0, k) on the DPU. Running sums make every prefix O(1).
+  const gpuSuffix = new Array<number>(n + 1).fill(0);
+  for (let i = n - 1; i >= 0; i--) gpuSuffix[i] = gpuSuffix[i + 1]! + costs.gpuMs[i]!;
   const candidates: Evaluated[] = [];
+  let dpu = 0;
+  let dpuBatch = 0;
   for (let k = 0; k <= maxPrefix; k++) {
-    const mask = Array.from({ length: n }, (_, i) => i < k);
-    candidates.push(evaluate(target, costs, mask, crossings[k]!, 'prefix', k));
+    if (k > 0) { dpu += costs.dpuMs[k - 1]!; dpuBatch += costs.dpuBatchMs[k - 1]!; }
+    const sums = { dpu, dpuBatch, gpu: gpuSuffix[k]!, dpuLayers: k, gpuLayers: n - k };
+    candidates.push(evaluate(target, sums, crossings.bytes[k]!, crossings.counts[k]!, 'prefix', k, null));
   }
 
   if (options.minCut !== false && n > 0) {
-    const seen = new Set(candidates.map((c) => maskKey(c.mask)));
+    const seen = new Set<string>();
     const tensorBytes = new Map<string, number>();
     for (const [name, t] of g.tensors) {
       if (t.kind === 'activation' || t.kind === 'input') tensorBytes.set(name, t.shape!.reduce((a, b) => a * b, 1));
@@ -89,13 +108,16 @@ export function planSplit(g: Graph, target: ResolvedTarget, options: PlanOptions
       const lam = i / 20;
       weights.push([lam / target.dpu.compute.parallelFrames, 1 - lam, 1 - lam], [lam / target.dpu.compute.parallelFrames, 1 - lam, 1]);
     }
+    const problem = prepareMinCut(g, tensorBytes);
     for (const [a, b, c] of weights) {
-      const mask = minCutPartition(g, { dpuMs: costs.dpuMs, gpuMs: costs.gpuMs, dpuAllowed, linkMsPerByte: 1e3 / target.link.bandwidthBytesPerS, a, b, c, tensorBytes });
+      const mask = problem.solve({ dpuMs: costs.dpuMs, gpuMs: costs.gpuMs, dpuAllowed, linkMsPerByte: 1e3 / target.link.bandwidthBytesPerS, a, b, c });
+      if (isPrefix(mask)) continue; // already a prefix candidate (or not allowed, like any prefix past maxPrefix)
       const key = maskKey(mask);
       if (seen.has(key)) continue;
       seen.add(key);
       if (!isClosedCut(g, mask) || mask.some((m, i) => m && !dpuAllowed[i])) continue; // cannot happen; guard the contract
-      candidates.push(evaluate(target, costs, mask, cutTensors(g, mask), 'min-cut', null));
+      const crossing = cutTensors(g, mask);
+      candidates.push(evaluate(target, maskSums(costs, mask), crossing.reduce((s, t) => s + t.bytes, 0), crossing.length, 'min-cut', null, mask));
     }
   }
 
@@ -119,10 +141,11 @@ export function planSplit(g: Graph, target: ResolvedTarget, options: PlanOptions
   if (best.kind === 'min-cut') notes.push('the best cut is not a prefix of the topological order (found by min-cut)');
 
   const strip = ({ mask: _m, ...c }: Evaluated): Candidate => c;
+  const bestMask = best.mask ?? Array.from({ length: n }, (_, i) => i < best.index!);
   const speedup = (base: Candidate | null): number | null => (base === null ? null : objectiveOf(base, objective) / objectiveOf(best, objective));
   const model = g.source.model;
   const layerNames = g.layers.map((l) => l.name);
-  const bestCrossing = cutTensors(g, best.mask);
+  const bestCrossing = cutTensors(g, bestMask);
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
     model: {
@@ -140,8 +163,8 @@ export function planSplit(g: Graph, target: ResolvedTarget, options: PlanOptions
     split: {
       kind: best.kind,
       index: best.index,
-      dpuLayers: layerNames.filter((_, i) => best.mask[i]),
-      gpuLayers: layerNames.filter((_, i) => !best.mask[i]),
+      dpuLayers: layerNames.filter((_, i) => bestMask[i]),
+      gpuLayers: layerNames.filter((_, i) => !bestMask[i]),
       cutTensors: bestCrossing.map((t) => ({ name: t.name, shape: [...t.shape], dtype: dataTypeName(g.tensors.get(t.name)!.dtype), bytes: t.bytes })),
     },
     best: strip(best),
@@ -160,6 +183,14 @@ export function planSplit(g: Graph, target: ResolvedTarget, options: PlanOptions
     },
     notes,
   };
+}
+
+/** True when the mask is [true × k, false × (n − k)] for some k. */
+function isPrefix(mask: readonly boolean[]): boolean {
+  let k = 0;
+  while (k < mask.length && mask[k]) k++;
+  for (let i = k; i < mask.length; i++) if (mask[i]) return false;
+  return true;
 }
 
 function maskKey(mask: readonly boolean[]): string {

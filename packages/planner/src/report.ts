@@ -109,7 +109,7 @@ function bytesChart(plan: Plan): string {
   out.push(axes(f, n, top, step, 'KiB crossing', (v) => v.toFixed(0)));
   for (const c of prefix) {
     const h = (c.crossingBytes / 1024 / top) * f.h;
-    out.push(`<rect class="bytes" data-index="${c.index}" x="${(f.x0 + c.index * bw + bw * 0.1).toFixed(2)}" y="${(f.y0 + f.h - h).toFixed(2)}" width="${(bw * 0.8).toFixed(2)}" height="${h.toFixed(2)}" fill="${COLORS.link}"><title>k=${c.index}: ${kib(c.crossingBytes)} (${c.cutTensors.length} tensors)</title></rect>`);
+    out.push(`<rect class="bytes" data-index="${c.index}" x="${(f.x0 + c.index * bw + bw * 0.1).toFixed(2)}" y="${(f.y0 + f.h - h).toFixed(2)}" width="${(bw * 0.8).toFixed(2)}" height="${h.toFixed(2)}" fill="${COLORS.link}"><title>k=${c.index}: ${kib(c.crossingBytes)} (${c.crossingTensors} tensors)</title></rect>`);
   }
   out.push('</svg>');
   return out.join('');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeModel, elementCount, type Graph } from '@splitc/ir';
 import { DataType, loadModel, loadModelFromBytes } from '@splitc/onnx';
-import { Plan, layerCosts, minCutPartition, planSplit, serializePlan, type Candidate } from '@splitc/planner';
+import { Plan, layerCosts, minCutPartition, planSplit, prefixCrossings, serializePlan, type Candidate } from '@splitc/planner';
 import { resolveTarget, type ResolvedTarget } from '@splitc/targets';
 import { floats, model, twoBranchModel, vi } from '../../onnx/test/model-builder.js';
 
@@ -42,10 +42,13 @@ describe('plans for fixture models', () => {
         const maxPrefix = costs.support.findIndex((s) => !s.ok);
         const prefixes = plan.candidates.filter((c) => c.kind === 'prefix').map((c) => c.index);
         expect(prefixes).toEqual([...Array((maxPrefix === -1 ? g.layers.length : maxPrefix) + 1).keys()]);
+        const crossings = prefixCrossings(g);
         for (const c of plan.candidates.filter((x) => x.kind === 'prefix')) {
           const mask = g.layers.map((l) => l.index < c.index!);
-          expect(c.cutTensors, `k=${c.index}`).toEqual(crossingNames(g, mask));
-          expect(c.crossingBytes).toBe(c.cutTensors.reduce((s, n) => s + elementCount(g.tensors.get(n)!.shape!), 0));
+          const names = crossingNames(g, mask);
+          expect(crossings.at(c.index!).map((t) => t.name), `k=${c.index}`).toEqual(names);
+          expect(c.crossingTensors, `k=${c.index}`).toBe(names.length);
+          expect(c.crossingBytes).toBe(names.reduce((s, n) => s + elementCount(g.tensors.get(n)!.shape!), 0));
           expect(c.latencyMs).toBeCloseTo(c.dpuMs + c.linkMs + c.gpuMs, 12);
         }
         const min = Math.min(...plan.candidates.map((c) => objective(c, o)));
@@ -73,7 +76,8 @@ describe('plans for fixture models', () => {
     // Cut just before the first residual Add: the block's conv output and its skip input cross.
     const c = plan.candidates.find((x) => x.index === addIdx)!;
     const add = g.layers[addIdx]!;
-    expect(c.cutTensors).toEqual([...add.inputs].sort());
+    expect(prefixCrossings(g).at(addIdx).map((t) => t.name)).toEqual([...add.inputs].sort());
+    expect(c.crossingTensors).toBe(2);
   });
 
   it('is deterministic', () => {

@@ -18,7 +18,27 @@ export function convKind(g: Graph, l: Layer): 'conv' | 'depthwise' | 'grouped' {
   return group === cin ? 'depthwise' : 'grouped';
 }
 
+/** Classes of every layer of a graph, computed once per graph (layers are in topological order). */
+const classesOf = new WeakMap<Graph, readonly OpClass[]>();
+
 export function opClass(g: Graph, l: Layer): OpClass {
+  let classes = classesOf.get(g);
+  if (classes === undefined) classesOf.set(g, (classes = opClasses(g)));
+  return classes[l.index]!;
+}
+
+/**
+ * One pass in topological order, so a producer's class is known before its readers': no
+ * recursion (a 10,000-layer chain of activations overflowed the stack, and re-walking the chain
+ * from every layer made planning quadratic).
+ */
+function opClasses(g: Graph): OpClass[] {
+  const classes: OpClass[] = [];
+  for (const l of g.layers) classes.push(classify(g, l, classes));
+  return classes;
+}
+
+function classify(g: Graph, l: Layer, earlier: readonly OpClass[]): OpClass {
   if (FREE.has(l.op)) return 'free';
   if (l.op === 'Conv' || l.op === 'ConvTranspose') return convKind(g, l);
   if (l.op === 'Gemm' || l.op === 'MatMul') return 'fc';
@@ -30,7 +50,7 @@ export function opClass(g: Graph, l: Layer): OpClass {
     if (src === undefined || src.producer === undefined) continue;
     const producer = g.layers[src.producer]!;
     const onlyConsumer = (g.consumers.get(src.name) ?? []).length === 1;
-    if (onlyConsumer && (COMPUTE.has(producer.op) || opClass(g, producer) === 'fused')) return 'fused';
+    if (onlyConsumer && (COMPUTE.has(producer.op) || earlier[src.producer] === 'fused')) return 'fused';
   }
   return 'memory';
 }

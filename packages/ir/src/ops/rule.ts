@@ -51,6 +51,9 @@ export class OpContext {
   /** The value of input i, required to be known at compile time (e.g. a Reshape shape). */
   requireValue(i: number, what: string): readonly number[] {
     const v = this.value(i);
+    if (v === undefined && activeBudget?.exhausted === true) {
+      throw new SplitcError('ModelTooLarge', `${what} (input ${i}, ${JSON.stringify(this.layer.inputs[i])}) was not computed: the model's compile-time values exceed ${MAX_TOTAL_FOLDED_ELEMENTS} elements in total`, this.where());
+    }
     if (v === undefined) {
       throw new SplitcError('DynamicShape', `${what} (input ${i}, ${JSON.stringify(this.layer.inputs[i])}) is computed at run time; splitc needs it constant`, this.where());
     }
@@ -139,9 +142,38 @@ export function broadcastShapes(ctx: OpContext, shapes: readonly Shape[]): numbe
   return out;
 }
 
-/** A value, if it is small enough to fold. */
+/**
+ * Elements of compile-time values one analysis may compute in total. The per-tensor cap alone let
+ * a 200 KB model of 2,000 ConstantOfShape[65536] hold 131 M numbers (2.2 GB); past this budget
+ * values are no longer computed, and a rule that needs one fails with ModelTooLarge.
+ */
+export const MAX_TOTAL_FOLDED_ELEMENTS = 1 << 22;
+
+/** The budget of the analysis running now (infer-shapes sets it; rules are synchronous). */
+let activeBudget: { remaining: number; exhausted: boolean } | undefined;
+
+/** Run `fn` with a fresh budget of compile-time elements shared by every `folded` call inside it. */
+export function withFoldBudget<T>(total: number, fn: () => T): T {
+  const outer = activeBudget;
+  activeBudget = { remaining: total, exhausted: false };
+  try {
+    return fn();
+  } finally {
+    activeBudget = outer;
+  }
+}
+
+/** A value, if it is small enough to fold and the analysis's budget allows. */
 export function folded(dtype: number, shape: Shape, data: () => readonly number[]): TensorType {
-  if (product(shape) > MAX_FOLDED_ELEMENTS) return { dtype, shape };
+  const n = product(shape);
+  if (n > MAX_FOLDED_ELEMENTS) return { dtype, shape };
+  if (activeBudget !== undefined) {
+    if (n > activeBudget.remaining) {
+      activeBudget.exhausted = true;
+      return { dtype, shape };
+    }
+    activeBudget.remaining -= n;
+  }
   return { dtype, shape, value: { dtype, shape, data: data() } };
 }
 

@@ -7,6 +7,7 @@ import { dataTypeName } from '@splitc/onnx';
 import type { Graph, Tensor } from '../graph.js';
 import { buildGraph } from '../graph.js';
 import { OpContext, ruleFor, type TensorType } from '../ops/index.js';
+import { MAX_TOTAL_FOLDED_ELEMENTS, withFoldBudget } from '../ops/rule.js';
 import type { Pass } from './pass.js';
 
 export const inferShapes: Pass = {
@@ -36,25 +37,27 @@ export const inferShapes: Pass = {
       if (t.shape === undefined) return undefined;
       return t.value !== undefined ? { dtype: t.dtype, shape: t.shape, value: t.value } : { dtype: t.dtype, shape: t.shape };
     };
-    for (const l of graph.layers) {
-      const ins = l.inputs.map(typeOf);
-      l.inputs.forEach((name, i) => {
-        if (name !== '' && ins[i] === undefined) throw new SplitcError('DynamicShape', `input ${JSON.stringify(name)} has no known shape`, { node: l.name, op: l.op });
-      });
-      const ctx = new OpContext(l, graph.opset, ins);
-      const outs = ruleFor(l.domain, l.op)!.infer(ctx);
-      l.outputs.forEach((name, i) => {
-        if (name === '') return;
-        const ty = outs[i];
-        if (ty === undefined) throw new SplitcError('ShapeError', `output ${i} (${JSON.stringify(name)}) is not produced by the op's rule`, { node: l.name, op: l.op });
-        if (ty.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-          throw new SplitcError('ShapeError', `inferred an invalid shape [${ty.shape.join(',')}] for ${JSON.stringify(name)}`, { node: l.name, op: l.op });
-        }
-        if (ty.dtype === 0) throw new SplitcError('ShapeError', `no dtype for ${JSON.stringify(name)} (${dataTypeName(0)})`, { node: l.name, op: l.op });
-        const prev = tensors.get(name)!;
-        tensors.set(name, { ...prev, dtype: ty.dtype, shape: ty.shape, ...(ty.value !== undefined ? { value: ty.value } : {}) });
-      });
-    }
+    withFoldBudget(MAX_TOTAL_FOLDED_ELEMENTS, () => {
+      for (const l of graph.layers) {
+        const ins = l.inputs.map(typeOf);
+        l.inputs.forEach((name, i) => {
+          if (name !== '' && ins[i] === undefined) throw new SplitcError('DynamicShape', `input ${JSON.stringify(name)} has no known shape`, { node: l.name, op: l.op });
+        });
+        const ctx = new OpContext(l, graph.opset, ins);
+        const outs = ruleFor(l.domain, l.op)!.infer(ctx);
+        l.outputs.forEach((name, i) => {
+          if (name === '') return;
+          const ty = outs[i];
+          if (ty === undefined) throw new SplitcError('ShapeError', `output ${i} (${JSON.stringify(name)}) is not produced by the op's rule`, { node: l.name, op: l.op });
+          if (ty.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+            throw new SplitcError('ShapeError', `inferred an invalid shape [${ty.shape.join(',')}] for ${JSON.stringify(name)}`, { node: l.name, op: l.op });
+          }
+          if (ty.dtype === 0) throw new SplitcError('ShapeError', `no dtype for ${JSON.stringify(name)} (${dataTypeName(0)})`, { node: l.name, op: l.op });
+          const prev = tensors.get(name)!;
+          tensors.set(name, { ...prev, dtype: ty.dtype, shape: ty.shape, ...(ty.value !== undefined ? { value: ty.value } : {}) });
+        });
+      }
+    });
     return buildGraph({ ...graph, tensors });
   },
 };

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SplitcError, type ProgressSink } from '@splitc/diagnostics';
-import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitSeamOnnx, dpuLayoutShape, seamInputNames, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
+import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitSeamOnnx, dpuLayoutShape, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
 import { emitCompileSh, emitModelPy, emitQuantizePy, emitVitisReadme, MODULE_CLASS, PYTORCH_VERSION, VITIS_AI_VERSION, XMODEL_NAME } from '@splitc/emit-vitis';
 import { partitionGraph, writeParts, type Partition } from '@splitc/partition';
 import { candidateAt, renderReport, type Candidate, type Plan } from '@splitc/planner';
@@ -14,6 +14,7 @@ import { resolveTarget } from '@splitc/targets';
 import { analyzeFile } from './inspect.js';
 import { planGraph, type PlanRequest } from './plan.js';
 import { VERSION } from './version.js';
+import { crossingEntry, MANIFEST_SCHEMA_VERSION, seamSection, type ArtifactEntry, type CrossingEntry, type Manifest } from '@splitc/compile';
 
 export interface CompileOptions extends PlanRequest {
   /** Output directory. */
@@ -30,64 +31,7 @@ export interface CompileOptions extends PlanRequest {
   readonly onProgress?: ProgressSink;
 }
 
-export interface ArtifactEntry {
-  readonly path: string;
-  readonly sha256: string;
-  readonly bytes: number;
-}
-
-export interface CrossingEntry {
-  readonly name: string;
-  /** Float NCHW shape, as the GPU partition reads it. */
-  readonly shape: readonly number[];
-  readonly dtype: string;
-  /** dpu: made by the DPU partition; input: a model input the GPU side reads directly. */
-  readonly from: 'dpu' | 'input';
-  readonly dpu: { readonly layout: string; readonly shape: readonly number[]; readonly dtype: string } | null;
-  readonly gpu: { readonly layout: string; readonly dtype: string };
-  readonly link: { readonly dtype: string; readonly bytes: number };
-  readonly quantization: { readonly scheme: string; readonly dequantize: string; readonly fixPoint: string } | null;
-}
-
-export interface Manifest {
-  readonly schemaVersion: 1;
-  readonly splitc: string;
-  readonly model: Plan['model'];
-  readonly target: Plan['target'];
-  readonly objective: Plan['objective'];
-  readonly split: {
-    readonly kind: 'prefix' | 'min-cut';
-    readonly index: number | null;
-    /** True when --split chose it rather than the planner. */
-    readonly forced: boolean;
-    readonly estimate: Candidate;
-    readonly dpuLayers: readonly string[];
-    readonly gpuLayers: readonly string[];
-  };
-  readonly partitions: {
-    readonly dpu: { readonly file: string; readonly inputs: readonly string[]; readonly outputs: readonly string[] } | null;
-    readonly gpu: { readonly file: string; readonly inputs: readonly string[]; readonly outputs: readonly string[] } | null;
-  };
-  readonly crossing: readonly CrossingEntry[];
-  readonly seam: {
-    readonly where: string;
-    readonly model: string | null;
-    readonly formula: string;
-    readonly inputs: readonly { readonly tensor: string; readonly int8: string; readonly scale: string }[];
-  };
-  readonly tools: {
-    readonly vitisAi: string;
-    readonly pytorch: string;
-    readonly vaiTarget: string;
-    readonly archJson: string;
-    readonly quantizedXmodel: string;
-    readonly compiledXmodel: string;
-    readonly tensorrt: string;
-    readonly precision: string;
-  };
-  readonly plan: Plan;
-  readonly artifacts: readonly ArtifactEntry[];
-}
+export type { ArtifactEntry, CrossingEntry, Manifest };
 
 interface FileOut {
   readonly rel: string;
@@ -163,18 +107,9 @@ export function compile(modelPath: string, options: CompileOptions): Manifest {
   }
   files.push({ rel: 'report.html', parts: text(renderReport(plan)) });
 
-  const crossing: CrossingEntry[] = parts.crossing.map((c) => ({
-    name: c.name,
-    shape: c.shape,
-    dtype: c.dtype,
-    from: c.from,
-    dpu: c.from === 'dpu' ? { layout: c.shape.length === 4 ? 'NHWC' : 'row-major', shape: dpuLayoutShape(c.shape), dtype: 'int8' } : null,
-    gpu: { layout: c.shape.length === 4 ? 'NCHW' : 'row-major', dtype: c.dtype },
-    link: { dtype: c.from === 'dpu' ? 'int8' : 'uint8', bytes: c.shape.reduce((a, b) => a * b, 1) },
-    quantization: c.from === 'dpu' ? { scheme: 'power-of-two', dequantize: 'x = q * 2^-fix_point', fixPoint: 'the fix_point attribute of the DPU output tensor in the compiled xmodel, read at run time' } : null,
-  }));
+  const crossing: CrossingEntry[] = parts.crossing.map(crossingEntry);
   const manifestBody = {
-    schemaVersion: 1 as const,
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
     splitc: VERSION,
     model: plan.model,
     target: plan.target,
@@ -185,12 +120,7 @@ export function compile(modelPath: string, options: CompileOptions): Manifest {
       gpu: parts.gpu === null ? null : { file: 'gpu/partition.onnx', inputs: parts.gpu.inputs.map((t) => t.name), outputs: parts.gpu.outputs.map((t) => t.name) },
     },
     crossing,
-    seam: {
-      where: 'host, after the link and before the TensorRT engine; the DPU partition and the GPU partition are unchanged',
-      model: seamTensors.length > 0 ? 'gpu/seam.onnx' : null,
-      formula: 'x_nchw = transpose(float(q_nhwc) * 2^-fix_point, [0, 3, 1, 2]) for rank-4 tensors; float(q) * 2^-fix_point otherwise',
-      inputs: seamTensors.map((t) => ({ tensor: t.name, int8: seamInputNames(t.name).q, scale: seamInputNames(t.name).scale })),
-    },
+    seam: seamSection({ modelPath, batch: target.dpu.compute.parallelFrames, tensors: seamTensors, gpuOutputs: parts.gpu?.outputs ?? [] }),
     tools: {
       vitisAi: VITIS_AI_VERSION,
       pytorch: PYTORCH_VERSION,

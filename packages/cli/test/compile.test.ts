@@ -26,7 +26,9 @@ describe('splitc compile', () => {
       'manifest.json', 'report.html',
     ]);
     const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
-    expect(m.schemaVersion).toBe(1);
+    expect(m.schemaVersion).toBe(2);
+    expect(m.seam.batch).toBe(6);
+    expect(m.seam.wire.model).toBe('mobilenetv2-weights');
     expect(m.split.index).toBe(m.plan.best.index);
     expect(m.split.forced).toBe(false);
     expect(m.tools).toMatchObject({ vitisAi: '3.0', pytorch: '1.13', vaiTarget: 'DPUCVDX8G_ISA3_C32B6', tensorrt: '10.x', precision: 'fp16' });

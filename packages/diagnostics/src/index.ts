@@ -41,13 +41,20 @@ export const Diagnostics = {
   OutputUnwritable: { code: 'SPLITC5002', category: 'emit', message: 'cannot write output: {detail}' },
   MissingWeights: { code: 'SPLITC5003', category: 'emit', message: 'model has no weights to write: {detail}' },
   UnsupportedEmit: { code: 'SPLITC5004', category: 'emit', message: 'cannot generate code: {detail}' },
+  BadManifest: { code: 'SPLITC5005', category: 'emit', message: 'invalid manifest: {detail}' },
+  // 6xxx: running the split (runtime)
+  RuntimeMissing: { code: 'SPLITC6001', category: 'runtime', message: 'runtime dependency unavailable: {detail}' },
+  BadFrames: { code: 'SPLITC6002', category: 'runtime', message: 'invalid input frames: {detail}' },
+  RemoteFailed: { code: 'SPLITC6003', category: 'runtime', message: 'GPU server failed: {detail}' },
+  RuntimeUnsupported: { code: 'SPLITC6004', category: 'runtime', message: 'cannot run this split: {detail}' },
+  ServeFailed: { code: 'SPLITC6005', category: 'runtime', message: 'cannot serve: {detail}' },
   // 9xxx: command line
   Usage: { code: 'SPLITC9001', category: 'usage', message: '{detail}' },
 } as const satisfies Record<string, DiagnosticMessage>;
 
 export interface DiagnosticMessage {
   readonly code: `SPLITC${number}`;
-  readonly category: 'io' | 'onnx' | 'graph' | 'shape' | 'target' | 'plan' | 'emit' | 'usage';
+  readonly category: 'io' | 'onnx' | 'graph' | 'shape' | 'target' | 'plan' | 'emit' | 'runtime' | 'usage';
   readonly message: string;
 }
 

@@ -90,12 +90,27 @@ ZOO = {
     "resnext50_32x4d": (lambda: tvm.resnext50_32x4d(), (1, 3, 224, 224)),
 }
 
+# Architectures measured on an NVIDIA H200 for the GPU latency model (packages/targets/calibration):
+# exported with --only NAME --out fixtures/models/calibration, not part of the MAC-count check.
+CALIBRATION = {
+    "squeezenet1_1": (lambda: tvm.squeezenet1_1(), (1, 3, 224, 224)),
+    "resnet34": (lambda: tvm.resnet34(), (1, 3, 224, 224)),
+    "wide_resnet50_2": (lambda: tvm.wide_resnet50_2(), (1, 3, 224, 224)),
+    "vgg11": (lambda: tvm.vgg11(), (1, 3, 224, 224)),
+    "vgg19": (lambda: tvm.vgg19(), (1, 3, 224, 224)),
+    "mobilenet_v3_large": (lambda: tvm.mobilenet_v3_large(), (1, 3, 224, 224)),
+    "mnasnet1_0": (lambda: tvm.mnasnet1_0(), (1, 3, 224, 224)),
+    "regnet_x_1_6gf": (lambda: tvm.regnet_x_1_6gf(), (1, 3, 224, 224)),
+    "densenet169": (lambda: tvm.densenet169(), (1, 3, 224, 224)),
+    "efficientnet_b1": (lambda: tvm.efficientnet_b1(), (1, 3, 224, 224)),
+}
+
 WEIGHTED = ["lenet5", "mobilenetv2", "tinyres"]
 LARGE = ["resnet152", "vgg16"]
 
 
 def build(name):
-    table = {**MISSION, **ZOO, **SMALL}
+    table = {**MISSION, **ZOO, **SMALL, **CALIBRATION}
     ctor, shape = table[name]
     torch.manual_seed(0)
     model = ctor()

@@ -2,13 +2,13 @@
 
 import type { Graph } from '@splitc/ir';
 import { planSplit, type Objective, type Plan } from '@splitc/planner';
-import { readDpuProfile, readTrtexecProfile, resolveTarget, type ResolvedTarget, type TargetRequest } from '@splitc/targets';
+import { readDpuProfile, readGpuProfile, resolveTarget, type ResolvedTarget, type TargetRequest } from '@splitc/targets';
 import { SplitcError } from '@splitc/diagnostics';
 import { analyzeFile, type InspectOptions } from './inspect.js';
 
 export interface PlanRequest extends TargetRequest, InspectOptions {
   readonly objective?: string;
-  /** trtexec --exportProfile JSON measured on the GPU. */
+  /** trtexec --exportProfile JSON, or a GPU-half timing file (scripts/measure-gpu-half.py), measured on the GPU. */
   readonly profileGpu?: string;
   /** splitc DPU timing file (docs/profiles.md). */
   readonly profileDpu?: string;
@@ -29,7 +29,7 @@ export function planGraph(g: Graph, req: PlanRequest = {}, target: ResolvedTarge
   const objective = parseObjective(req.objective);
   const names = new Set(g.layers.map((l) => l.name));
   const measured = {
-    ...(req.profileGpu !== undefined ? { gpu: readTrtexecProfile(req.profileGpu, names) } : {}),
+    ...(req.profileGpu !== undefined ? { gpu: readGpuProfile(req.profileGpu, names) } : {}),
     ...(req.profileDpu !== undefined ? { dpu: readDpuProfile(req.profileDpu, names) } : {}),
   };
   return planSplit(g, target, { objective, measured });
@@ -45,6 +45,8 @@ export function planJson(p: Plan): object {
     speedups: p.speedups,
     candidates: p.candidates,
     unsupported: p.unsupported,
+    measured: p.measured,
+    accuracy: p.accuracy ?? null,
     notes: p.notes,
   };
 }

@@ -15,7 +15,12 @@ describe('splitc plan --json', () => {
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j)).toEqual(['target', 'objective', 'best', 'baselines', 'speedups', 'candidates', 'unsupported', 'notes']);
+    expect(Object.keys(j)).toEqual(['target', 'objective', 'best', 'baselines', 'speedups', 'candidates', 'unsupported', 'measured', 'accuracy', 'notes']);
+    // The model's own error and what in each profile is measured, fitted or assumed.
+    expect(j.measured).toEqual({ gpu: null, dpu: null });
+    expect(Object.keys(j.accuracy.gpu)).toEqual(['basis', 'measured', 'fitted', 'assumed', 'errors']);
+    expect(j.accuracy.gpu.errors.length).toBeGreaterThan(0);
+    expect(j.accuracy.dpu.errors[0]).toMatchObject({ set: 'fit', points: 3 });
     expect(j.target).toEqual({ dpu: 'vck190', gpu: 'rtx2080', link: 'pcie', precision: 'fp16', vaiTarget: 'DPUCVDX8G_ISA3_C32B6', dpuParallelFrames: 6 });
     expect(j.objective).toBe('stream');
     const fields = ['kind', 'index', 'crossingTensors', 'crossingBytes', 'dpuLayers', 'gpuLayers', 'dpuMs', 'linkMs', 'gpuMs', 'streamMs', 'latencyMs'];

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SplitcError } from '@splitc/diagnostics';
+import { Provenance } from '@splitc/targets';
 
 /** 2: candidates give the number of crossing tensors (`crossingTensors`) instead of their names (a list per candidate made plans quadratic in size). */
 export const PLAN_SCHEMA_VERSION = 2;
@@ -59,6 +60,12 @@ export const Plan = z.object({
     gpu: z.object({ file: z.string(), matched: z.number().int(), unmatched: z.number().int() }).strict().nullable(),
     dpu: z.object({ file: z.string(), matched: z.number().int(), unmatched: z.number().int() }).strict().nullable(),
   }).strict(),
+  /**
+   * How far the latency model behind these estimates is from measurements, and which of its
+   * numbers are measured, fitted or assumed (the profiles' `provenance`); null for a profile
+   * without one (a user target file). Measured profiles (`measured`) replace the model layer by layer.
+   */
+  accuracy: z.object({ gpu: Provenance.nullable(), dpu: Provenance.nullable() }).strict().optional(),
   notes: z.array(z.string()),
 }).strict();
 

@@ -181,6 +181,7 @@ export function planSplit(g: Graph, target: ResolvedTarget, options: PlanOptions
       gpu: options.measured?.gpu === undefined ? null : { file: options.measured.gpu.source, matched: options.measured.gpu.layers.size, unmatched: options.measured.gpu.unmatched.length },
       dpu: options.measured?.dpu === undefined ? null : { file: options.measured.dpu.source, matched: options.measured.dpu.layers.size, unmatched: options.measured.dpu.unmatched.length },
     },
+    accuracy: { gpu: target.gpu.provenance ?? null, dpu: target.dpu.provenance ?? null },
     notes,
   };
 }

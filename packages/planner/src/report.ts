@@ -157,6 +157,7 @@ ${bytesChart(plan)}
 <table id="summary-table"><tr><th></th><th>k</th><th>DPU ms</th><th>link ms</th><th>GPU ms</th><th>stream ms</th><th>latency ms</th></tr>
 ${row(plan.best, 'chosen')}${row(plan.baselines.dpuOnly, 'DPU-only')}${row(plan.baselines.gpuOnly, 'GPU-only')}</table>
 <p>Crossing tensors: ${plan.split.cutTensors.map((t) => `<code>${esc(t.name)}</code> [${t.shape.join('×')}]`).join(', ') || 'none'}</p>
+${accuracySection(plan)}
 <h2>Layers</h2>
 <table id="layers"><tr><th>#</th><th>layer</th><th>op</th><th>MACs</th><th>DPU ms</th><th>GPU ms</th><th>device</th></tr>
 ${layerRows}
@@ -164,4 +165,27 @@ ${layerRows}
 <p>splitc plan schema ${plan.schemaVersion}; model sha256 ${plan.model.sha256}.</p>
 </body></html>
 `;
+}
+
+/** How far the latency model is from measurements, and what in each profile is measured, fitted or assumed. */
+function accuracySection(plan: Plan): string {
+  const a = plan.accuracy;
+  const measured = (side: 'gpu' | 'dpu'): string => {
+    const m = plan.measured[side];
+    return m === null ? '' : `<p>Measured ${side.toUpperCase()} profile <code>${esc(m.file)}</code> replaces the model for ${m.matched} layer(s) (${m.unmatched} entr${m.unmatched === 1 ? 'y' : 'ies'} not matched).</p>`;
+  };
+  const one = (side: 'gpu' | 'dpu', name: string): string => {
+    const p = a?.[side] ?? null;
+    if (p === null) return `<h3>${side.toUpperCase()} ${esc(name)}</h3><p>No provenance in this profile: its error against measurements is unknown.</p>${measured(side)}`;
+    const list = (xs: readonly string[]): string => (xs.length === 0 ? 'nothing' : xs.map(esc).join('; '));
+    const errs = p.errors.map((e) => `<tr><td>${esc(e.set)}</td><td>${esc(e.precision ?? '')}</td><td>${esc(e.what)}</td><td>${e.points}</td><td>${e.geomeanRatio.toFixed(2)}×</td><td>${e.worstRatio.toFixed(2)}×</td></tr>`).join('');
+    return `<h3>${side.toUpperCase()} ${esc(name)}</h3>
+<p>Basis: ${esc(p.basis)}.</p>
+<ul><li><b>Measured:</b> ${list(p.measured)}</li><li><b>Fitted:</b> ${list(p.fitted)}</li><li><b>Assumed:</b> ${list(p.assumed)}</li></ul>
+${errs === '' ? '<p>No error figures.</p>' : `<table class="model-error"><tr><th>data</th><th>precision</th><th>what</th><th>points</th><th>geomean error</th><th>worst error</th></tr>${errs}</table>`}
+${measured(side)}`;
+  };
+  return `<h2>Model error</h2>
+<p>The estimates come from an analytical model; error = max(estimate/measured, measured/estimate).</p>
+<section id="model-error">${one('gpu', plan.target.gpu)}${one('dpu', plan.target.dpu)}</section>`;
 }

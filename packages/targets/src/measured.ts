@@ -1,5 +1,6 @@
-// Measured profiles override the model: TensorRT's `trtexec --exportProfile` JSON for the GPU and
-// splitc's documented per-layer DPU timing file. Matching is by ONNX node name.
+// Measured profiles override the model: for the GPU, TensorRT's `trtexec --exportProfile` JSON or
+// splitc's GPU-half timing file (scripts/measure-gpu-half.py: the GPU half timed at candidate
+// splits); for the DPU, splitc's documented per-layer DPU timing file. Matching is by ONNX node name.
 
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -80,6 +81,64 @@ export function parseDpuProfile(json: unknown, file: string, nodeNames: Readonly
     else unmatched.push({ name: e.name, ms: e.ms });
   }
   return { source: file, layers, unmatched };
+}
+
+/**
+ * splitc's GPU-half timing file: the measured time of the GPU half starting at each listed layer
+ * (the suffix of the topological order from that layer on), as scripts/measure-gpu-half.py writes.
+ */
+export const GpuSuffixProfileFile = z.object({
+  schemaVersion: z.literal(1),
+  kind: z.literal('gpu-suffix'),
+  device: z.string(),
+  precision: z.enum(['fp16', 'fp32']).optional(),
+  method: z.string().optional(),
+  suffixes: z.array(z.object({ from: z.string().min(1), ms: z.number().nonnegative().finite() }).strict()).min(1),
+}).strict();
+
+/**
+ * Turn measured suffix times into per-layer times whose sums are the suffix times: the layers from
+ * one measured start up to the next get (this suffix − the next one), all of it on the first of
+ * them; the last measured start gets its whole suffix. A later suffix measured slower than an
+ * earlier one (noise) is flattened first: each suffix is at least every later one.
+ * Starts that are not layers of the model are reported unmatched. `nodeNames` must be in
+ * topological order (as the graph's layers are).
+ */
+export function parseGpuSuffixProfile(json: unknown, file: string, nodeNames: ReadonlySet<string>): MeasuredProfile {
+  const r = GpuSuffixProfileFile.safeParse(json);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new SplitcError('BadProfile', `not a GPU-half timing file: ${i.message}`, { file, field: i.path.map(String).join('.') || '(root)' });
+  }
+  const order = new Map([...nodeNames].map((n, i) => [n, i]));
+  const unmatched: { name: string; ms: number }[] = [];
+  const starts: { index: number; name: string; ms: number }[] = [];
+  for (const e of r.data.suffixes) {
+    const index = order.get(e.from);
+    if (index === undefined) unmatched.push({ name: e.from, ms: e.ms });
+    else starts.push({ index, name: e.from, ms: e.ms });
+  }
+  starts.sort((a, b) => a.index - b.index);
+  for (let i = starts.length - 2; i >= 0; i--) starts[i]!.ms = Math.max(starts[i]!.ms, starts[i + 1]!.ms);
+  const names = [...nodeNames];
+  const layers = new Map<string, number>();
+  starts.forEach((s, i) => {
+    const next = starts[i + 1];
+    const end = next === undefined ? names.length : next.index;
+    for (let k = s.index; k < end; k++) layers.set(names[k]!, k === s.index ? s.ms - (next?.ms ?? 0) : 0);
+  });
+  return { source: file, layers, unmatched };
+}
+
+/** A GPU profile of either kind: trtexec --exportProfile (a JSON array) or a GPU-half timing file. */
+export function parseGpuProfile(json: unknown, file: string, nodeNames: ReadonlySet<string>): MeasuredProfile {
+  return !Array.isArray(json) && typeof json === 'object' && json !== null && (json as { kind?: unknown }).kind === 'gpu-suffix'
+    ? parseGpuSuffixProfile(json, file, nodeNames)
+    : parseTrtexecProfile(json, file, nodeNames);
+}
+
+export function readGpuProfile(file: string, nodeNames: ReadonlySet<string>): MeasuredProfile {
+  return parseGpuProfile(readJson(file), file, nodeNames);
 }
 
 export function readTrtexecProfile(file: string, nodeNames: ReadonlySet<string>): MeasuredProfile {

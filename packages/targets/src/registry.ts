@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { TargetFile, type Device, type DpuDevice, type GpuDevice, type Link, type Precision } from './schema.js';
 
 const PROFILE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../profiles');
-const BUILTIN_FILES = ['vck190.json', 'zcu102.json', 'rtx2080.json', 'links.json'];
+const BUILTIN_FILES = ['vck190.json', 'zcu102.json', 'rtx2080.json', 'h200.json', 'links.json'];
 
 export interface Catalog {
   readonly devices: ReadonlyMap<string, Device>;

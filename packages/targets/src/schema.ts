@@ -30,6 +30,29 @@ const Overheads = z.object({
   perFrameMs: nonNegative,
 }).strict();
 
+/** How far a profile is from measurements, on one set of data. */
+export const ModelError = z.object({
+  /** fit: the data the parameters were fitted on; leave-one-out: each architecture predicted by a fit without it; held-out: never used in fitting. */
+  set: z.enum(['fit', 'leave-one-out', 'held-out', 'reference']),
+  precision: z.enum(['fp16', 'fp32']).optional(),
+  /** What was compared, e.g. "GPU-only batch-1 latency of 11 torchvision architectures". */
+  what: z.string(),
+  points: z.number().int().positive(),
+  /** Geometric mean and worst of max(estimate/measured, measured/estimate). */
+  geomeanRatio: z.number().gte(1),
+  worstRatio: z.number().gte(1),
+}).strict();
+
+/** Where a profile's numbers come from, for the report: measured, fitted, assumed. */
+export const Provenance = z.object({
+  /** The measurements behind the profile (a file, a table, a data sheet). */
+  basis: z.string(),
+  measured: z.array(z.string()),
+  fitted: z.array(z.string()),
+  assumed: z.array(z.string()),
+  errors: z.array(ModelError),
+}).strict();
+
 /** The DPU's operator limits (UG1414 "Currently Supported Operators"). */
 export const DpuLimits = z.object({
   channelParallel: z.number().int().positive(),
@@ -72,9 +95,31 @@ export const DpuDevice = z.object({
   overheads: Overheads,
   limits: DpuLimits,
   calibration: z.string().optional(),
+  provenance: Provenance.optional(),
 }).strict();
 
 export const Precision = z.enum(['fp16', 'fp32']);
+
+/**
+ * The GPU's batch-1 kernel structure (latency.ts, gpu-kernels.ts): every kernel pays a floor of
+ * its class, each op fused into a kernel a small extra, and only activations larger than the
+ * on-chip cache travel to memory.
+ */
+export const GpuKernels = z.object({
+  /** Floor of one kernel, by the class of the layer that starts it, ms. */
+  floorMs: z.object({
+    conv: nonNegative, depthwise: nonNegative, grouped: nonNegative, fc: nonNegative, memory: nonNegative,
+    /** A dense convolution with fewer than 8 input channels (an RGB stem); conv's floor when absent. */
+    narrow: nonNegative.optional(),
+  }).strict(),
+  /** Extra cost of each op fused into a kernel (an epilogue activation, an add, a step of a decomposed LayerNorm), ms. */
+  fusedOpMs: nonNegative,
+  /** Activation tensors up to this size stay in the L2 cache at batch 1 and cost no memory traffic. */
+  cacheBytes: nonNegative,
+  /** Effective bandwidth for activations that stay in the cache (read and written by each kernel). */
+  cacheBandwidthBytesPerS: positive.optional(),
+  note: z.string().optional(),
+}).strict();
 
 export const GpuDevice = z.object({
   kind: z.literal('gpu'),
@@ -89,7 +134,10 @@ export const GpuDevice = z.object({
   memory: Memory,
   efficiency: z.object({ fp16: Efficiency, fp32: Efficiency }).strict(),
   overheads: Overheads,
+  /** Batch-1 kernel floors and fusion; without it every layer that is not fused or free costs `overheads.perLayerMs`. */
+  kernels: GpuKernels.optional(),
   calibration: z.string().optional(),
+  provenance: Provenance.optional(),
 }).strict();
 
 export const Device = z.discriminatedUnion('kind', [DpuDevice, GpuDevice]);
@@ -117,4 +165,7 @@ export type GpuDevice = z.infer<typeof GpuDevice>;
 export type Device = z.infer<typeof Device>;
 export type Link = z.infer<typeof Link>;
 export type Precision = z.infer<typeof Precision>;
+export type GpuKernels = z.infer<typeof GpuKernels>;
+export type ModelError = z.infer<typeof ModelError>;
+export type Provenance = z.infer<typeof Provenance>;
 export type TargetFile = z.infer<typeof TargetFile>;

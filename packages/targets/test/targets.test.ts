@@ -1,12 +1,13 @@
 // Target profiles, DPU operator support and the latency model.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SplitcError } from '@splitc/diagnostics';
 import { analyzeModel, type Graph } from '@splitc/ir';
 import { DataType, loadModel, loadModelFromBytes } from '@splitc/onnx';
-import { builtinCatalog, dpuLayerEstimate, dpuSupport, gpuLayerEstimate, opClass, parseTrtexecProfile, parseDpuProfile, resolveTarget } from '@splitc/targets';
+import { builtinCatalog, dpuLayerEstimate, dpuSupport, gpuLayerEstimate, gpuRoles, opClass, parseGpuProfile, parseTrtexecProfile, parseDpuProfile, resolveTarget, type GpuDevice } from '@splitc/targets';
+import { planSplit } from '@splitc/planner';
 import { floats, model, vi } from '../../onnx/test/model-builder.js';
 
 const root = path.resolve(__dirname, '../../..');
@@ -24,9 +25,9 @@ function tmpJson(value: unknown): string {
 }
 
 describe('target profiles', () => {
-  it('ships vck190, zcu102, zcu104, rtx2080 and four links, all valid', () => {
+  it('ships vck190, zcu102, zcu104, rtx2080, h200 and four links, all valid', () => {
     const c = builtinCatalog();
-    expect([...c.devices.keys()].sort()).toEqual(['rtx2080', 'vck190', 'zcu102', 'zcu104']);
+    expect([...c.devices.keys()].sort()).toEqual(['h200', 'rtx2080', 'vck190', 'zcu102', 'zcu104']);
     expect([...c.links.keys()].sort()).toEqual(['10gbe', '1gbe', '25gbe', 'pcie']);
   });
 
@@ -182,10 +183,149 @@ describe('measured profiles', () => {
     expect(err(() => parseTrtexecProfile({ layers: [] }, 'p.json', names)).code).toBe('SPLITC4003');
   });
 
+  it('reads a GPU-half timing file: per-layer times whose sums over every measured suffix are the measured times', () => {
+    const order = new Set(['a', 'b', 'c', 'd', 'e']);
+    const p = parseGpuProfile({
+      schemaVersion: 1, kind: 'gpu-suffix', device: 'NVIDIA H200',
+      suffixes: [{ from: 'a', ms: 1.0 }, { from: 'c', ms: 0.6 }, { from: 'd', ms: 0.65 }, { from: 'ghost', ms: 3 }],
+    }, 'h.json', order);
+    // d measured slower than c (noise): c is flattened up to 0.65; then a..b = 1.0 - 0.65, c = 0, d..e = 0.65.
+    expect([...p.layers.entries()]).toEqual([['a', 1.0 - 0.65], ['b', 0], ['c', 0], ['d', 0.65], ['e', 0]]);
+    expect(p.unmatched).toEqual([{ name: 'ghost', ms: 3 }]);
+    const sum = (from: number): number => [...p.layers.values()].slice(from).reduce((x, y) => x + y, 0);
+    expect(sum(0)).toBeCloseTo(1.0, 12);
+    expect(sum(3)).toBeCloseTo(0.65, 12);
+    // An array is still read as trtexec's format.
+    expect(parseGpuProfile([{ count: 1 }, { name: 'a', averageMs: 0.5 }], 't.json', order).layers.get('a')).toBe(0.5);
+    const e = err(() => parseGpuProfile({ schemaVersion: 1, kind: 'gpu-suffix', device: 'x', suffixes: [{ from: 'a', ms: -1 }] }, 'h.json', order));
+    expect(e.code).toBe('SPLITC4003');
+    expect(e.location.field).toBe('suffixes.0.ms');
+  });
+
+  it('the GPU-half timings measured on an H200 feed plan: GPU times at measured splits are the measured ones', () => {
+    const g = analyze('resnet18');
+    const file = path.join(root, 'packages/targets/calibration/h200-device-2026-11-28/resnet18.gpu-profile.json');
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { suffixes: { from: string; ms: number }[] };
+    const gpu = parseGpuProfile(json, file, new Set(g.layers.map((l) => l.name)));
+    expect(gpu.unmatched).toEqual([]);
+    const t = resolveTarget({ target: 'vck190+h200' });
+    const plan = planSplit(g, t, { measured: { gpu }, minCut: false });
+    for (const s of json.suffixes) {
+      const k = g.layers.findIndex((l) => l.name === s.from);
+      const c = plan.candidates.find((x) => x.kind === 'prefix' && x.index === k)!;
+      const flattened = Math.max(...json.suffixes.filter((x) => g.layers.findIndex((l) => l.name === x.from) >= k).map((x) => x.ms));
+      expect(c.gpuMs).toBeCloseTo(flattened + t.gpu.overheads.perFrameMs, 9);
+    }
+    expect(plan.layers.every((l) => l.measured)).toBe(true);
+  });
+
   it('reads the DPU timing file', () => {
     const p = parseDpuProfile({ schemaVersion: 1, device: 'vck190', layers: [{ name: '/conv1/Conv', ms: 0.2 }, { name: 'ghost', ms: 1 }] }, 'd.json', names);
     expect(p.layers.get('/conv1/Conv')).toBe(0.2);
     expect(p.unmatched).toHaveLength(1);
     expect(err(() => parseDpuProfile({ schemaVersion: 1, device: 'vck190', layers: [{ name: 'a', ms: -1 }] }, 'd.json', names)).location.field).toBe('layers.0.ms');
   });
+});
+
+describe('GPU kernel structure at batch 1', () => {
+  const kernels = (g: Graph, from = 0, to = g.layers.length): Record<string, number> => {
+    const n: Record<string, number> = {};
+    gpuRoles(g).slice(from, to).forEach((r) => { const k = r.kind === 'kernel' ? r.cls : r.kind; n[k] = (n[k] ?? 0) + 1; });
+    return n;
+  };
+
+  it('ResNet18: one kernel per convolution with its ReLU and residual Add, an RGB stem, pools and the FC', () => {
+    const g = analyze('resnet18');
+    // 20 Conv (the 7x7 stem on 3 channels is `narrow`), 17 Relu + 8 Add fused, MaxPool + GlobalAveragePool, Flatten free, Gemm.
+    expect(kernels(g)).toEqual({ narrow: 1, conv: 19, fused: 25, memory: 2, free: 1, fc: 1 });
+    const roles = gpuRoles(g);
+    const add = g.layers.find((l) => l.name === '/layer1/layer1.0/Add')!;
+    const conv2 = g.layers.find((l) => l.name === '/layer1/layer1.0/conv2/Conv')!;
+    expect(roles[add.index]).toEqual({ kind: 'fused', head: conv2.index });
+    const relu = g.layers.find((l) => l.name === '/layer1/layer1.0/relu_1/Relu')!;
+    expect(roles[relu.index]).toEqual({ kind: 'fused', head: conv2.index });
+  });
+
+  it('ConvNeXt: a decomposed LayerNorm is one kernel, GELU and layer scale fuse into the GEMMs, transposes are free', () => {
+    const g = analyze('convnext_tiny');
+    const block = g.layers.map((l, i) => [l, i] as const).filter(([l]) => l.name.startsWith('/features/features.1/features.1.0/'));
+    const from = block[0]![1];
+    const to = block[block.length - 1]![1] + 1;
+    // dwconv, LayerNorm (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add), Linear + GELU, Linear + scale + residual.
+    const k = kernels(g, from, to);
+    expect(k.depthwise).toBe(1);
+    expect(k.memory).toBe(1);
+    expect(k.fc).toBe(2);
+    expect(k.conv ?? 0).toBe(0);
+    expect(Object.values(k).reduce((a, b) => a + b, 0)).toBe(to - from);
+    const erf = g.layers.find((l) => l.op === 'Erf' && l.name.startsWith('/features/features.1/features.1.0/'))!;
+    expect(gpuRoles(g)[erf.index]!.kind).toBe('fused');
+    for (const l of g.layers) if (l.op === 'Transpose') expect(gpuRoles(g)[l.index]).toEqual({ kind: 'free' });
+  });
+
+  it('EfficientNet: SiLU fuses into its convolution; the squeeze-excitation multiply is a kernel of its own', () => {
+    const g = analyze('efficientnet_b0');
+    const roles = gpuRoles(g);
+    for (const l of g.layers.filter((x) => x.op === 'Sigmoid' || x.op === 'Mul')) {
+      const r = roles[l.index]!;
+      const out = g.tensors.get(l.outputs[0]!)!.shape!;
+      const x = g.tensors.get(l.inputs[0]!)!.shape!;
+      // SE: Mul(x [1,C,H,W], s [1,C,1,1]) broadcasts a smaller tensor: it cannot be a GEMM epilogue.
+      const se = l.op === 'Mul' && l.inputs.some((n) => g.tensors.get(n)!.shape!.slice(2).every((d) => d === 1)) && out[2]! > 1;
+      if (se) expect(r, l.name).toEqual({ kind: 'kernel', cls: 'memory' });
+      else expect(r.kind, `${l.name} ${x.join('x')}`).toBe('fused');
+    }
+  });
+
+  it('a layer that starts a kernel costs floor + compute + memory; fused layers cost fusedOpMs; free ones nothing', () => {
+    const g = analyze('resnet50');
+    const { gpu } = resolveTarget({ target: 'vck190+h200' });
+    const conv = g.layers.find((l) => l.name === '/layer3/layer3.1/conv2/Conv')!; // 3x3, 256 -> 256 channels, 14x14
+    const e = gpuLayerEstimate(g, conv, gpu, 'fp16');
+    const macs = conv.cost!.macs;
+    expect(macs).toBe(14 * 14 * 256 * 256 * 9);
+    expect(e.computeMs).toBeCloseTo((2 * macs) / (989.5e12 * gpu.efficiency.fp16.conv) * 1e3, 12);
+    // Weights only: the 14x14x256 activations stay in the 60 MB L2.
+    expect(e.memoryMs).toBeCloseTo((conv.cost!.params * 2) / (4.8e12 * gpu.memory.efficiency) * 1e3, 12);
+    expect(e.ms).toBeCloseTo(gpu.kernels!.floorMs.conv + e.computeMs + e.memoryMs, 12);
+    const relu = g.layers.find((l) => l.name === '/layer3/layer3.1/relu_1/Relu')!;
+    expect(gpuLayerEstimate(g, relu, gpu, 'fp16').ms).toBe(gpu.kernels!.fusedOpMs);
+    const flatten = g.layers.find((l) => l.op === 'Flatten')!;
+    expect(gpuLayerEstimate(g, flatten, gpu, 'fp16').ms).toBe(0);
+  });
+
+  it('a GPU profile without a kernels section prices every kernel at perLayerMs (user files keep working)', () => {
+    const g = analyze('resnet18');
+    const { gpu } = resolveTarget({ target: 'vck190+rtx2080' });
+    const { kernels: _k, ...plain } = gpu;
+    const conv = g.layers.find((l) => l.op === 'Conv' && l.index > 3)!;
+    const e = gpuLayerEstimate(g, conv, plain as GpuDevice, 'fp16');
+    expect(e.ms).toBeCloseTo(plain.overheads.perLayerMs + e.computeMs + e.memoryMs, 12);
+  });
+});
+
+describe('h200 profile against the H200 measurements (packages/targets/calibration)', () => {
+  const cal = path.join(root, 'packages/targets/calibration');
+  const reference = JSON.parse(readFileSync(path.join(cal, 'h200-reference.json'), 'utf8')) as { whole: Record<string, { fp16: number; fp32: number }> };
+  const fixture = (name: string): Graph => {
+    const alias = name === 'mobilenet_v2' ? 'mobilenetv2' : name;
+    const f = path.join(root, 'fixtures/models', `${alias}.onnx`);
+    return analyzeModel(loadModel(readdirSync(path.dirname(f)).includes(`${alias}.onnx`) ? f : path.join(root, 'fixtures/models/calibration', `${alias}.onnx`)));
+  };
+  const summary = (pairs: [number, number][]): { geomean: number; worst: number } => {
+    const r = pairs.map(([e, m]) => Math.max(e / m, m / e));
+    return { geomean: Math.exp(r.reduce((s, x) => s + Math.log(x), 0) / r.length), worst: Math.max(...r) };
+  };
+
+  it('GPU-only fp16 estimates of the 11 fitted architectures: within 1.2x in geometric mean and 1.5x worst; the profile states these errors', () => {
+    const t = resolveTarget({ target: 'vck190+h200', precision: 'fp16' });
+    const pairs: [number, number][] = Object.entries(reference.whole).map(([name, m]) => [planSplit(fixture(name), t, { minCut: false }).baselines.gpuOnly.gpuMs, m.fp16]);
+    expect(pairs).toHaveLength(11);
+    const s = summary(pairs);
+    expect(s.geomean).toBeLessThanOrEqual(1.2);
+    expect(s.worst).toBeLessThanOrEqual(1.5);
+    const stated = t.gpu.provenance!.errors.find((e) => e.set === 'fit' && e.precision === 'fp16')!;
+    expect(stated.geomeanRatio).toBeCloseTo(s.geomean, 3);
+    expect(stated.worstRatio).toBeCloseTo(s.worst, 3);
+  }, 60_000);
 });

@@ -4,9 +4,10 @@
 import yargs, { type Argv } from 'yargs';
 import { SplitcError, renderError } from '@splitc/diagnostics';
 import { renderReport, serializePlan } from '@splitc/planner';
+import type { RunResult } from '@splitc/runtime';
 import { compile, type Manifest } from './compile.js';
 import { formatInspect, inspect } from './inspect.js';
-import { COMMANDS, COMPILE, GLOBAL_OPTIONS, INSPECT, PLAN, type CommandSpec } from './options.js';
+import { COMMANDS, COMPILE, GLOBAL_OPTIONS, INSPECT, PLAN, RUN, SERVE, type CommandSpec } from './options.js';
 import { formatPlan, plan, planJson, type PlanRequest } from './plan.js';
 import { progressLine, type ProgressLine } from './progress.js';
 import { VERSION } from './version.js';
@@ -19,6 +20,8 @@ export interface Io {
   readonly stderrIsTTY?: boolean;
   /** Terminal width, for help text and the progress line. */
   readonly columns?: number;
+  /** Ends a long-running command (`serve`) as SIGINT/SIGTERM do. */
+  readonly signal?: AbortSignal;
 }
 
 /** Exit codes, stable for scripts (docs/cli.md). */
@@ -134,8 +137,62 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
     io.stdout(a.json === true ? `${JSON.stringify(manifest)}\n` : `${formatCompile(manifest, output)}\n`);
   });
 
+  command(SERVE, async (a) => {
+    const { serve } = await import('@splitc/runtime');
+    const handle = await serve(String(a.out), {
+      port: positiveInteger(argv, a, 'port', true), host: String(a.host), contexts: positiveInteger(argv, a, 'contexts'), threads: positiveInteger(argv, a, 'threads'),
+      ...(a.pace === 'plan' ? { pace: 'plan' as const } : {}),
+    });
+    const endpoint = `${handle.url}/v2/models/${handle.model}/infer`;
+    io.stdout(a.json === true ? `${JSON.stringify({ url: handle.url, port: handle.port, model: handle.model, endpoint })}\n` : `serving ${handle.model} at ${endpoint} (SIGINT or SIGTERM to stop)\n`);
+    await untilStopped(io.signal);
+    await handle.close();
+  });
+
+  command(RUN, async (a) => {
+    const { onProgress } = reporters(a);
+    const { run } = await import('@splitc/runtime');
+    const frames = a.frames === undefined ? undefined : positiveInteger(argv, a, 'frames');
+    const r = await run(String(a.out), {
+      ...optional('gpuUrl', a['gpu-url'] as string | undefined), ...optional('frames', frames), ...optional('input', a.input as string | undefined),
+      ...optional('model', a.model as string | undefined), ...(a.pace === 'plan' ? { pace: 'plan' as const } : {}),
+      window: positiveInteger(argv, a, 'window'), seed: integer(argv, a, 'seed'), threads: positiveInteger(argv, a, 'threads'),
+      check: a.check !== false, onProgress,
+    });
+    io.stdout(a.json === true ? `${JSON.stringify(r)}\n` : `${formatRun(r)}\n`);
+  });
+
   y.completion('completion', 'print a bash or zsh completion script (by $SHELL): splitc completion >> ~/.bashrc');
   return y;
+}
+
+/** Resolves on SIGINT, SIGTERM or `signal`'s abort; the handlers live only as long as the wait. */
+function untilStopped(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (signal?.aborted === true) stop();
+    signal?.addEventListener('abort', stop, { once: true });
+  });
+}
+
+/** An integer option (yargs gives NaN for text); usage error naming what was typed otherwise. */
+function integer(argv: readonly string[], a: Record<string, unknown>, name: string, min = -Infinity): number {
+  const v = a[name] as number;
+  if (!Number.isInteger(v) || v < min) {
+    const what = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : 'an integer';
+    throw new SplitcError('Usage', `--${name} must be ${what}, got ${JSON.stringify(rawValue(argv, name) ?? String(v))}`, { field: `--${name}` });
+  }
+  return v;
+}
+
+function positiveInteger(argv: readonly string[], a: Record<string, unknown>, name: string, zeroAllowed = false): number {
+  return integer(argv, a, name, zeroAllowed ? 0 : 1);
 }
 
 /** What the user typed for `--name` (yargs has already coerced it, e.g. to NaN). */
@@ -246,6 +303,20 @@ function editDistance(a: string, b: string): number {
     }
   }
   return d[a.length]![b.length]!;
+}
+
+function formatRun(r: RunResult): string {
+  const ms = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(1)} ms`);
+  const s = r.stages;
+  return [
+    `ran      ${r.frames} frames of ${r.model} (${r.batch} per DPU call) against ${r.gpuUrl}`,
+    `fps      ${r.fps.toFixed(1)}${r.pace !== null && r.efficiency !== null ? ` (plan predicts ${r.pace.predictedFps.toFixed(1)} at pace ×${r.pace.scale}: efficiency ${r.efficiency.toFixed(3)})` : ''}`,
+    `latency  p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`,
+    `busy     dpu ${ms(s.dpu.busyMs)} (${s.dpu.calls} calls), link ${ms(s.link.busyMs)} (${s.link.requests} requests), gpu ${ms(s.gpu.busyMs)}, sink ${ms(s.sink.busyMs)}`,
+    r.check === null
+      ? 'check    skipped (--no-check)'
+      : `check    min cosine ${r.check.minCosine.toFixed(6)}, mean ${r.check.meanCosine.toFixed(6)}, top-1 agreement ${(100 * r.check.top1Agreement).toFixed(1)}% over ${r.check.frames} frames against the fp32 model`,
+  ].join('\n');
 }
 
 function formatCompile(m: Manifest, out: string): string {

@@ -103,4 +103,48 @@ export const COMPILE: CommandSpec = {
   ],
 };
 
-export const COMMANDS: readonly CommandSpec[] = [INSPECT, PLAN, COMPILE];
+const OUT_DIR: PositionalOptions = { type: 'string', describe: 'a directory written by splitc compile' };
+
+export const SERVE: CommandSpec = {
+  command: 'serve <out>',
+  summary: 'serve the GPU half of a compiled split over KServe v2 (reference backend)',
+  description: 'Serve the GPU half of the split compiled into OUT over the KServe v2 / Open Inference Protocol (HTTP, binary tensor data) on the reference backend (onnxruntime), under the model name of the source file\'s stem: POST /v2/models/<stem>/infer. Runs until SIGINT or SIGTERM.',
+  positionals: { out: OUT_DIR },
+  options: {
+    port: { type: 'number', default: 8000, requiresArg: true, describe: 'TCP port (0 picks a free one)' },
+    host: { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'address to listen on' },
+    pace: { type: 'string', choices: ['plan'], requiresArg: true, describe: 'plan: each request takes exactly the plan\'s GPU time for its frames' },
+    contexts: { type: 'number', default: 1, requiresArg: true, describe: 'requests computed at once (GPU execution contexts)' },
+    threads: { type: 'number', default: 1, requiresArg: true, describe: 'onnxruntime intra-op threads' },
+    json: { type: 'boolean', describe: 'print the serving address as one JSON object' },
+  },
+  examples: [
+    ['$0 serve out/resnet18 --port 8000', 'serve /v2/models/resnet18/infer on 127.0.0.1:8000'],
+  ],
+};
+
+export const RUN: CommandSpec = {
+  command: 'run <out>',
+  summary: 'run a compiled split end to end and check it against the fp32 model',
+  description: 'Run the split compiled into OUT: frames → DPU half (reference, int8 NHWC at calibrated fix_points) → a KServe v2 GPU server (by default one started on loopback) → outputs in frame order, each compared with the full fp32 model on the same frame. Prints fps, latency p50/p99, per-stage busy time and the check.',
+  positionals: { out: OUT_DIR },
+  options: {
+    'gpu-url': { type: 'string', requiresArg: true, describe: 'a KServe v2 server of the GPU half (splitc serve, gpu/worker.py or Triton); default: start one on loopback' },
+    frames: { type: 'number', requiresArg: true, describe: 'frames to run (default 300, or every file of --input)' },
+    input: { type: 'string', requiresArg: true, normalize: true, describe: 'a directory of .npy frames (float32, the model input\'s shape), in name order' },
+    pace: { type: 'string', choices: ['plan'], requiresArg: true, describe: 'plan: every stage takes exactly the plan\'s estimated time; reports efficiency = fps ÷ predicted rate' },
+    window: { type: 'number', default: 4, requiresArg: true, describe: 'requests in flight on the link' },
+    seed: { type: 'number', default: 1, requiresArg: true, describe: 'seed of the generated frames' },
+    check: { type: 'boolean', default: true, describe: 'compare every output with the fp32 model (--no-check to skip)' },
+    model: { type: 'string', requiresArg: true, normalize: true, describe: 'the fp32 model to check against (default: the manifest\'s source model, verified by sha256)' },
+    threads: { type: 'number', default: 1, requiresArg: true, describe: 'onnxruntime intra-op threads per session' },
+    json: { type: 'boolean', describe: 'print the figures as one JSON object' },
+  },
+  examples: [
+    ['$0 run out/resnet18 --frames 300', 'run 300 seeded frames against a GPU server started on loopback'],
+    ['$0 run out/resnet18 --gpu-url http://gpu-host:8000 --input frames/', 'run recorded frames against a remote GPU server'],
+    ['$0 run out/resnet18 --pace plan --json', 'pace every stage by the plan and report the efficiency'],
+  ],
+};
+
+export const COMMANDS: readonly CommandSpec[] = [INSPECT, PLAN, COMPILE, SERVE, RUN];

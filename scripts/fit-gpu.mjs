@@ -68,7 +68,7 @@ function cutIndex(g, label) {
 // ---- the linear model ---------------------------------------------------------------------
 const P = ['floor.conv', 'floor.narrow', 'floor.depthwise', 'floor.fc', 'floor.memory', 'fusedOpMs', 'perFrameMs',
   'invEff.fp16.conv', 'invEff.fp16.depthwise', 'invEff.fp32.conv', 'invEff.fp32.depthwise', 'invEff.memory', 'cacheRatio'];
-const LOWER = P.map((p) => (p.startsWith('invEff') ? 1 : 0)); // efficiencies ≤ 1; everything else ≥ 0
+const LOWER = P.map((p) => (p.startsWith('invEff') ? 1 : 0)); // efficiencies ≤ 1; everything else ≥ 0 (floors: see below)
 const base = resolveTarget({ target: 'vck190+h200' }).gpu;
 // Assumed from the data sheet: PyTorch runs fp32 matrix products (Gemm/MatMul) without TF32 by
 // default (torch.backends.cuda.matmul.allow_tf32 = False) while cuDNN convolutions use TF32, so an
@@ -97,6 +97,8 @@ function elementwiseKernelMs() {
 }
 const ELEMENTWISE = elementwiseKernelMs();
 const FIXED = new Map([['floor.memory', ELEMENTWISE.ms]]);
+// No kernel is cheaper than a stand-alone elementwise one: the measured floor bounds the others.
+for (const p of ['floor.conv', 'floor.narrow', 'floor.depthwise', 'floor.fc']) LOWER[P.indexOf(p)] = ELEMENTWISE.ms;
 
 /** The feature row of the GPU half of `name` from layer k on, at `precision`. Grouped convolutions share the conv parameters (none are in the fitting data). */
 function row(name, precision, k) {
@@ -108,7 +110,7 @@ function row(name, precision, k) {
     if (t.opClass === 'free') continue;
     x[at('invEff.memory')] += t.peakMemoryMs;
     x[at('cacheRatio')] += t.cachedMs;
-    if (t.opClass === 'fused') { x[at('fusedOpMs')] += 1; continue; }
+    if (t.opClass === 'fused') { if (t.role.kind === 'fused' && t.role.counted) x[at('fusedOpMs')] += 1; continue; }
     const cls = t.opClass === 'grouped' ? 'conv' : t.opClass;
     x[at(`floor.${cls}`)] += 1;
     if (cls === 'narrow') { x[at(`invEff.${precision}.conv`)] += t.peakComputeMs; continue; }

@@ -39,8 +39,12 @@ export type GpuRole =
   | { readonly kind: 'free' }
   /** Starts a kernel of this class. */
   | { readonly kind: 'kernel'; readonly cls: GpuKernelClass }
-  /** Runs inside the kernel started by layer `head`. */
-  | { readonly kind: 'fused'; readonly head: number };
+  /**
+   * Runs inside the kernel started by layer `head`. `counted`: the op is a pointwise function of
+   * its own (an activation, a batch norm, a residual add), as opposed to a step of a decomposed
+   * one (the Mul of SiLU x·σ(x), GELU's scalings, LayerNorm's arithmetic, a bias add).
+   */
+  | { readonly kind: 'fused'; readonly head: number; readonly counted: boolean };
 
 const FREE = new Set([
   'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Transpose', 'Slice', 'Split', 'Pad',
@@ -51,6 +55,11 @@ const ELEMENTWISE = new Set([
   'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Erf', 'Gelu', 'Elu', 'Selu', 'Softplus',
   'Softsign', 'PRelu', 'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'Reciprocal', 'Exp', 'Log', 'Neg', 'Abs', 'Min',
   'Max', 'BatchNormalization', 'Cast', 'Where', 'Mish',
+]);
+/** Pointwise functions that are one op in a framework (one kernel where nothing fuses). */
+const FUNCTIONS = new Set([
+  'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Erf', 'Gelu', 'Elu', 'Selu', 'Softplus',
+  'Softsign', 'PRelu', 'BatchNormalization', 'Mish',
 ]);
 const REDUCE = new Set([
   'ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceL2', 'GlobalAveragePool', 'GlobalMaxPool',
@@ -82,6 +91,7 @@ export function gpuRoles(g: Graph): readonly GpuRole[] {
   // A free layer passes through the real producer of its first activation input, resolved once
   // when the layer is visited (no recursion: a long chain of views costs O(1) per reader).
   const through: number[] = [];
+  const derived = new Map<string, ReadonlySet<string>>();
   const producer = (name: string): number => {
     const t = g.tensors.get(name);
     if (t === undefined || t.producer === undefined || t.kind !== 'activation') return -1;
@@ -119,7 +129,20 @@ export function gpuRoles(g: Graph): readonly GpuRole[] {
     }
     if (join >= 0) {
       groupOf[i] = join;
-      roles.push({ kind: 'fused', head: groups[join]!.head });
+      // Inside the group, which tensors each output derives from (bounded: decompositions are short).
+      const from = new Set<string>();
+      for (const n of l.inputs) {
+        if (n === '' || producer(n) < 0 || groupOf[producer(n)] !== join) continue;
+        from.add(n);
+        for (const x of derived.get(n) ?? []) if (from.size < 32) from.add(x);
+      }
+      for (const o of l.outputs) derived.set(o, from);
+      const acts = l.inputs.filter((n) => n !== '' && g.tensors.get(n)?.kind === 'activation');
+      // A binary op counts when it combines two independent activations (a residual add, SE's
+      // scaling); x·f(x) and ops with a constant operand are steps of a decomposed function.
+      const independent = acts.length >= 2 && acts.every((a) => acts.every((b) => a === b || !(derived.get(b)?.has(a) ?? false)));
+      const counted = groups[join]!.kind !== 'reduce' && (FUNCTIONS.has(l.op) || independent);
+      roles.push({ kind: 'fused', head: groups[join]!.head, counted });
     } else {
       start(reduce ? 'reduce' : 'eltwise', 'memory');
     }

@@ -128,7 +128,7 @@ export function gpuLayerEstimate(g: Graph, l: Layer, d: GpuDevice, precision: Pr
   const memoryMs = t.peakMemoryMs / d.memory.efficiency + (cacheBw === undefined ? 0 : t.cachedMs * d.memory.bandwidthBytesPerS / cacheBw);
   if (t.opClass === 'free') return { ms: 0, batchMs: 0, computeMs: 0, memoryMs: 0, opClass: 'free' };
   if (t.opClass === 'fused') {
-    const ms = (d.kernels?.fusedOpMs ?? 0) + memoryMs;
+    const ms = (t.role.kind === 'fused' && t.role.counted ? d.kernels?.fusedOpMs ?? 0 : 0) + memoryMs;
     return { ms, batchMs: ms, computeMs: 0, memoryMs, opClass: 'fused' };
   }
   const cls = t.opClass;

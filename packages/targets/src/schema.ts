@@ -112,7 +112,7 @@ export const GpuKernels = z.object({
     /** A dense convolution with fewer than 8 input channels (an RGB stem); conv's floor when absent. */
     narrow: nonNegative.optional(),
   }).strict(),
-  /** Extra cost of each op fused into a kernel (an epilogue activation, an add, a step of a decomposed LayerNorm), ms. */
+  /** Extra cost of each pointwise function fused into a kernel (an activation, a batch norm, a residual add; a decomposed SiLU or GELU counts once, LayerNorm's steps not at all), ms. */
   fusedOpMs: nonNegative,
   /** Activation tensors up to this size stay in the L2 cache at batch 1 and cost no memory traffic. */
   cacheBytes: nonNegative,

@@ -12,6 +12,7 @@ import { partitionGraph, writeParts, type Partition } from '@splitc/partition';
 import { candidateAt, renderReport, type Candidate, type Plan } from '@splitc/planner';
 import { resolveTarget } from '@splitc/targets';
 import { analyzeFile } from './inspect.js';
+import { checkOutputDir, writeDirAtomic } from './write-file.js';
 import { planGraph, type PlanRequest } from './plan.js';
 import { VERSION } from './version.js';
 import { crossingEntry, MANIFEST_SCHEMA_VERSION, seamSection, type ArtifactEntry, type CrossingEntry, type Manifest } from '@splitc/compile';
@@ -64,10 +65,8 @@ function chooseSplit(plan: Plan, options: CompileOptions, layerNames: readonly s
 
 /** Compile a model into deployment artifacts under `options.output`; returns the manifest. */
 export function compile(modelPath: string, options: CompileOptions): Manifest {
-  const out = path.resolve(options.output);
-  if (existsSync(out) && options.force !== true) {
-    throw new SplitcError('OutputExists', 'pass --force to replace it', { file: options.output });
-  }
+  // Before any work: a usable path; an existing output only with --force and only if splitc wrote it.
+  const out = checkOutputDir(options.output, options.force === true, [modelPath, options.targetFile, options.profileGpu, options.profileDpu]);
   const g = analyzeFile(modelPath, options);
   const target = resolveTarget(options);
   const plan = planGraph(g, options, target);
@@ -143,41 +142,14 @@ export function compile(modelPath: string, options: CompileOptions): Manifest {
   return manifest;
 }
 
-/** Build the whole tree in a sibling temporary directory, then rename it into place. */
+/** Build the whole tree in a sibling temporary directory, then rename it into place (write-file.ts). */
 function writeAtomically(out: string, files: readonly FileOut[], force: boolean): void {
-  const parent = path.dirname(out);
-  const tmp = path.join(parent, `.${path.basename(out)}.splitc-${process.pid}`);
-  // Missing parents are created (like mkdir -p) and removed again if the compile fails.
-  const created: string[] = [];
-  for (let p = parent; !existsSync(p); p = path.dirname(p)) created.unshift(p);
-  try {
-    for (const p of created) mkdirSync(p);
-    if (!statSync(parent).isDirectory()) throw new SplitcError('OutputUnwritable', `${parent} is not a directory`, { file: out });
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp);
+  writeDirAtomic(out, force, (tmp) => {
     for (const f of files) {
       const dest = path.join(tmp, f.rel);
       mkdirSync(path.dirname(dest), { recursive: true });
       writeParts(dest, f.parts);
       if (f.executable === true) chmodSync(dest, 0o755);
     }
-    if (existsSync(out)) {
-      if (!force) throw new SplitcError('OutputExists', `${out} appeared while compiling`, { file: out });
-      const old = path.join(parent, `.${path.basename(out)}.splitc-old-${process.pid}`);
-      renameSync(out, old);
-      renameSync(tmp, out);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(tmp, out);
-    }
-  } catch (e) {
-    try {
-      rmSync(tmp, { recursive: true, force: true });
-      for (const p of [...created].reverse()) if (existsSync(p) && readdirSync(p).length === 0) rmSync(p, { recursive: true });
-    } catch {
-      // Nothing was created there (e.g. the parent is not a directory).
-    }
-    if (e instanceof SplitcError) throw e;
-    throw new SplitcError('OutputUnwritable', (e as Error).message.split('\n')[0] ?? String(e), { file: out });
-  }
+  });
 }

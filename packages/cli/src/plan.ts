@@ -5,6 +5,8 @@ import { planSplit, type Objective, type Plan } from '@splitc/planner';
 import { readDpuProfile, readGpuProfile, resolveTarget, type ResolvedTarget, type TargetRequest } from '@splitc/targets';
 import { SplitcError } from '@splitc/diagnostics';
 import { analyzeFile, type InspectOptions } from './inspect.js';
+import { renderReport, serializePlan } from '@splitc/planner';
+import { validateOutputPath, writeFilesAtomic, type OutputFile } from './write-file.js';
 
 export interface PlanRequest extends TargetRequest, InspectOptions {
   readonly objective?: string;
@@ -88,4 +90,21 @@ export function formatPlan(p: Plan): string {
   if (p.unsupported.length > 10) out.push(`not DPU   … and ${p.unsupported.length - 10} more layers`);
   for (const n of p.notes) out.push(`note      ${n}`);
   return out.join('\n');
+}
+
+/**
+ * `plan -o FILE` (plan.json) and `--report FILE` (HTML): both paths checked first
+ * (validateOutputPath), then written as one — both appear or neither does.
+ */
+export function writePlanOutputs(p: Plan, outputs: { readonly output?: string | undefined; readonly report?: string | undefined }): void {
+  const files: OutputFile[] = [];
+  if (outputs.output !== undefined) {
+    validateOutputPath(outputs.output, '-o');
+    files.push({ file: outputs.output, data: serializePlan(p) });
+  }
+  if (outputs.report !== undefined) {
+    validateOutputPath(outputs.report, '--report');
+    files.push({ file: outputs.report, data: renderReport(p) });
+  }
+  writeFilesAtomic(files);
 }

@@ -91,7 +91,7 @@ describe('splitc compile', () => {
 });
 
 describe('failures leave nothing behind', () => {
-  it('an existing output is never touched without --force, and replaced with it', () => {
+  it('an existing output is never touched without --force, and a splitc output is replaced with it', () => {
     const d = tmp();
     const out = path.join(d, 'out');
     mkdirSync(out);
@@ -100,10 +100,16 @@ describe('failures leave nothing behind', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`error SPLITC5001: ${out}: output exists: pass --force to replace it\n`);
     expect(readdirSync(out)).toEqual(['keep.txt']);
-    expect(splitc(['compile', 'fixtures/models/lenet5-weights.onnx', '-o', out, '--force']).status).toBe(0);
-    expect(existsSync(path.join(out, 'keep.txt'))).toBe(false);
-    expect(existsSync(path.join(out, 'manifest.json'))).toBe(true);
-    expect(readdirSync(d)).toEqual(['out']);
+    // Not written by splitc: --force does not replace it either (outputs.test.ts has the other cases).
+    expect(splitc(['compile', 'fixtures/models/lenet5-weights.onnx', '-o', out, '--force']).status).toBe(1);
+    expect(readdirSync(out)).toEqual(['keep.txt']);
+    const ours = path.join(d, 'ours');
+    expect(splitc(['compile', 'fixtures/models/lenet5-weights.onnx', '-o', ours]).status).toBe(0);
+    writeFileSync(path.join(ours, 'keep.txt'), 'mine');
+    expect(splitc(['compile', 'fixtures/models/lenet5-weights.onnx', '-o', ours, '--force']).status).toBe(0);
+    expect(existsSync(path.join(ours, 'keep.txt'))).toBe(false);
+    expect(existsSync(path.join(ours, 'manifest.json'))).toBe(true);
+    expect(readdirSync(d).sort()).toEqual(['ours', 'out']);
   });
 
   it('a bad model: one line, exit 1, no output and no temporary directory', () => {

@@ -128,7 +128,7 @@ describe('hostile names never escape their quotes', () => {
     }
     mkdirSync(path.join(out, 'dpu', 'quantize_result'), { recursive: true });
     writeFileSync(path.join(out, 'dpu', 'quantize_result', 'DpuPartition_int.xmodel'), '');
-    const env = { ...process.env, PATH: `${stubs}:${process.env.PATH}`, STUB_LOG: stubs };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${stubs}:${process.env.PATH}`, STUB_LOG: stubs };
     delete env.ARCH_JSON;
     const dpu = spawnSync('bash', [path.join(out, 'dpu', 'compile.sh')], { cwd: sandbox, env, encoding: 'utf8' });
     expect(dpu.stderr).toBe('');

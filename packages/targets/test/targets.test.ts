@@ -334,4 +334,43 @@ describe('h200 profile against the H200 measurements (packages/targets/calibrati
     expect(stated.geomeanRatio).toBeCloseTo(s.geomean, 3);
     expect(stated.worstRatio).toBeCloseTo(s.worst, 3);
   }, 60_000);
+
+  it('the GPU half after each measured stage of ResNet18/50, VGG16 and MobileNetV2, as a fraction of the whole: within 0.05', () => {
+    const t = resolveTarget({ target: 'vck190+h200', precision: 'fp16' });
+    const suffix = (JSON.parse(readFileSync(path.join(cal, 'h200-reference.json'), 'utf8')) as { suffix: Record<string, Record<string, number>> }).suffix;
+    // The first layer of each stage, by the ONNX exporter's module-path names.
+    const start = (g: Graph, stage: string): number => {
+      const prefix = stage.startsWith('layer') ? `/${stage}/` : `/features/${stage}/`;
+      const k = g.layers.findIndex((l) => l.name.startsWith(prefix));
+      return k >= 0 ? k : g.layers.findIndex((l) => !l.name.startsWith('/features/') && !/^\/(conv1|relu|maxpool|layer\d)\//.test(l.name));
+    };
+    let worst = 0;
+    let n = 0;
+    for (const [name, stages] of Object.entries(suffix)) {
+      const g = fixture(name);
+      const plan = planSplit(g, t, { minCut: false });
+      const whole = plan.baselines.gpuOnly.gpuMs;
+      for (const [stage, ms] of Object.entries(stages)) {
+        if (stage === 'input') continue;
+        const k = start(g, stage);
+        const c = plan.candidates.find((x) => x.kind === 'prefix' && x.index === k)!;
+        worst = Math.max(worst, Math.abs(c.gpuMs / whole - ms / stages.input!));
+        n++;
+      }
+    }
+    expect(n).toBe(21);
+    expect(worst).toBeLessThanOrEqual(0.05);
+  }, 60_000);
+
+  it('the held-out error the profile states is what its 16 held-out measurements give', () => {
+    const t = resolveTarget({ target: 'vck190+h200', precision: 'fp16' });
+    const whole = JSON.parse(readFileSync(path.join(cal, 'h200-device-2026-11-28/whole.json'), 'utf8')) as { heldOut: string[]; ms: Record<string, { fp16: number }> };
+    const pairs: [number, number][] = whole.heldOut.map((name) => [planSplit(fixture(name), t, { minCut: false }).baselines.gpuOnly.gpuMs, whole.ms[name]!.fp16]);
+    expect(pairs).toHaveLength(16);
+    const s = summary(pairs);
+    const stated = t.gpu.provenance!.errors.find((e) => e.set === 'held-out' && e.precision === 'fp16')!;
+    expect(stated.points).toBe(16);
+    expect(stated.geomeanRatio).toBeCloseTo(s.geomean, 3);
+    expect(stated.worstRatio).toBeCloseTo(s.worst, 3);
+  }, 60_000);
 });

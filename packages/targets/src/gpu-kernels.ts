@@ -54,12 +54,12 @@ const ANCHOR = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
 const ELEMENTWISE = new Set([
   'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Erf', 'Gelu', 'Elu', 'Selu', 'Softplus',
   'Softsign', 'PRelu', 'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'Reciprocal', 'Exp', 'Log', 'Neg', 'Abs', 'Min',
-  'Max', 'BatchNormalization', 'Cast', 'Where', 'Mish',
+  'Max', 'BatchNormalization', 'Cast', 'Where', 'Mish', 'Silu', 'Swish', 'QuickGelu', 'FastGelu',
 ]);
 /** Pointwise functions that are one op in a framework (one kernel where nothing fuses). */
 const FUNCTIONS = new Set([
   'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Erf', 'Gelu', 'Elu', 'Selu', 'Softplus',
-  'Softsign', 'PRelu', 'BatchNormalization', 'Mish',
+  'Softsign', 'PRelu', 'BatchNormalization', 'Mish', 'Silu', 'Swish', 'QuickGelu', 'FastGelu',
 ]);
 const REDUCE = new Set([
   'ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceL2', 'GlobalAveragePool', 'GlobalMaxPool',
@@ -116,16 +116,17 @@ export function gpuRoles(g: Graph): readonly GpuRole[] {
     const reduce = REDUCE.has(l.op);
     if (!eltwise && !reduce) { start('closed', 'memory'); continue; }
     const inputs = l.inputs.filter((n) => n !== '').map(producer);
+    // Only the group of the latest producer can be joined: any other group starts after an input
+    // it does not contain, so the fused kernel would need something computed after it started.
+    // (One pass over the inputs: variadic ops with thousands of inputs stay linear.)
+    const last = inputs.reduce((m, q) => Math.max(m, q), -1);
     let join = -1;
-    for (const p of new Set(inputs)) {
-      if (p < 0) continue;
-      const gid = groupOf[p]!;
+    if (last >= 0) {
+      const gid = groupOf[last]!;
       const grp = groups[gid]!;
       const open = reduce ? grp.kind === 'reduce'
         : grp.kind === 'reduce' || grp.kind === 'eltwise' || (grp.kind === 'anchor' && outputElements(g, l) === grp.elements);
-      if (!open) continue;
-      const othersBefore = inputs.every((q) => q < 0 || groupOf[q] === gid || q < grp.head);
-      if (othersBefore && (join < 0 || grp.head > groups[join]!.head)) join = gid;
+      if (open && inputs.every((q) => q < 0 || groupOf[q] === gid || q < grp.head)) join = gid;
     }
     if (join >= 0) {
       groupOf[i] = join;
@@ -140,7 +141,7 @@ export function gpuRoles(g: Graph): readonly GpuRole[] {
       const acts = l.inputs.filter((n) => n !== '' && g.tensors.get(n)?.kind === 'activation');
       // A binary op counts when it combines two independent activations (a residual add, SE's
       // scaling); x·f(x) and ops with a constant operand are steps of a decomposed function.
-      const independent = acts.length >= 2 && acts.every((a) => acts.every((b) => a === b || !(derived.get(b)?.has(a) ?? false)));
+      const independent = acts.length > 8 || (acts.length >= 2 && acts.every((a) => acts.every((b) => a === b || !(derived.get(b)?.has(a) ?? false))));
       const counted = groups[join]!.kind !== 'reduce' && (FUNCTIONS.has(l.op) || independent);
       roles.push({ kind: 'fused', head: groups[join]!.head, counted });
     } else {

@@ -261,7 +261,10 @@ describe('GPU kernel structure at batch 1', () => {
     expect(Object.values(k).reduce((a, b) => a + b, 0)).toBe(to - from);
     // GELU = x·(1 + erf(x/√2))/2 counts once (its Erf); LayerNorm's steps and bias adds not at all.
     const counted = block.filter(([, i]) => { const r = gpuRoles(g)[i]!; return r.kind === 'fused' && r.counted; }).map(([l]) => l.op);
-    expect(counted).toEqual(['Erf', 'Add']); // GELU, and the residual Add of the block input
+    // GELU (its Erf, or one Gelu op where the importer recognised the pattern) and the residual Add.
+    expect(counted.filter((op) => op === 'Erf' || op === 'Gelu')).toHaveLength(1);
+    expect(counted.filter((op) => op === 'Add')).toHaveLength(1);
+    expect(counted).toHaveLength(2);
     const ln = block.filter(([l]) => ['Sub', 'Pow', 'Sqrt', 'Div'].includes(l.op) && l.name.includes('/norm/'));
     for (const [l, i] of ln) expect(gpuRoles(g)[i], l.name).toMatchObject({ kind: 'fused', counted: false });
     for (const l of g.layers) if (l.op === 'Transpose') expect(gpuRoles(g)[l.index]).toEqual({ kind: 'free' });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { SplitcError, type ProgressSink } from '@splitc/diagnostics';
 import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitSeamOnnx, dpuLayoutShape, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
 import { emitCompileSh, emitModelPy, emitQuantizePy, emitVitisReadme, MODULE_CLASS, PYTORCH_VERSION, VITIS_AI_VERSION, XMODEL_NAME } from '@splitc/emit-vitis';
+import { sha256HasherFor, type Sha256Hasher, type Sha256Job } from '@splitc/onnx';
 import { partitionGraph, writeParts, type Partition } from '@splitc/partition';
 import { candidateAt, renderReport, type Candidate, type Plan } from '@splitc/planner';
 import { resolveTarget } from '@splitc/targets';
@@ -36,7 +37,8 @@ export type { ArtifactEntry, CrossingEntry, Manifest };
 
 interface FileOut {
   readonly rel: string;
-  readonly parts: readonly Uint8Array[];
+  /** The bytes, or (for the manifest, which lists the others' digests) how to make them when written. */
+  readonly parts: readonly Uint8Array[] | (() => readonly Uint8Array[]);
   readonly executable?: boolean;
 }
 
@@ -46,6 +48,10 @@ function sha256(parts: readonly Uint8Array[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
   return h.digest('hex');
+}
+
+function piecesOf(f: FileOut): readonly Uint8Array[] {
+  return typeof f.parts === 'function' ? f.parts() : f.parts;
 }
 
 /** The DPU mask of the chosen split. */
@@ -63,11 +69,24 @@ function chooseSplit(plan: Plan, options: CompileOptions, layerNames: readonly s
   return { candidate: c, mask: layerNames.map((_, i) => i < options.split!), forced: true };
 }
 
-/** Compile a model into deployment artifacts under `options.output`; returns the manifest. */
+/**
+ * Compile a model into deployment artifacts under `options.output`; returns the manifest.
+ * Each byte of the model is read once and hashed once; for a large model a worker thread hashes
+ * the source while it is read and the partitions while they are written.
+ */
 export function compile(modelPath: string, options: CompileOptions): Manifest {
   // Before any work: a usable path; an existing output only with --force and only if splitc wrote it.
   const out = checkOutputDir(options.output, options.force === true, [modelPath, options.targetFile, options.profileGpu, options.profileDpu]);
-  const g = analyzeFile(modelPath, options);
+  const hasher = sha256HasherFor(modelPath, options.onProgress);
+  try {
+    return compileHashing(modelPath, options, out, hasher);
+  } finally {
+    hasher.close();
+  }
+}
+
+function compileHashing(modelPath: string, options: CompileOptions, out: string, hasher: Sha256Hasher): Manifest {
+  const g = analyzeFile(modelPath, options, { hasher, ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}) });
   const target = resolveTarget(options);
   const plan = planGraph(g, options, target);
   const names = g.layers.map((l) => l.name);
@@ -81,9 +100,19 @@ export function compile(modelPath: string, options: CompileOptions): Manifest {
   });
 
   const files: FileOut[] = [];
+  // The partitions (nearly all of the bytes) are hashed from the moment they exist, on the worker,
+  // while the rest is emitted and everything is written; smaller files are hashed inline.
+  const digests = new Map<string, Sha256Job>();
+  const hashing = (rel: string, pieces: readonly Uint8Array[]): FileOut => {
+    const job = hasher.job();
+    for (const p of pieces) job.update(p);
+    job.end();
+    digests.set(rel, job);
+    return { rel, parts: pieces };
+  };
   const addPartition = (dir: string, p: Partition): void => {
-    files.push({ rel: `${dir}/partition.onnx`, parts: p.parts });
-    if (p.externalData !== undefined) files.push({ rel: `${dir}/${p.externalData.location}`, parts: p.externalData.parts });
+    files.push(hashing(`${dir}/partition.onnx`, p.parts));
+    if (p.externalData !== undefined) files.push(hashing(`${dir}/${p.externalData.location}`, p.externalData.parts));
   };
   if (parts.dpu !== null) {
     const dpu = parts.dpu;
@@ -132,14 +161,25 @@ export function compile(modelPath: string, options: CompileOptions): Manifest {
     },
     plan,
   };
-  const artifacts: ArtifactEntry[] = files
-    .map((f) => ({ path: f.rel, sha256: sha256(f.parts), bytes: f.parts.reduce((n, p) => n + p.length, 0) }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const manifest: Manifest = { ...manifestBody, artifacts };
-  files.push({ rel: 'manifest.json', parts: text(`${JSON.stringify(manifest, null, 2)}\n`) });
+  // Written last, so its digests come from the worker while the other files are being written.
+  const listed = [...files];
+  let manifest: Manifest | undefined;
+  files.push({
+    rel: 'manifest.json',
+    parts: () => {
+      const artifacts: ArtifactEntry[] = listed
+        .map((f) => {
+          const pieces = piecesOf(f);
+          return { path: f.rel, sha256: digests.get(f.rel)?.digest() ?? sha256(pieces), bytes: pieces.reduce((n, p) => n + p.length, 0) };
+        })
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      manifest = { ...manifestBody, artifacts };
+      return text(`${JSON.stringify(manifest, null, 2)}\n`);
+    },
+  });
 
   writeAtomically(out, files, options.force === true);
-  return manifest;
+  return manifest!;
 }
 
 /** Build the whole tree in a sibling temporary directory, then rename it into place (write-file.ts). */
@@ -148,7 +188,7 @@ function writeAtomically(out: string, files: readonly FileOut[], force: boolean)
     for (const f of files) {
       const dest = path.join(tmp, f.rel);
       mkdirSync(path.dirname(dest), { recursive: true });
-      writeParts(dest, f.parts);
+      writeParts(dest, piecesOf(f));
       if (f.executable === true) chmodSync(dest, 0o755);
     }
   });

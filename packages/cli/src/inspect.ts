@@ -1,7 +1,7 @@
 // The `inspect` job as an API: load, analyse and summarise a model.
 
 import { analyzeModel, graphTotals, type Graph } from '@splitc/ir';
-import { dataTypeName, loadModel } from '@splitc/onnx';
+import { dataTypeName, loadModel, type LoadOptions } from '@splitc/onnx';
 
 export interface InspectOptions {
   /** Static shapes for data inputs with symbolic dims, e.g. `{ input: [1, 3, 224, 224] }`. */
@@ -32,9 +32,12 @@ export interface InspectReport {
   readonly totals: { readonly macs: number; readonly params: number; readonly layers: number };
 }
 
-/** Load and analyse an ONNX model (static shapes, folded constants, per-layer costs). */
-export function analyzeFile(path: string, options: InspectOptions = {}): Graph {
-  return analyzeModel(loadModel(path), options.inputShapes !== undefined ? { inputShapes: options.inputShapes } : {});
+/**
+ * Load and analyse an ONNX model (static shapes, folded constants, per-layer costs). The file is
+ * read once; it is hashed only when `load.hasher` is given or `g.source.sha256()` is called.
+ */
+export function analyzeFile(path: string, options: InspectOptions = {}, load: LoadOptions = {}): Graph {
+  return analyzeModel(loadModel(path, load), options.inputShapes !== undefined ? { inputShapes: options.inputShapes } : {});
 }
 
 export function inspect(path: string, options: InspectOptions = {}): InspectReport {

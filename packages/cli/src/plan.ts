@@ -4,6 +4,7 @@ import type { Graph } from '@splitc/ir';
 import { planSplit, type Objective, type Plan } from '@splitc/planner';
 import { readDpuProfile, readGpuProfile, resolveTarget, type ResolvedTarget, type TargetRequest } from '@splitc/targets';
 import { SplitcError } from '@splitc/diagnostics';
+import { sha256HasherFor } from '@splitc/onnx';
 import { analyzeFile, type InspectOptions } from './inspect.js';
 import { renderReport, serializePlan } from '@splitc/planner';
 import { validateOutputPath, writeFilesAtomic, type OutputFile } from './write-file.js';
@@ -22,9 +23,14 @@ export function parseObjective(o: string | undefined): Objective {
   return o;
 }
 
-/** Plan a split of the model at `path`. */
+/** Plan a split of the model at `path` (the plan records its sha256, hashed while it is read). */
 export function plan(path: string, req: PlanRequest = {}): Plan {
-  return planGraph(analyzeFile(path, req), req);
+  const hasher = sha256HasherFor(path);
+  try {
+    return planGraph(analyzeFile(path, req, { hasher }), req);
+  } finally {
+    hasher.close();
+  }
 }
 
 export function planGraph(g: Graph, req: PlanRequest = {}, target: ResolvedTarget = resolveTarget(req)): Plan {

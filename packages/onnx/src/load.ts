@@ -2,12 +2,13 @@
 // tensor bytes on demand (zero-copy views for in-file data, one read per external range).
 
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { SplitcError } from '@splitc/diagnostics';
+import { SplitcError, type ProgressSink } from '@splitc/diagnostics';
 import { decodeModel, MAX_MODEL_BYTES } from './decode.js';
 import { readExternal, resolveExternal, type ResolvedExternal } from './external-data.js';
 import type { OnnxGraph, OnnxModel, OnnxTensor } from './proto.js';
+import type { Sha256Hasher, Sha256Job } from './sha256-worker.js';
 
 export interface LoadedModel {
   /** The path as given by the user (used in messages). */
@@ -20,11 +21,25 @@ export interface LoadedModel {
   tensorBytes(t: OnnxTensor): Uint8Array;
   /** Where an external tensor's bytes live, or undefined for in-file tensors. */
   externalOf(t: OnnxTensor): ResolvedExternal | undefined;
-  /** sha256 of the model file's bytes, hex (computed once, on first use). */
+  /** sha256 of the model file's bytes, hex (computed once: while reading, or on first use). */
   sha256(): string;
 }
 
-export function loadModel(file: string): LoadedModel {
+export interface LoadOptions {
+  /**
+   * Hash the file while it is read: each chunk goes to this hasher as soon as it has landed, so
+   * a background hasher overlaps hashing with reading (and with decoding, for the last chunks).
+   * Without it the digest is computed inline on first use of `sha256()` (never, for inspect).
+   */
+  readonly hasher?: Sha256Hasher;
+  /** Reports `{ phase: 'read model', unit: 'bytes' }` after each chunk. */
+  readonly onProgress?: ProgressSink;
+}
+
+/** Bytes per read() when hashing while reading. */
+const READ_CHUNK = 4 << 20;
+
+export function loadModel(file: string, options: LoadOptions = {}): LoadedModel {
   let size: number;
   try {
     const st = statSync(file);
@@ -37,17 +52,50 @@ export function loadModel(file: string): LoadedModel {
   if (size > MAX_MODEL_BYTES) {
     throw new SplitcError('ModelTooLarge', `${size} bytes exceeds the 2 GiB protobuf limit; store weights as external data`, { file });
   }
+  if (options.hasher !== undefined) {
+    const { bytes, job } = readHashing(file, size, options.hasher, options.onProgress);
+    return loadModelFromBytes(bytes, file, job);
+  }
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
   } catch (e) {
     throw new SplitcError('FileNotFound', describeFsError(e), { file });
   }
+  options.onProgress?.({ phase: 'read model', done: bytes.length, total: bytes.length, unit: 'bytes' });
   return loadModelFromBytes(bytes, file);
 }
 
+/**
+ * Read the file once, in chunks, into shared memory (so a worker thread can hash the chunks
+ * without a copy), handing each chunk to the hasher as soon as it has landed.
+ */
+function readHashing(file: string, size: number, hasher: Sha256Hasher, onProgress: ProgressSink | undefined): { bytes: Uint8Array; job: Sha256Job } {
+  const bytes = new Uint8Array(hasher.background ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+  const job = hasher.job();
+  let fd: number | undefined;
+  let done = 0;
+  try {
+    fd = openSync(file, 'r');
+    while (done < size) {
+      const n = readSync(fd, bytes, done, Math.min(READ_CHUNK, size - done), done);
+      if (n === 0) break;
+      job.update(bytes.subarray(done, done + n));
+      done += n;
+      onProgress?.({ phase: 'read model', done, total: size, unit: 'bytes' });
+    }
+  } catch (e) {
+    throw new SplitcError('FileNotFound', describeFsError(e), { file });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  job.end();
+  // A file that shrank while it was read: decode what was read (it will not decode as a model).
+  return { bytes: done === size ? bytes : bytes.subarray(0, done), job };
+}
+
 /** Decode bytes that came from `file` (external data resolves against its directory). */
-export function loadModelFromBytes(bytes: Uint8Array, file: string): LoadedModel {
+export function loadModelFromBytes(bytes: Uint8Array, file: string, hashing?: Sha256Job): LoadedModel {
   let model: OnnxModel;
   try {
     model = decodeModel(bytes);
@@ -63,7 +111,7 @@ export function loadModelFromBytes(bytes: Uint8Array, file: string): LoadedModel
   const cache = new Map<OnnxTensor, Uint8Array>();
   let digest: string | undefined;
   return {
-    sha256: () => (digest ??= createHash('sha256').update(bytes).digest('hex')),
+    sha256: () => (digest ??= hashing !== undefined ? hashing.digest() : createHash('sha256').update(bytes).digest('hex')),
     file,
     dir,
     bytes,

@@ -1,19 +1,33 @@
 // Streams a partition to disk: the model's pieces (many of them views into the source model)
 // go straight to the file descriptor, so the weights are never held twice in memory.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writevSync } from 'node:fs';
 import path from 'node:path';
 import { SplitcError } from '@splitc/diagnostics';
 import type { Partition } from './partition.js';
 
-/** Write byte pieces to a new file (refusing to overwrite) without concatenating them. */
-export function writeParts(file: string, parts: readonly Uint8Array[]): void {
+/** Pieces per writev() call (Linux's IOV_MAX is 1024). */
+const IOV_BATCH = 1024;
+
+/**
+ * Write byte pieces to a new file (refusing to overwrite) without concatenating them: one
+ * writev() per 1024 pieces, so a partition of thousands of small pieces costs few system calls.
+ * `onWritten` is told the bytes written so far (for progress).
+ */
+export function writeParts(file: string, parts: readonly Uint8Array[], onWritten?: (bytes: number) => void): void {
   let fd: number | undefined;
   try {
     fd = openSync(file, 'wx');
-    for (const p of parts) {
-      let done = 0;
-      while (done < p.length) done += writeSync(fd, p, done, p.length - done);
+    let total = 0;
+    const queue = parts.filter((p) => p.length > 0);
+    for (let i = 0; i < queue.length;) {
+      const batch = queue.slice(i, i + IOV_BATCH);
+      let n = writevSync(fd, batch);
+      total += n;
+      // A short write: skip the pieces written whole, resume inside the one cut short.
+      while (n > 0 && n >= queue[i]!.length) n -= queue[i++]!.length;
+      if (n > 0) queue[i] = queue[i]!.subarray(n);
+      onWritten?.(total);
     }
   } catch (e) {
     throw new SplitcError('OutputUnwritable', (e as Error).message.split('\n')[0] ?? String(e), { file });

@@ -1,0 +1,114 @@
+// I/O discipline of compile, plan and inspect: the model is read once, each byte that needs a
+// digest is hashed once (the source, and each artifact from the bytes that are written), and
+// nothing is hashed that a command does not report. Speed is measured by
+// scripts/bench-compile.mjs, not here.
+import { spawnSync } from 'node:child_process';
+import crypto, { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compile, inspect, plan } from 'splitc';
+import type { ProgressEvent } from '@splitc/diagnostics';
+import { BACKGROUND_HASH_MIN_BYTES } from '@splitc/onnx';
+import { twoBranchModel } from '../../onnx/test/model-builder.js';
+import { ROOT } from './run-cli.js';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'splitc-read-once-'));
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Count the bytes given to sha256 hashes made on this thread while `fn` runs. */
+function hashedBytes<T>(fn: () => T): { result: T; bytes: number; hashes: number } {
+  const original = crypto.createHash;
+  let bytes = 0;
+  let hashes = 0;
+  crypto.createHash = ((algorithm: string, options?: crypto.HashOptions) => {
+    const h = original(algorithm, options);
+    if (algorithm !== 'sha256') return h;
+    hashes++;
+    const update = h.update.bind(h);
+    h.update = ((data: crypto.BinaryLike, enc?: crypto.Encoding) => {
+      bytes += typeof data === 'string' ? Buffer.byteLength(data) : (data as Uint8Array).byteLength;
+      return enc === undefined ? update(data) : update(data as string, enc);
+    }) as typeof h.update;
+    return h;
+  }) as typeof crypto.createHash;
+  syncBuiltinESMExports();
+  try {
+    return { result: fn(), bytes, hashes };
+  } finally {
+    crypto.createHash = original;
+    syncBuiltinESMExports();
+  }
+}
+
+// A model above the background-hashing threshold (~20 MiB of conv weights), so the worker runs.
+const dir = tmp();
+const big = path.join(dir, 'big.onnx');
+writeFileSync(big, twoBranchModel(768, 2, (i) => Math.cos(i)));
+const small = path.join(ROOT, 'fixtures/models/tinyres-weights.onnx');
+
+describe('read once, hash once', () => {
+  it('inspect reads the model and hashes nothing', () => {
+    const { hashes } = hashedBytes(() => inspect(small));
+    expect(hashes).toBe(0);
+  });
+
+  it('plan hashes the source exactly once (inline for a small model, on the worker for a large one)', () => {
+    const s = hashedBytes(() => plan(small));
+    expect(s.bytes).toBe(statSync(small).size);
+    expect(s.result.model.sha256).toBe(sha(readFileSync(small)));
+    const b = hashedBytes(() => plan(big));
+    expect(b.bytes).toBe(0);
+    expect(b.result.model.sha256).toBe(sha(readFileSync(big)));
+  });
+
+  it('compile hashes the source once and each artifact once, from the bytes it writes', () => {
+    const out = path.join(tmp(), 'out');
+    const { result: m, bytes } = hashedBytes(() => compile(small, { output: out }));
+    const artifactBytes = m.artifacts.reduce((n, a) => n + a.bytes, 0);
+    expect(bytes).toBe(statSync(small).size + artifactBytes);
+    for (const a of m.artifacts) expect(sha(readFileSync(path.join(out, a.path))), a.path).toBe(a.sha256);
+  });
+
+  it('compile of a large model hashes on the worker: digests right, progress reported', () => {
+    expect(statSync(big).size).toBeGreaterThanOrEqual(BACKGROUND_HASH_MIN_BYTES);
+    const out = path.join(tmp(), 'out');
+    const events: ProgressEvent[] = [];
+    const { result: m, bytes } = hashedBytes(() => compile(big, { output: out, onProgress: (e) => events.push(e) }));
+    // Only the small text files are hashed on this thread; the source and partitions are not.
+    const partitions = m.artifacts.filter((a) => a.path.endsWith('partition.onnx')).reduce((n, a) => n + a.bytes, 0);
+    expect(partitions).toBeGreaterThan(statSync(big).size / 2);
+    expect(bytes).toBe(m.artifacts.reduce((n, a) => n + a.bytes, 0) - partitions);
+    expect(m.model.sha256).toBe(sha(readFileSync(big)));
+    for (const a of m.artifacts) expect(sha(readFileSync(path.join(out, a.path))), a.path).toBe(a.sha256);
+    const reads = events.filter((e) => e.phase === 'read model');
+    expect(reads.at(-1)).toEqual({ phase: 'read model', done: statSync(big).size, total: statSync(big).size, unit: 'bytes' });
+    // The partitions say which source they came from.
+    expect(readFileSync(path.join(out, 'dpu/partition.onnx')).includes(Buffer.from(m.model.sha256))).toBe(true);
+  });
+
+  it('a compile process reads the model once and writes each output byte once (/proc/self/io)', () => {
+    const out = path.join(tmp(), 'out');
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { compile } from 'splitc';
+      const io = () => Object.fromEntries(readFileSync('/proc/self/io', 'utf8').trim().split('\\n').map((l) => l.split(': ')).map(([k, v]) => [k, Number(v)]));
+      const before = io();
+      const m = compile(process.argv[1], { output: process.argv[2] });
+      const after = io();
+      console.log(JSON.stringify({ read: after.rchar - before.rchar, written: after.wchar - before.wchar, out: m.artifacts.reduce((n, a) => n + a.bytes, 0) }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, big, out], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const { read, written, out: artifactBytes } = JSON.parse(r.stdout) as { read: number; written: number; out: number };
+    const size = statSync(big).size;
+    const manifest = statSync(path.join(out, 'manifest.json')).size;
+    // The model once, plus the small files a compile reads (target profiles): well under 1 MiB.
+    expect(read).toBeGreaterThanOrEqual(size);
+    expect(read - size).toBeLessThan(1 << 20);
+    // Each output byte once; the rest are 8-byte eventfd wake-ups between the threads.
+    expect(written).toBeGreaterThanOrEqual(artifactBytes + manifest);
+    expect(written - artifactBytes - manifest).toBeLessThan(64 << 10);
+  });
+});

@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { SplitcError } from '@splitc/diagnostics';
+import { readJsonFile, schemaError, SplitcError } from '@splitc/diagnostics';
 import { Candidate, Objective, Plan } from '@splitc/planner/plan-schema';
 import { CrossingEntry, SeamSection } from './seam.js';
 
@@ -56,10 +56,7 @@ export type Manifest = z.infer<typeof Manifest>;
 /** Validate a manifest (e.g. parsed from manifest.json); errors name the field. */
 export function parseManifest(json: unknown, file: string): Manifest {
   const r = Manifest.safeParse(json);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new SplitcError('BadManifest', `not a splitc manifest (schema ${MANIFEST_SCHEMA_VERSION}): ${i.message}`, { file, field: i.path.map(String).join('.') || '(root)' });
-  }
+  if (!r.success) throw schemaError('BadManifest', r.error.issues, file, `not a splitc manifest (schema ${MANIFEST_SCHEMA_VERSION})`);
   return r.data;
 }
 
@@ -71,19 +68,7 @@ export function readManifest(outDirOrFile: string): Manifest {
   } catch {
     // Reported below, naming the path the user gave.
   }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new SplitcError('FileNotFound', (e as Error).message.split('\n')[0] ?? String(e), { file });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new SplitcError('BadManifest', `not JSON: ${(e as Error).message}`, { file });
-  }
-  return parseManifest(json, file);
+  return parseManifest(readJsonFile(file, { invalid: 'BadManifest', maxBytes: 1 << 30 }), file);
 }
 
 /** Serialise a manifest deterministically (validated first). */

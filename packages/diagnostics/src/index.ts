@@ -4,6 +4,7 @@
 import { oneLine } from './escape.js';
 
 export { htmlText, mdCode, oneLine, pyEscape, pyString, shellQuote } from './escape.js';
+export { issuePath, MAX_JSON_BYTES, readJsonFile, readRegularFile, schemaError, type ReadJsonOptions, type SchemaIssue } from './json-file.js';
 
 /** Stable diagnostic codes. Never renumber: scripts and CI steps match on them. */
 export const Diagnostics = {
@@ -13,6 +14,7 @@ export const Diagnostics = {
   ProtobufMalformed: { code: 'SPLITC1003', category: 'onnx', message: 'malformed protobuf: {detail}' },
   NotAModel: { code: 'SPLITC1004', category: 'onnx', message: 'not an ONNX model: {detail}' },
   ModelTooLarge: { code: 'SPLITC1005', category: 'onnx', message: 'model exceeds a limit: {detail}' },
+  FileTooLarge: { code: 'SPLITC1006', category: 'io', message: 'file exceeds a size limit: {detail}' },
   ExternalDataPath: { code: 'SPLITC1010', category: 'onnx', message: 'external data path refused: {detail}' },
   ExternalDataRange: { code: 'SPLITC1011', category: 'onnx', message: 'external data out of range: {detail}' },
   ExternalDataMissing: { code: 'SPLITC1012', category: 'onnx', message: 'external data unavailable: {detail}' },

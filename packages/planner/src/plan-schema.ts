@@ -1,9 +1,8 @@
 // The Plan: the versioned contract between `splitc plan` and the passes after it (partitioning,
 // emitters, runtime). Validated by zod on write and on read.
 
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { SplitcError } from '@splitc/diagnostics';
+import { readJsonFile, schemaError, SplitcError } from '@splitc/diagnostics';
 import { Provenance } from '@splitc/targets';
 
 /** 2: candidates give the number of crossing tensors (`crossingTensors`) instead of their names (a list per candidate made plans quadratic in size). */
@@ -76,21 +75,13 @@ export type Plan = z.infer<typeof Plan>;
 /** Validate a plan (e.g. read from plan.json); errors name the field. */
 export function parsePlan(json: unknown, file: string): Plan {
   const r = Plan.safeParse(json);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new SplitcError('BadSplit', `not a splitc plan (schema ${PLAN_SCHEMA_VERSION}): ${i.message}`, { file, field: i.path.map(String).join('.') || '(root)' });
-  }
+  if (!r.success) throw schemaError('BadSplit', r.error.issues, file, `not a splitc plan (schema ${PLAN_SCHEMA_VERSION})`);
   return r.data;
 }
 
+/** Read plan.json: a missing or unreadable file is SPLITC1001, one that is not JSON or not a plan SPLITC4011. */
 export function readPlan(file: string): Plan {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new SplitcError('FileNotFound', (e as Error).message, { file });
-  }
-  return parsePlan(json, file);
+  return parsePlan(readJsonFile(file, { invalid: 'BadSplit' }), file);
 }
 
 /** Serialise a plan deterministically (validated first). */

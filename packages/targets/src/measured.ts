@@ -2,9 +2,8 @@
 // splitc's GPU-half timing file (scripts/measure-gpu-half.py: the GPU half timed at candidate
 // splits); for the DPU, splitc's documented per-layer DPU timing file. Matching is by ONNX node name.
 
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { SplitcError } from '@splitc/diagnostics';
+import { readJsonFile, schemaError, SplitcError } from '@splitc/diagnostics';
 
 /** Measured milliseconds per ONNX node name, plus what could not be matched to one node. */
 export interface MeasuredProfile {
@@ -33,17 +32,7 @@ export const DpuProfileFile = z.object({
 }).strict();
 
 function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new SplitcError('FileNotFound', (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message, { file });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new SplitcError('BadProfile', `not JSON: ${(e as Error).message}`, { file });
-  }
+  return readJsonFile(file, { invalid: 'BadProfile' });
 }
 
 /**
@@ -53,10 +42,7 @@ function readJson(file: string): unknown {
  */
 export function parseTrtexecProfile(json: unknown, file: string, nodeNames: ReadonlySet<string>): MeasuredProfile {
   const r = TrtProfile.safeParse(json);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new SplitcError('BadProfile', `not a trtexec --exportProfile file: ${i.message}`, { file, field: i.path.map(String).join('.') || '(root)' });
-  }
+  if (!r.success) throw schemaError('BadProfile', r.error.issues, file, 'not a trtexec --exportProfile file');
   const layers = new Map<string, number>();
   const unmatched: { name: string; ms: number }[] = [];
   for (const e of r.data.slice(1) as z.infer<typeof TrtEntry>[]) {
@@ -70,10 +56,7 @@ export function parseTrtexecProfile(json: unknown, file: string, nodeNames: Read
 
 export function parseDpuProfile(json: unknown, file: string, nodeNames: ReadonlySet<string>): MeasuredProfile {
   const r = DpuProfileFile.safeParse(json);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new SplitcError('BadProfile', `not a DPU timing file: ${i.message}`, { file, field: i.path.map(String).join('.') || '(root)' });
-  }
+  if (!r.success) throw schemaError('BadProfile', r.error.issues, file, 'not a DPU timing file');
   const layers = new Map<string, number>();
   const unmatched: { name: string; ms: number }[] = [];
   for (const e of r.data.layers) {
@@ -106,10 +89,7 @@ export const GpuSuffixProfileFile = z.object({
  */
 export function parseGpuSuffixProfile(json: unknown, file: string, nodeNames: ReadonlySet<string>): MeasuredProfile {
   const r = GpuSuffixProfileFile.safeParse(json);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new SplitcError('BadProfile', `not a GPU-half timing file: ${i.message}`, { file, field: i.path.map(String).join('.') || '(root)' });
-  }
+  if (!r.success) throw schemaError('BadProfile', r.error.issues, file, 'not a GPU-half timing file');
   const order = new Map([...nodeNames].map((n, i) => [n, i]));
   const unmatched: { name: string; ms: number }[] = [];
   const starts: { index: number; name: string; ms: number }[] = [];

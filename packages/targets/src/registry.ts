@@ -1,10 +1,8 @@
 // Built-in and user target files, and resolving `--target dpu+gpu --link L --precision P`.
 
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { SplitcError } from '@splitc/diagnostics';
-import type { z } from 'zod';
+import { readJsonFile, schemaError, SplitcError } from '@splitc/diagnostics';
 import { TargetFile, type Device, type DpuDevice, type GpuDevice, type Link, type Precision } from './schema.js';
 
 const PROFILE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../profiles');
@@ -38,7 +36,7 @@ export const DEFAULT_PRECISION: Precision = 'fp16';
 /** Validate a parsed target file; errors name the file and the offending field. */
 export function parseTargetFile(json: unknown, file: string): TargetFile {
   const r = TargetFile.safeParse(json);
-  if (!r.success) throw new SplitcError('BadTargetFile', describeIssue(r.error.issues[0]!), { file, field: fieldPath(r.error.issues[0]!.path) });
+  if (!r.success) throw schemaError('BadTargetFile', r.error.issues, file);
   for (const [key, d] of Object.entries(r.data.devices ?? {})) {
     if (d.name !== key) throw new SplitcError('BadTargetFile', `device key "${key}" differs from its name "${d.name}"`, { file, field: `devices.${key}.name` });
   }
@@ -48,28 +46,8 @@ export function parseTargetFile(json: unknown, file: string): TargetFile {
   return r.data;
 }
 
-function fieldPath(p: readonly PropertyKey[]): string {
-  return p.map((k) => String(k)).join('.') || '(root)';
-}
-
-function describeIssue(i: z.core.$ZodIssue): string {
-  return i.message;
-}
-
 export function readTargetFile(file: string): TargetFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new SplitcError('FileNotFound', (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message, { file });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new SplitcError('BadTargetFile', `not JSON: ${(e as Error).message}`, { file });
-  }
-  return parseTargetFile(json, file);
+  return parseTargetFile(readJsonFile(file, { invalid: 'BadTargetFile' }), file);
 }
 
 let builtins: Catalog | undefined;

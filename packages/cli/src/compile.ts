@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SplitcError, type ProgressSink } from '@splitc/diagnostics';
-import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitSeamOnnx, dpuLayoutShape, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
-import { emitCompileSh, emitModelPy, emitQuantizePy, emitVitisReadme, MODULE_CLASS, PYTORCH_VERSION, VITIS_AI_VERSION, XMODEL_NAME } from '@splitc/emit-vitis';
+import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitGpuWorkerPy, emitSeamOnnx, dpuLayoutShape, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
+import { emitCompileSh, emitDpuWorkerPy, emitModelPy, emitQuantizePy, emitVitisReadme, emitXmodelMapPy, outputModules, MODULE_CLASS, PYTORCH_VERSION, VITIS_AI_VERSION, XMODEL_NAME } from '@splitc/emit-vitis';
 import { sha256HasherFor, type Sha256Hasher, type Sha256Job } from '@splitc/onnx';
 import { partitionGraph, writeParts, type Partition } from '@splitc/partition';
 import { candidateAt, renderReport, type Candidate, type Plan } from '@splitc/planner';
@@ -117,11 +117,16 @@ function compileHashing(modelPath: string, options: CompileOptions, out: string,
   if (parts.dpu !== null) {
     const dpu = parts.dpu;
     addPartition('dpu', dpu);
-    files.push({ rel: 'dpu/model.py', parts: text(emitModelPy({ graph: g, layers: g.layers.filter((l) => mask[l.index]), inputs: dpu.inputs.map((t) => t.name), outputs: dpu.outputs.map((t) => t.name), modelName, splitcVersion: VERSION })) });
+    const dpuModel = { graph: g, layers: g.layers.filter((l) => mask[l.index]), inputs: dpu.inputs.map((t) => t.name), outputs: dpu.outputs.map((t) => t.name), modelName, splitcVersion: VERSION };
+    files.push({ rel: 'dpu/model.py', parts: text(emitModelPy(dpuModel)) });
     const vx = { dpu: target.dpu, modelName, splitcVersion: VERSION, inputShapes: dpu.inputs.map((t) => t.shape), outputs: dpu.outputs.map((t) => ({ name: t.name, shape: dpuLayoutShape(t.shape) })) };
     files.push({ rel: 'dpu/quantize.py', parts: text(emitQuantizePy(vx)), executable: true });
     files.push({ rel: 'dpu/compile.sh', parts: text(emitCompileSh(vx)), executable: true });
     files.push({ rel: 'dpu/README.md', parts: text(emitVitisReadme(vx)) });
+    const modules = outputModules(dpuModel);
+    // The workers run a split: both halves exist.
+    if (parts.gpu !== null) files.push({ rel: 'dpu/worker.py', parts: text(emitDpuWorkerPy(VERSION)), executable: true });
+    files.push({ rel: 'dpu/xmodel_map.py', parts: text(emitXmodelMapPy({ splitcVersion: VERSION, crossings: dpuModel.outputs.map((name, i) => ({ name, module: modules[i] ?? null })) })), executable: true });
   }
   const seamTensors = parts.crossing.filter((c) => c.from === 'dpu' && parts.gpu?.inputs.some((i) => i.name === c.name));
   if (parts.gpu !== null) {
@@ -132,6 +137,13 @@ function compileHashing(modelPath: string, options: CompileOptions, out: string,
     files.push({ rel: 'gpu/build_engine.py', parts: text(emitBuildEnginePy(tx)), executable: true });
     if (seamTensors.length > 0) files.push({ rel: 'gpu/seam.onnx', parts: [emitSeamOnnx(seamTensors, `splitc ${VERSION}`)] });
     files.push({ rel: 'gpu/README.md', parts: text(emitGpuReadme({ ...tx, seamInputs: seamTensors.map((t) => t.name) })) });
+    if (parts.dpu !== null) files.push({ rel: 'gpu/worker.py', parts: text(emitGpuWorkerPy(VERSION)), executable: true });
+    try {
+      // The GPU half in PyTorch, for gpu/worker.py's reference backend (TensorRT does not need it).
+      files.push({ rel: 'gpu/model.py', parts: text(emitModelPy({ graph: g, layers: g.layers.filter((l) => !mask[l.index]), inputs: gpu.inputs.map((t) => t.name), outputs: gpu.outputs.map((t) => t.name), modelName, splitcVersion: VERSION })) });
+    } catch (e) {
+      if (!(e instanceof SplitcError) || e.diagnostic !== 'UnsupportedEmit') throw e;
+    }
   }
   files.push({ rel: 'report.html', parts: text(renderReport(plan)) });
 

@@ -21,8 +21,8 @@ describe('splitc compile', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(walk(out).map((f) => path.relative(out, f))).toEqual([
-      'dpu/README.md', 'dpu/compile.sh', 'dpu/model.py', 'dpu/partition.onnx', 'dpu/quantize.py',
-      'gpu/README.md', 'gpu/build_engine.py', 'gpu/build_engine.sh', 'gpu/partition.onnx', 'gpu/seam.onnx',
+      'dpu/README.md', 'dpu/compile.sh', 'dpu/model.py', 'dpu/partition.onnx', 'dpu/quantize.py', 'dpu/worker.py', 'dpu/xmodel_map.py',
+      'gpu/README.md', 'gpu/build_engine.py', 'gpu/build_engine.sh', 'gpu/model.py', 'gpu/partition.onnx', 'gpu/seam.onnx', 'gpu/worker.py',
       'manifest.json', 'report.html',
     ]);
     const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
@@ -48,7 +48,7 @@ describe('splitc compile', () => {
     }
     expect(m.seam.model).toBe('gpu/seam.onnx');
     expect(m.partitions.dpu!.outputs).toEqual(m.crossing.map((c) => c.name));
-    for (const f of ['dpu/compile.sh', 'dpu/quantize.py', 'gpu/build_engine.sh', 'gpu/build_engine.py']) {
+    for (const f of ['dpu/compile.sh', 'dpu/quantize.py', 'dpu/worker.py', 'dpu/xmodel_map.py', 'gpu/build_engine.sh', 'gpu/build_engine.py', 'gpu/worker.py']) {
       expect(statSync(path.join(out, f)).mode & 0o111, f).not.toBe(0);
     }
   });

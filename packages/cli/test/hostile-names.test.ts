@@ -147,14 +147,14 @@ describe('hostile names never escape their quotes', () => {
 
   it.runIf(havePython())('Python files compile, and their literals and docstrings hold the names exactly', () => {
     const pythons = walk(out).filter((f) => f.endsWith('.py'));
-    expect(pythons.map((f) => path.relative(out, f))).toEqual(['dpu/model.py', 'dpu/quantize.py', 'gpu/build_engine.py']);
+    expect(pythons.map((f) => path.relative(out, f))).toEqual(['dpu/model.py', 'dpu/quantize.py', 'dpu/worker.py', 'dpu/xmodel_map.py', 'gpu/build_engine.py', 'gpu/model.py', 'gpu/worker.py']);
     const probe = `
 import ast, json, sys
 res = {}
 for f in sys.argv[1:]:
     tree = ast.parse(open(f, encoding="utf-8").read(), f)
     consts = {t.id: ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
-              if isinstance(t, ast.Name) and t.id in ("INPUT_NAMES", "OUTPUT_NAMES", "WEIGHTS", "DEFAULT_TARGET", "EXPECTED_INPUTS", "EXPECTED_OUTPUTS")}
+              if isinstance(t, ast.Name) and t.id in ("INPUT_NAMES", "OUTPUT_NAMES", "WEIGHTS", "DEFAULT_TARGET", "EXPECTED_INPUTS", "EXPECTED_OUTPUTS", "CROSSINGS", "OUTPUT_MODULES")}
     if "EXPECTED_INPUTS" in consts: consts["EXPECTED_INPUTS"] = sorted(consts["EXPECTED_INPUTS"])
     if "EXPECTED_OUTPUTS" in consts: consts["EXPECTED_OUTPUTS"] = sorted(consts["EXPECTED_OUTPUTS"])
     consts["doc"] = tree.body[0].value.value
@@ -174,6 +174,8 @@ print(json.dumps(res))
     expect(got['dpu/quantize.py']!.doc).toContain(`[--target ${device.vaiTarget}]`);
     expect(got['gpu/build_engine.py']!.EXPECTED_INPUTS).toEqual([...m.partitions.gpu!.inputs].sort());
     expect(got['gpu/build_engine.py']!.EXPECTED_OUTPUTS).toEqual([decoded('y')]);
+    expect(got['dpu/xmodel_map.py']!.CROSSINGS).toEqual(m.partitions.dpu!.outputs);
+    expect(Object.keys(got['dpu/xmodel_map.py']!.OUTPUT_MODULES as object)).toEqual(m.partitions.dpu!.outputs);
   });
 
   it.runIf(havePython('torch'))('model.py loads its weights in PyTorch and names its outputs exactly', () => {

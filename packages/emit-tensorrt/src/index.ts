@@ -223,3 +223,4 @@ export function emitSeamOnnx(tensors: readonly { readonly name: string; readonly
     graph: { name: 'seam', nodes, initializers: [], inputs, outputs },
   });
 }
+export { emitGpuWorkerPy } from './worker-py.js';

@@ -147,6 +147,7 @@ function emitLayer(g: Graph, l: Layer, m: string, arg: (i: number) => string): E
       const keepsBatch = out.length > 0 && out[0] === shape(l.inputs[0]!)[0];
       return { init: [], expr: `${arg(0)}.reshape(${keepsBatch ? tuple([-1, ...out.slice(1)]) : tuple(out)})`, weights: [] };
     }
+    case 'Transpose': return { init: [], expr: `${arg(0)}.permute(${(l.attrs.get('perm')?.ints ?? []).join(', ')})`, weights: [] };
     case 'Identity':
     case 'Dropout':
       return { init: [], expr: arg(0), weights: [] };
@@ -279,4 +280,24 @@ if __name__ == "__main__":
     for name, t in zip(OUTPUT_NAMES, out):
         print(name, list(t.shape))
 `;
+}
+
+/**
+ * For each output of the partition, the model.py module attribute (`m<i>`) of the layer that
+ * makes it, or null when that layer is a functional op (an add, a concat…) or has no translation.
+ * vai_q_pytorch names xmodel tensors after these module paths (dpu/xmodel_map.py matches on them).
+ */
+export function outputModules(input: ModelPyInput): (string | null)[] {
+  const producer = new Map<string, number>();
+  input.layers.forEach((l, i) => { for (const o of l.outputs) producer.set(o, i); });
+  return input.outputs.map((o) => {
+    const i = producer.get(o);
+    if (i === undefined) return null;
+    try {
+      return emitLayer(input.graph, input.layers[i]!, `m${i}`, () => 'x').init.length > 0 ? `m${i}` : null;
+    } catch (e) {
+      if (e instanceof SplitcError) return null;
+      throw e;
+    }
+  });
 }

@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { readJsonFile, schemaError, SplitcError } from '@splitc/diagnostics';
-import { Provenance } from '@splitc/targets';
+import { Provenance } from '@splitc/targets/schema';
 
 /** 2: candidates give the number of crossing tensors (`crossingTensors`) instead of their names (a list per candidate made plans quadratic in size). */
 export const PLAN_SCHEMA_VERSION = 2;

@@ -91,8 +91,24 @@ export function maxRequestBytes(model: ModelSpec, maxHeaderBytes = MAX_HEADER_BY
   return model.inputs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * DATATYPE_BYTES[s.datatype], maxHeaderBytes);
 }
 
-/** Read a request body into one buffer, refusing more than `limit` bytes. */
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Request bodies are read into buffers of the largest size the model allows, reused once the
+ * answer is sent: at most one per request being read or executed, so memory stays flat and the
+ * garbage collector does not see a megabyte per request.
+ */
+class BodyPool {
+  private readonly free: Buffer[] = [];
+  constructor(private readonly size: number, private readonly keep: number) {}
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(this.size);
+  }
+  give(b: Buffer): void {
+    if (this.free.length < this.keep) this.free.push(b);
+  }
+}
+
+/** Read a request body into one buffer from `pool`, refusing more than `limit` bytes. */
+function readBody(req: http.IncomingMessage, limit: number, pool: BodyPool): Promise<{ body: Buffer; backing: Buffer }> {
   return new Promise((resolve, reject) => {
     const declared = req.headers['content-length'];
     if (declared !== undefined) {
@@ -100,23 +116,33 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
       if (!Number.isSafeInteger(n) || n < 0) { reject(new ProtocolError(400, 'Content-Length is not a byte count')); return; }
       if (n > limit) { reject(new ProtocolError(413, `the body is ${n} bytes, more than the ${limit} this model's inputs allow`)); return; }
     }
-    // With a declared length the bytes go straight into one buffer; tensors are views into it.
-    const fixed = declared !== undefined ? Buffer.allocUnsafe(Number(declared)) : null;
-    const chunks: Buffer[] = [];
+    // The bytes go straight into one buffer; tensors are views into it.
+    const max = declared !== undefined ? Number(declared) : limit;
+    const backing = pool.take();
     let got = 0;
+    let done = false;
+    const fail = (e: unknown): void => {
+      if (done) return;
+      done = true;
+      pool.give(backing);
+      reject(e);
+    };
     req.on('data', (c: Buffer) => {
-      if (got + c.length > (fixed?.length ?? limit)) {
-        req.removeAllListeners('data');
-        reject(new ProtocolError(413, `the body is more than the ${fixed?.length ?? limit} bytes ${fixed !== null ? 'declared' : 'this model allows'}`));
+      if (done) return;
+      if (got + c.length > max) {
+        fail(new ProtocolError(413, `the body is more than the ${max} bytes ${declared !== undefined ? 'declared' : 'this model allows'}`));
         return;
       }
-      if (fixed !== null) c.copy(fixed, got);
-      else chunks.push(c);
+      c.copy(backing, got);
       got += c.length;
     });
-    req.on('end', () => resolve(fixed !== null ? fixed.subarray(0, got) : Buffer.concat(chunks, got)));
-    req.on('error', reject);
-    req.on('aborted', () => reject(new ProtocolError(400, 'the client went away mid-request')));
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve({ body: backing.subarray(0, got), backing });
+    });
+    req.on('error', fail);
+    req.on('aborted', () => fail(new ProtocolError(400, 'the client went away mid-request')));
   });
 }
 
@@ -144,6 +170,7 @@ export async function startServer(options: ServerOptions, port = 0, host = '127.
   const maxHeader = options.maxHeaderBytes ?? MAX_HEADER_BYTES;
   const limit = maxRequestBytes(model, maxHeader);
   const contexts = new Contexts(options.contexts ?? 1, options.maxPending ?? 64);
+  const pool = new BodyPool(limit, (options.contexts ?? 1) + 4);
   const metadata = {
     name: model.name, versions: ['1'], platform: 'splitc',
     inputs: model.inputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: [-1, ...s.shape.slice(1)] })),
@@ -151,24 +178,29 @@ export async function startServer(options: ServerOptions, port = 0, host = '127.
   };
 
   const infer = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const body = await readBody(req, limit);
-    const arrival = performance.now();
-    const header = req.headers[HEADER_LENGTH];
-    const decoded = decodeRequest(body, Array.isArray(header) ? header[0] : header, maxHeader);
-    const { inputs, frames } = validateRequest(decoded, model);
-    const slot = contexts.acquire();
-    if (slot === null) throw new ProtocolError(503, 'too many requests waiting; retry later');
-    await slot;
-    let result;
+    const { body, backing } = await readBody(req, limit, pool);
     try {
-      result = await options.execute(inputs, frames, arrival);
+      const arrival = performance.now();
+      const header = req.headers[HEADER_LENGTH];
+      const decoded = decodeRequest(body, Array.isArray(header) ? header[0] : header, maxHeader);
+      const { inputs, frames } = validateRequest(decoded, model);
+      const slot = contexts.acquire();
+      if (slot === null) throw new ProtocolError(503, 'too many requests waiting; retry later');
+      await slot;
+      let result;
+      try {
+        result = await options.execute(inputs, frames, arrival);
+      } finally {
+        contexts.release();
+      }
+      const wanted = decoded.outputs;
+      const outputs = wanted === undefined ? result.outputs : result.outputs.filter((o) => wanted.some((w) => w.name === o.name));
+      const binary = wanted === undefined ? 'all' as const : new Set(wanted.filter((w) => w.binary).map((w) => w.name));
+      send(res, 200, encodeResponse({ modelName: model.name, ...(decoded.id !== undefined ? { id: decoded.id } : {}), outputs, parameters: { splitc_compute_ms: result.computeMs } }, binary));
     } finally {
-      contexts.release();
+      // The executor is done with the request's tensors (outputs are its own buffers).
+      pool.give(backing);
     }
-    const wanted = decoded.outputs;
-    const outputs = wanted === undefined ? result.outputs : result.outputs.filter((o) => wanted.some((w) => w.name === o.name));
-    const binary = wanted === undefined ? 'all' as const : new Set(wanted.filter((w) => w.binary).map((w) => w.name));
-    send(res, 200, encodeResponse({ modelName: model.name, ...(decoded.id !== undefined ? { id: decoded.id } : {}), outputs, parameters: { splitc_compute_ms: result.computeMs } }, binary));
   };
 
   const server = http.createServer({ noDelay: true, requestTimeout: options.requestTimeoutMs ?? 10_000, headersTimeout: Math.min(10_000, options.requestTimeoutMs ?? 10_000), keepAliveTimeout: 30_000, connectionsCheckingInterval: 500 }, (req, res) => {

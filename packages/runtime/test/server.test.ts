@@ -18,7 +18,7 @@ beforeAll(async () => {
       calls++;
       const x = typedView(inputs[0]!) as Int8Array;
       const out = new Float32Array(frames);
-      for (let f = 0; f < frames; f++) for (let i = 0; i < 12; i++) out[f] += x[f * 12 + i]!;
+      for (let f = 0; f < frames; f++) for (let i = 0; i < 12; i++) out[f] = out[f]! + x[f * 12 + i]!;
       return { outputs: [{ name: 'sum', datatype: 'FP32', shape: [frames, 1], data: new Uint8Array(out.buffer) }], computeMs: 0 };
     },
   });

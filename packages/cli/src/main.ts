@@ -3,15 +3,13 @@
 
 import yargs, { type Argv } from 'yargs';
 import { SplitcError, renderError } from '@splitc/diagnostics';
-import { renderReport, serializePlan } from '@splitc/planner';
 import type { RunResult } from '@splitc/runtime';
 import { compile, type Manifest } from './compile.js';
 import { formatInspect, inspect } from './inspect.js';
 import { COMMANDS, COMPILE, GLOBAL_OPTIONS, INSPECT, PLAN, RUN, SERVE, type CommandSpec } from './options.js';
-import { formatPlan, plan, planJson, type PlanRequest } from './plan.js';
+import { formatPlan, plan, planJson, writePlanOutputs, type PlanRequest } from './plan.js';
 import { progressLine, type ProgressLine } from './progress.js';
 import { VERSION } from './version.js';
-import { writeFileAtomic } from './write-file.js';
 
 export interface Io {
   readonly stdout: (s: string) => void;
@@ -111,10 +109,8 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
 
   command(PLAN, (a) => {
     const p = plan(String(a.model), planRequest(a));
-    const output = a.output as string | undefined;
-    const report = a.report as string | undefined;
-    if (output !== undefined) writeFileAtomic(output, serializePlan(p));
-    if (report !== undefined) writeFileAtomic(report, renderReport(p));
+    // -o and --report appear together or not at all.
+    writePlanOutputs(p, { output: a.output as string | undefined, report: a.report as string | undefined });
     io.stdout(a.json === true ? `${JSON.stringify(planJson(p))}\n` : `${formatPlan(p)}\n`);
   });
 

@@ -13,11 +13,14 @@ export interface MeasuredProfile {
   readonly unmatched: readonly { readonly name: string; readonly ms: number }[];
 }
 
+/** A measured time in ms: finite and bounded (a day), so that sums of many stay finite. */
+const MEASURED_MS = z.number().min(0).max(86_400_000);
+
 const TrtEntry = z.object({
   name: z.string(),
-  timeMs: z.number().nonnegative().optional(),
-  averageMs: z.number().nonnegative(),
-  medianMs: z.number().nonnegative().optional(),
+  timeMs: MEASURED_MS.optional(),
+  averageMs: MEASURED_MS,
+  medianMs: MEASURED_MS.optional(),
   percentage: z.number().optional(),
 }).loose();
 const TrtProfile = z.tuple([z.object({ count: z.number().int().positive() }).loose()], TrtEntry);
@@ -28,7 +31,7 @@ export const DpuProfileFile = z.object({
   device: z.string(),
   /** How the numbers were measured, e.g. "xdputil benchmark + per-subgraph split" */
   method: z.string().optional(),
-  layers: z.array(z.object({ name: z.string().min(1), ms: z.number().nonnegative() }).strict()),
+  layers: z.array(z.object({ name: z.string().min(1), ms: MEASURED_MS }).strict()),
 }).strict();
 
 function readJson(file: string): unknown {
@@ -76,7 +79,7 @@ export const GpuSuffixProfileFile = z.object({
   device: z.string(),
   precision: z.enum(['fp16', 'fp32']).optional(),
   method: z.string().optional(),
-  suffixes: z.array(z.object({ from: z.string().min(1), ms: z.number().nonnegative().finite() }).strict()).min(1),
+  suffixes: z.array(z.object({ from: z.string().min(1), ms: MEASURED_MS }).strict()).min(1),
 }).strict();
 
 /**

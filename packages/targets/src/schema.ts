@@ -4,9 +4,12 @@
 
 import { z } from 'zod';
 
-const positive = z.number().positive();
-const fraction = z.number().gt(0).lte(1);
-const nonNegative = z.number().nonnegative();
+// Bounded, not merely positive: profiles are data from files, and a value such as 5e-324 or
+// 1e308 would turn every estimate into Infinity (and `null` in JSON). The bounds lie far outside
+// any real device: rates and sizes in [1, 1e18], fractions in [1e-6, 1], times and bytes in [0, 1e12].
+const positive = z.number().min(1).max(1e18);
+const fraction = z.number().min(1e-6).max(1);
+const nonNegative = z.number().min(0).max(1e12);
 
 /** Achievable fraction of peak compute, per op class. */
 export const Efficiency = z.object({

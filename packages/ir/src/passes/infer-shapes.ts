@@ -5,7 +5,7 @@
 import { SplitcError } from '@splitc/diagnostics';
 import { dataTypeName } from '@splitc/onnx';
 import type { Graph, Tensor } from '../graph.js';
-import { buildGraph } from '../graph.js';
+import { buildGraph, elementCount } from '../graph.js';
 import { OpContext, ruleFor, type TensorType } from '../ops/index.js';
 import { MAX_TOTAL_FOLDED_ELEMENTS, withFoldBudget } from '../ops/rule.js';
 import type { Pass } from './pass.js';
@@ -31,6 +31,13 @@ export const inferShapes: Pass = {
     }
 
     const tensors = new Map<string, Tensor>(graph.tensors);
+    // Element counts past 2^53 cannot be counted exactly in a double: refused, inputs and outputs alike.
+    for (const name of graph.inputs) {
+      const shape = tensors.get(name)?.shape;
+      if (shape !== undefined && !Number.isSafeInteger(elementCount(shape))) {
+        throw new SplitcError('BadDims', `element count of [${shape.join(',')}] exceeds 2^53`, { field: `graph.input ${name}` });
+      }
+    }
     const typeOf = (name: string): TensorType | undefined => {
       if (name === '') return undefined;
       const t = tensors.get(name)!;
@@ -51,6 +58,9 @@ export const inferShapes: Pass = {
           if (ty === undefined) throw new SplitcError('ShapeError', `output ${i} (${JSON.stringify(name)}) is not produced by the op's rule`, { node: l.name, op: l.op });
           if (ty.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
             throw new SplitcError('ShapeError', `inferred an invalid shape [${ty.shape.join(',')}] for ${JSON.stringify(name)}`, { node: l.name, op: l.op });
+          }
+          if (!Number.isSafeInteger(elementCount(ty.shape))) {
+            throw new SplitcError('BadDims', `element count of [${ty.shape.join(',')}] for ${JSON.stringify(name)} exceeds 2^53`, { node: l.name, op: l.op });
           }
           if (ty.dtype === 0) throw new SplitcError('ShapeError', `no dtype for ${JSON.stringify(name)} (${dataTypeName(0)})`, { node: l.name, op: l.op });
           const prev = tensors.get(name)!;

@@ -51,10 +51,15 @@ interface CommonArgs {
 }
 
 function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: ProgressLine) => void): Argv {
-  const columns = io.columns ?? 100;
+  // A pseudo-terminal may report 0 columns (no size set): draw for 80 then.
+  const columns = io.columns !== undefined && io.columns > 0 ? io.columns : 80;
   /** Progress and warnings for one command run, honouring --quiet, --json and the terminal. */
   const reporters = (a: CommonArgs) => {
-    const line = progressLine(io.stderrIsTTY === true && a.quiet !== true && a.json !== true ? { write: io.stderr, columns } : undefined);
+    const delay = Number(process.env.SPLITC_PROGRESS_DELAY_MS);
+    const line = progressLine(
+      io.stderrIsTTY === true && a.quiet !== true && a.json !== true ? { write: io.stderr, columns } : undefined,
+      Number.isFinite(delay) && delay >= 0 ? { delayMs: delay } : {},
+    );
     onProgressLine(line);
     return {
       onProgress: line.sink,

@@ -159,6 +159,15 @@ describe('progress', () => {
     expect(() => { line.sink({ phase: 'x', done: 1 }); line.end(); }).not.toThrow();
   });
 
+  it('is drawn on a terminal during compile and erased at the end', () => {
+    const o = path.join(tmp(), 'o');
+    const cmd = `${process.execPath} ${BIN} compile fixtures/models/mobilenetv2-weights.onnx -o ${o} 2>&1 >/dev/null`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, SPLITC_PROGRESS_DELAY_MS: '0' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\rread model \[#+-*\] +\d+% +[\d.]+\/14\.0 MB\x1b\[K/);
+    expect(r.stdout.endsWith('\r\x1b[K')).toBe(true);
+  });
+
   it('stays off stderr when it is not a terminal, and off a terminal under --json and --quiet', () => {
     const out = path.join(tmp(), 'o');
     const piped = splitc(['compile', 'fixtures/models/mobilenetv2-weights.onnx', '-o', out]);
@@ -168,7 +177,7 @@ describe('progress', () => {
     for (const flag of ['--json', '--quiet']) {
       const o = path.join(tmp(), 'o');
       const cmd = `${process.execPath} ${BIN} compile fixtures/models/mobilenetv2-weights.onnx -o ${o} ${flag} 2>&1 >/dev/null`;
-      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, encoding: 'utf8' });
+      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, SPLITC_PROGRESS_DELAY_MS: '0' } });
       expect(r.status).toBe(0);
       expect(r.stdout).toBe('');
     }

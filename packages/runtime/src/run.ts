@@ -138,6 +138,12 @@ export interface RunOptions {
   readonly model?: string;
   /** onnxruntime intra-op threads per session. Default 1. */
   readonly threads?: number;
+  /**
+   * A request with no answer for this long fails the run (a dead server is noticed at once by its
+   * closed connection; this catches a hung one). Default 30 s, and never less than twice the time
+   * a full window of paced requests takes.
+   */
+  readonly timeoutMs?: number;
   readonly onProgress?: ProgressSink;
 }
 
@@ -241,7 +247,8 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
     const url = options.gpuUrl ?? local!.url;
     const spec = modelSpec(seam);
     const maxResponse = 65536 + spec.outputs.reduce((n, o) => n + o.shape.reduce((a, b) => a * b, 1) * 4, 0);
-    client = new InferenceClient(url, seam.model, { maxResponseBytes: maxResponse, window, timeoutMs: 5000 });
+    const paced = pace === null ? 0 : 2 * window * seam.batch * Math.max(pace.gpuFrameMs, pace.linkFrameMs, pace.dpuBatchMs / seam.batch);
+    client = new InferenceClient(url, seam.model, { maxResponseBytes: maxResponse, window, timeoutMs: Math.max(options.timeoutMs ?? 30_000, paced) });
     // The server must serve this model with exactly the seam's tensors.
     const meta = await client.metadata();
     for (const s of spec.inputs) {

@@ -1,5 +1,6 @@
 // The `inspect` job as an API: load, analyse and summarise a model.
 
+import { oneLine } from '@splitc/diagnostics';
 import { analyzeModel, graphTotals, type Graph } from '@splitc/ir';
 import { dataTypeName, loadModel, type LoadOptions } from '@splitc/onnx';
 
@@ -37,7 +38,17 @@ export interface InspectReport {
  * read once; it is hashed only when `load.hasher` is given or `g.source.sha256()` is called.
  */
 export function analyzeFile(path: string, options: InspectOptions = {}, load: LoadOptions = {}): Graph {
-  return analyzeModel(loadModel(path, load), options.inputShapes !== undefined ? { inputShapes: options.inputShapes } : {});
+  return analyzeModel(loadModel(path, load), options.inputShapes !== undefined ? { inputShapes: ownShapes(options.inputShapes) } : {});
+}
+
+/**
+ * The caller's shapes as a map without a prototype: a model input named `constructor` or
+ * `__proto__` is looked up as a name, never found on Object.prototype (or lost as one).
+ */
+function ownShapes(shapes: Readonly<Record<string, readonly number[]>>): Readonly<Record<string, readonly number[]>> {
+  const out = Object.create(null) as Record<string, readonly number[]>;
+  for (const [k, v] of Object.entries(shapes)) out[k] = v;
+  return out;
 }
 
 export function inspect(path: string, options: InspectOptions = {}): InspectReport {
@@ -86,7 +97,7 @@ export function formatInspect(r: InspectReport): string {
     ...rows.map(line),
     '',
     `total    ${r.totals.layers} layers, ${group(r.totals.macs)} MACs (${(r.totals.macs / 1e9).toFixed(3)} G), ${group(r.totals.params)} params`,
-  ].join('\n');
+  ].map(oneLine).join('\n'); // a name cannot add a line to the table
 }
 
 function group(n: number): string {

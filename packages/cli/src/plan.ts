@@ -3,7 +3,7 @@
 import type { Graph } from '@splitc/ir';
 import { planSplit, type Objective, type Plan } from '@splitc/planner';
 import { readDpuProfile, readGpuProfile, resolveTarget, type ResolvedTarget, type TargetRequest } from '@splitc/targets';
-import { SplitcError } from '@splitc/diagnostics';
+import { oneLine, SplitcError } from '@splitc/diagnostics';
 import { sha256HasherFor } from '@splitc/onnx';
 import { analyzeFile, type InspectOptions } from './inspect.js';
 import { renderReport, serializePlan } from '@splitc/planner';
@@ -95,7 +95,7 @@ export function formatPlan(p: Plan): string {
   for (const u of p.unsupported.slice(0, 10)) out.push(`not DPU   layer ${u.index} ${u.name} (${u.op}): ${u.rule}`);
   if (p.unsupported.length > 10) out.push(`not DPU   … and ${p.unsupported.length - 10} more layers`);
   for (const n of p.notes) out.push(`note      ${n}`);
-  return out.join('\n');
+  return out.map(oneLine).join('\n'); // a name cannot add a line to the table
 }
 
 /**

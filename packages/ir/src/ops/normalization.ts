@@ -9,9 +9,11 @@ const batchNorm: OpRule = {
     const x = ctx.input(0);
     if (x.shape.length < 2) return ctx.fail(`input has rank ${x.shape.length}; needs N x C x …`);
     const c = x.shape[1]!;
+    // scale, B, input_mean and input_var are required in every opset (a one-input BatchNormalization
+    // used to pass inspect and crash the PyTorch codegen).
     for (let i = 1; i <= 4; i++) {
-      const t = ctx.optionalInput(i);
-      if (t !== undefined && (t.shape.length !== 1 || t.shape[0] !== c)) return ctx.fail(`input ${i} has shape [${t.shape.join(',')}], expected [${c}]`);
+      const t = ctx.input(i);
+      if (t.shape.length !== 1 || t.shape[0] !== c) return ctx.fail(`input ${i} has shape [${t.shape.join(',')}], expected [${c}]`);
     }
     return ctx.layer.outputs.map((_, i) => (i === 0 ? { dtype: x.dtype, shape: x.shape } : { dtype: x.dtype, shape: [c] }));
   },

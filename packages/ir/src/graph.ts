@@ -29,7 +29,9 @@ export type TensorSource =
   | { readonly kind: 'graph-input' }
   | { readonly kind: 'alias'; readonly of: string }
   | { readonly kind: 'folded' }
-  | { readonly kind: 'derived' };
+  | { readonly kind: 'derived' }
+  /** Made by a canonicalisation pass (a convolution with an affine scale folded in): little-endian element bytes. */
+  | { readonly kind: 'computed'; readonly data: Uint8Array };
 
 export interface Tensor {
   readonly name: string;
@@ -66,6 +68,11 @@ export interface Layer {
   readonly outputs: readonly string[];
   readonly attrs: ReadonlyMap<string, OnnxAttribute>;
   readonly node: OnnxNode;
+  /**
+   * For one op recognised from several nodes (a decomposed hard-swish): the source nodes it stands
+   * for, in order. Partitions write these, so the ONNX they hold computes exactly what the source did.
+   */
+  readonly fusedNodes?: readonly OnnxNode[];
   readonly cost?: LayerCost;
 }
 

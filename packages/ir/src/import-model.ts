@@ -2,7 +2,7 @@
 // data inputs and weights of structure-only exports, nodes become layers in topological order.
 
 import { SplitcError } from '@splitc/diagnostics';
-import { DataType, decodeValues, isFloatType, type LoadedModel, type OnnxAttribute, type ValueInfo } from '@splitc/onnx';
+import { DataType, dataTypeSize, decodeValues, isFloatType, type LoadedModel, type OnnxAttribute, type OnnxTensor, type ValueInfo } from '@splitc/onnx';
 import { buildGraph, type ConstValue, type Graph, type Layer, type Tensor } from './graph.js';
 
 /** Compile-time values larger than this are not decoded into JS numbers. */
@@ -23,19 +23,7 @@ export function importModel(source: LoadedModel, options: ImportOptions = {}): G
   const tensors = new Map<string, Tensor>();
   for (const init of g.initializers) {
     if (tensors.has(init.name)) throw new SplitcError('DuplicateTensor', `initializer ${JSON.stringify(init.name)} is defined twice`, { file, field: 'graph.initializer' });
-    const isParam = isFloatType(init.dataType);
-    const count = init.dims.reduce((a, b) => a * b, 1);
-    const t: Tensor = {
-      name: init.name,
-      kind: isParam ? 'param' : 'constant',
-      dtype: init.dataType,
-      shape: init.dims,
-      source: { kind: 'initializer', tensor: init },
-      ...(!isParam && init.storage !== 'external' && count <= MAX_FOLDED_ELEMENTS && init.dataType !== DataType.STRING
-        ? { value: { dtype: init.dataType, shape: init.dims, data: decodeValues(source.tensorBytes(init), init.dataType) } satisfies ConstValue }
-        : {}),
-    };
-    tensors.set(init.name, t);
+    tensors.set(init.name, storedTensor(source, init.name, init, 'initializer'));
   }
 
   const usedNames = new Map<string, number>();
@@ -92,6 +80,40 @@ export function importModel(source: LoadedModel, options: ImportOptions = {}): G
   });
 }
 
+/**
+ * Float tensors of at most this many elements carry their values as well as their bytes (resize
+ * scales, clip bounds, epsilons, activation constants), so that arithmetic on them folds; larger
+ * float tensors are weights and stay bytes.
+ */
+export const MAX_FLOAT_VALUE_ELEMENTS = 64;
+
+/** Data types whose values decodeValues reads. */
+const DECODABLE = new Set<number>([DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16, DataType.INT64, DataType.UINT64, DataType.INT32, DataType.UINT32, DataType.INT16, DataType.UINT16, DataType.INT8, DataType.UINT8, DataType.BOOL]);
+
+/**
+ * The tensor a stored ONNX tensor becomes: an initializer, or a `Constant` node's value (the
+ * constant-weights pass). Both go through here, so a weight is a parameter — counted, partitioned,
+ * emitted — whichever way the exporter stored it. Float tensors are params, others constants.
+ */
+export function storedTensor(source: LoadedModel, name: string, t: OnnxTensor, from: 'initializer' | 'attribute'): Tensor {
+  const isParam = isFloatType(t.dataType);
+  const count = t.dims.reduce((a, b) => a * b, 1);
+  const limit = isParam ? MAX_FLOAT_VALUE_ELEMENTS : MAX_FOLDED_ELEMENTS;
+  let value: ConstValue | undefined;
+  if (t.storage !== 'external' && count <= limit && DECODABLE.has(t.dataType)) {
+    const bytes = source.tensorBytes(t);
+    if (bytes.length === count * dataTypeSize(t.dataType)) value = { dtype: t.dataType, shape: t.dims, data: decodeValues(bytes, t.dataType) };
+  }
+  return {
+    name,
+    kind: isParam ? 'param' : 'constant',
+    dtype: t.dataType,
+    shape: t.dims,
+    source: { kind: from, tensor: t },
+    ...(value !== undefined ? { value } : {}),
+  };
+}
+
 function staticInputShape(vi: ValueInfo, override: readonly number[] | undefined, file: string): readonly number[] {
   const where = { file, field: `graph.input ${vi.name}` };
   if (override !== undefined) {
@@ -107,6 +129,9 @@ function staticInputShape(vi: ValueInfo, override: readonly number[] | undefined
   }
   if (vi.shape === undefined) throw new SplitcError('DynamicShape', 'input has no shape; give one with --input-shape NAME=1x3x224x224', where);
   return vi.shape.map((d, i) => {
+    // A symbolic leading dim of an image-like input is a dynamic batch (PyTorch dynamic_axes,
+    // tf2onnx's unknown batch): splitc plans one frame at a time, so it is 1.
+    if (typeof d !== 'number' && i === 0 && vi.shape!.length >= 2 && vi.shape!.slice(1).every((x) => typeof x === 'number')) return 1;
     if (typeof d !== 'number') {
       throw new SplitcError('DynamicShape', `dim ${i} is ${d === null ? 'unknown' : JSON.stringify(d)}; give a static shape with --input-shape ${vi.name}=${vi.shape!.map((x) => (typeof x === 'number' ? x : 1)).join('x')}`, where);
     }

@@ -160,14 +160,24 @@ describe('errors', () => {
     expect(e.message).toBe('test.onnx: in pass infer-shapes: node /layer1/conv (Conv): weight has 2 input channels per group, input gives 3/1');
   });
 
-  it('a symbolic input dim asks for --input-shape; giving one works', () => {
+  it('a symbolic input dim other than the batch asks for --input-shape; giving one works', () => {
     const bytes = model({
       nodes: [{ opType: 'Relu', inputs: ['x'], outputs: ['y'] }],
-      inputs: [vi('x', ['batch', 3])], outputs: [vi('y', ['batch', 3])],
+      inputs: [vi('x', ['batch', 'width'])], outputs: [vi('y', ['batch', 'width'])],
     });
     const e = error(() => run(bytes));
     expect(e.code).toBe('SPLITC3003');
-    expect(e.message).toContain('--input-shape x=1x3');
+    expect(e.message).toContain('dim 0 is "batch"');
+    expect(e.message).toContain('--input-shape x=1x1');
     expect(run(bytes, { x: [4, 3] }).tensors.get('y')!.shape).toEqual([4, 3]);
+  });
+
+  it('a symbolic batch dim alone is a dynamic batch: planned at 1 unless --input-shape says otherwise', () => {
+    const bytes = model({
+      nodes: [{ opType: 'Relu', inputs: ['x'], outputs: ['y'] }],
+      inputs: [vi('x', ['N', 3, 4, 4])], outputs: [vi('y', ['N', 3, 4, 4])],
+    });
+    expect(run(bytes).tensors.get('y')!.shape).toEqual([1, 3, 4, 4]);
+    expect(run(bytes, { x: [2, 3, 4, 4] }).tensors.get('y')!.shape).toEqual([2, 3, 4, 4]);
   });
 });

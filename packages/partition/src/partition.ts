@@ -7,7 +7,7 @@ import { SplitcError, assert } from '@splitc/diagnostics';
 import type { Graph, Layer, Tensor } from '@splitc/ir';
 import { cutTensors, resolveAlias } from '@splitc/ir';
 import {
-  dataTypeName, encodeModelParts, encodeValues, partsLength, type NodeInput, type OnnxTensor, type TensorInput, type ValueInfoInput,
+  dataTypeName, encodeModelParts, encodeValues, partsLength, type NodeInput, type OnnxNode, type OnnxTensor, type TensorInput, type ValueInfoInput,
 } from '@splitc/onnx';
 
 export type Side = 'dpu' | 'gpu';
@@ -99,6 +99,10 @@ function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNam
       if (data.length === 0 && ot.dims.reduce((a, b) => a * b, 1) !== 0) throw new SplitcError('MissingWeights', `${root.name} has no data`, where);
       const fresh = { name: root.name, dataType: ot.dataType, dims: ot.dims, data };
       weights.push({ ...fresh, inline: fresh });
+    } else if (s?.kind === 'computed') {
+      // Made by a canonicalisation pass (an affine scale folded into a convolution).
+      const fresh = { name: root.name, dataType: root.dtype, dims: root.shape!, data: s.data };
+      weights.push({ ...fresh, inline: fresh });
     } else if (root.value !== undefined) {
       const fresh = { name: root.name, dataType: root.dtype, dims: root.shape!, data: encodeValues(root.value.data, root.dtype) };
       weights.push({ ...fresh, inline: fresh });
@@ -108,21 +112,29 @@ function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNam
     return root.name;
   };
 
-  const nodes: NodeInput[] = layers.map((l) => {
+  const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+  /** A node as the source wrote it (copied bytes) unless a pass changed its op, inputs or outputs. */
+  const nodeFor = (node: OnnxNode, op: string, domain: string, ins: readonly string[], outs: readonly string[]): NodeInput => {
     let renamed = false;
-    const inputs = l.inputs.map((name) => {
+    const inputs = ins.map((name) => {
       if (name === '') return name;
-      const t = g.tensors.get(name)!;
-      if (t.kind === 'param' || t.kind === 'constant') {
+      const t = g.tensors.get(name);
+      if (t !== undefined && (t.kind === 'param' || t.kind === 'constant')) {
         const root = addParam(t);
         if (root !== name) renamed = true;
         return root;
       }
       return name;
     });
-    if (!renamed) return { opType: l.op, inputs, outputs: l.outputs, copyFrom: { bytes: src.bytes, span: l.node.span } };
-    return { name: l.node.name, opType: l.op, domain: l.domain, inputs, outputs: l.outputs, attributes: l.node.attributes };
-  });
+    if (!renamed && op === node.opType && same(inputs, node.inputs) && same(outs, node.outputs)) {
+      return { opType: op, inputs, outputs: outs, copyFrom: { bytes: src.bytes, span: node.span } };
+    }
+    return { name: node.name, opType: op, domain, inputs, outputs: outs, attributes: node.attributes };
+  };
+  // A recognised activation is written as the source nodes it stands for.
+  const nodes: NodeInput[] = layers.flatMap((l) => (l.fusedNodes !== undefined
+    ? l.fusedNodes.map((n) => nodeFor(n, n.opType, n.domain, n.inputs, n.outputs))
+    : [nodeFor(l.node, l.op, l.domain, l.inputs, l.outputs)]));
 
   const model = src.model;
   const metadataProps = [...model.metadataProps, ...Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value }))];

@@ -13,10 +13,14 @@ const no = (rule: string): DpuSupport => ({ ok: false, rule });
 
 /** Ops that only rearrange data and that the DPU compiler folds into neighbouring instructions. */
 const VIEWS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
-/** Activations fused into the preceding convolution or run by the DPU's misc engine. */
+/**
+ * Activations fused into the preceding convolution or run by the DPU's misc engine (UG1414,
+ * DPUCVDX8G: ReLU, LeakyReLU, ReLU6 = Clip(0, 6), Hard-Swish, Hard-Sigmoid; shared/reference/vitis-ai.md).
+ * SiLU and GELU need sigmoid/erf, which the DPU does not compute: CPU_FUNCTIONS.
+ */
 const ACTIVATIONS = new Set(['Relu', 'LeakyRelu', 'HardSwish', 'HardSigmoid', 'PRelu']);
 /** Functions the DPU does not compute: Vitis AI runs them on the CPU. */
-const CPU_FUNCTIONS = new Set(['Softmax', 'LogSoftmax', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Erf', 'Gelu', 'Sqrt', 'Pow', 'Div', 'Reciprocal', 'LayerNormalization', 'InstanceNormalization', 'LRN', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Softplus', 'Mish', 'Elu', 'Selu']);
+const CPU_FUNCTIONS = new Set(['Softmax', 'LogSoftmax', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Erf', 'Gelu', 'Sqrt', 'Pow', 'Div', 'Reciprocal', 'LayerNormalization', 'InstanceNormalization', 'LRN', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Softplus', 'Mish', 'Elu', 'Selu', 'Silu']);
 
 export function dpuSupport(g: Graph, l: Layer, lim: DpuLimits): DpuSupport {
   const shape = (i: number) => g.tensors.get(l.inputs[i]!)?.shape;
@@ -109,6 +113,16 @@ export function dpuSupport(g: Graph, l: Layer, lim: DpuLimits): DpuSupport {
       if (bKind !== 'param' && bKind !== 'constant') return no('matrix product of two activations');
       if (l.op === 'Gemm' && (l.attrs.get('transA')?.i ?? 0) !== 0) return no('Gemm with transA');
       return OK;
+    }
+    case 'Transpose': {
+      // tf2onnx's NHWC models keep one Transpose at each end once cancel-transposes has removed
+      // the pairs around every convolution: NHWC→NCHW on a model input and NCHW→NHWC on a model
+      // output. DPU tensors are NHWC (shared/reference/vitis-ai.md), so these are the layout the
+      // DPU holds anyway; any other transpose is not a DPU operator. (Not yet checked on a board.)
+      const perm = l.attrs.get('perm')?.ints ?? [];
+      const atInput = g.inputs.includes(l.inputs[0] ?? '') && perm.join() === '0,3,1,2';
+      const atOutput = g.outputs.includes(l.outputs[0] ?? '') && (g.consumers.get(l.outputs[0]!) ?? []).length === 0 && perm.join() === '0,2,3,1';
+      return atInput || atOutput ? OK : no(`Transpose [${perm.join(',')}] inside the model (the DPU keeps NHWC only at a model input or output)`);
     }
     case 'Resize':
     case 'Upsample': {

@@ -22,6 +22,27 @@ function bytesOf(g: Graph, name: string): number {
   return elementCount(t.shape!) * dataTypeSize(t.dtype);
 }
 
+/** Float operands that are attributes passed as tensors (bounds, scales, exponents), not weights. */
+const ATTRIBUTE_SLOTS: Readonly<Record<string, readonly number[]>> = {
+  Clip: [1, 2], Pad: [2], Resize: [1, 2], Upsample: [1], Pow: [1],
+};
+/** Elementwise ops whose one-element operands are constants of a formula (x + 3, x / 6, 0.5 · x). */
+const FORMULA_OPS = new Set(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Sum', 'Mean', 'Where']);
+
+/**
+ * Whether input `slot` of `l` is a learned parameter: a float tensor stored in the model (an
+ * initializer or a Constant node alike) that is neither an attribute-like operand nor a scalar of
+ * an elementwise formula. PReLU's one slope, a layer scale [C,1,1] and every weight slot count.
+ */
+export function isLearnedParam(g: Graph, l: Layer, slot: number): boolean {
+  const name = l.inputs[slot];
+  if (name === undefined || name === '') return false;
+  const t = g.tensors.get(name)!;
+  if (t.kind !== 'param') return false;
+  if (ATTRIBUTE_SLOTS[l.op]?.includes(slot)) return false;
+  return !(FORMULA_OPS.has(l.op) && elementCount(t.shape!) === 1);
+}
+
 export function layerCost(g: Graph, l: Layer): LayerCost {
   const type = (name: string): TensorType | undefined => {
     if (name === '') return undefined;
@@ -35,16 +56,18 @@ export function layerCost(g: Graph, l: Layer): LayerCost {
   let params = 0;
   let weightBytes = 0;
   let inputBytes = 0;
-  for (const name of new Set(l.inputs)) {
-    if (name === '') continue;
+  const seen = new Set<string>();
+  l.inputs.forEach((name, slot) => {
+    if (name === '' || seen.has(name)) return;
+    seen.add(name);
     const t = g.tensors.get(name)!;
     if (t.kind === 'param') {
-      params += elementCount(resolveAlias(g, name).shape!);
+      if (isLearnedParam(g, l, slot)) params += elementCount(resolveAlias(g, name).shape!);
       weightBytes += bytesOf(g, name);
     } else if (t.kind === 'activation' || t.kind === 'input') {
       inputBytes += bytesOf(g, name);
     }
-  }
+  });
   let outputBytes = 0;
   for (const o of l.outputs) if (o !== '') outputBytes += bytesOf(g, o);
   return { macs, params, weightBytes, inputBytes, outputBytes };
@@ -63,8 +86,8 @@ export function graphTotals(g: Graph): GraphTotals {
   let params = 0;
   for (const l of g.layers) {
     macs += l.cost?.macs ?? 0;
-    for (const name of l.inputs) {
-      if (name === '' || g.tensors.get(name)!.kind !== 'param') continue;
+    for (const [slot, name] of l.inputs.entries()) {
+      if (!isLearnedParam(g, l, slot)) continue;
       const root = resolveAlias(g, name);
       if (seen.has(root.name)) continue;
       seen.add(root.name);

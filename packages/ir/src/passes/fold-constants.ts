@@ -49,8 +49,9 @@ export const foldConstants: Pass = {
           source = { kind: 'attribute', tensor: l.attrs.get('value')!.t! };
           kind = isFloatType(t.dtype) ? 'param' : 'constant';
         } else if (t.value !== undefined) {
+          // Arithmetic on weights (a scale times a weight) is a weight; shape arithmetic is not.
           source = { kind: 'folded' };
-          kind = 'constant';
+          kind = isFloatType(t.dtype) && l.inputs.some((i) => i !== '' && tensors.get(i)!.kind === 'param') ? 'param' : 'constant';
         } else {
           source = { kind: 'derived' };
           kind = isFloatType(t.dtype) ? 'param' : 'constant';

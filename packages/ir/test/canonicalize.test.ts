@@ -1,0 +1,192 @@
+// The canonicalisation passes for other exporters' patterns (issue 9, item 7), each on small
+// models, with the verifier around every pass: constant-weights, recognize-activations,
+// fold-affine, and what they make foldable (resize scales computed from initializers). Numerical
+// agreement of the rewritten models with onnxruntime is in packages/cli/test/exporters.test.ts.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeModel, graphTotals, verifier, type Graph } from '@splitc/ir';
+import { DataType, loadModel, loadModelFromBytes, type NodeInput, type OnnxAttribute } from '@splitc/onnx';
+import { floats, model, vi } from '../../onnx/test/model-builder.js';
+
+const root = path.resolve(__dirname, '../../..');
+const run = (bytes: Uint8Array): Graph => analyzeModel(loadModelFromBytes(bytes, 'test.onnx'), { instruments: [verifier] });
+const fixture = (name: string): Graph => analyzeModel(loadModel(path.join(root, 'fixtures/models/exporters', name)), { instruments: [verifier] });
+const ops = (g: Graph): string[] => g.layers.map((l) => l.op);
+const tensorAttr = (dims: number[], values: number[]): OnnxAttribute => ({ name: 'value', type: 'tensor', t: { name: '', dataType: DataType.FLOAT, dims, data: floats(values), storage: 'raw', docString: '', span: { start: 0, end: 0 } } });
+const constant = (out: string, dims: number[], values: number[]): NodeInput => ({ name: `${out}_c`, opType: 'Constant', inputs: [], outputs: [out], attributes: [tensorAttr(dims, values)] });
+const scalarInit = (name: string, v: number) => ({ name, dataType: DataType.FLOAT, dims: [], data: floats([v]) });
+
+describe('constant-weights: Constant nodes are tensors exactly like initializers', () => {
+  it('the same model with weights in Constant nodes and as initializers: identical totals and layers', () => {
+    const a = fixture('constant-weights.onnx');
+    const b = fixture('constant-weights-init.onnx');
+    // Before the pass, the Constant nodes' small weights were compile-time constants, not
+    // parameters: 922 params from initializers, fewer from Constant nodes.
+    expect(graphTotals(a)).toEqual(graphTotals(b));
+    expect(graphTotals(a).params).toBe(922);
+    expect(a.layers.map((l) => [l.name, l.op, l.cost!.macs, l.cost!.params])).toEqual(b.layers.map((l) => [l.name, l.op, l.cost!.macs, l.cost!.params]));
+    const w = a.tensors.get(a.layers[0]!.inputs[1]!)!;
+    expect(w.kind).toBe('param');
+    expect(w.source?.kind).toBe('attribute');
+  });
+
+  it('value_float(s) and value_int(s) forms fold like a tensor value', () => {
+    const bytes = model({
+      nodes: [
+        { name: 'shape', opType: 'Constant', inputs: [], outputs: ['shape'], attributes: [{ name: 'value_ints', type: 'ints', ints: [1, 12] }] },
+        { name: 'k', opType: 'Constant', inputs: [], outputs: ['k'], attributes: [{ name: 'value_float', type: 'float', f: 2 }] },
+        { name: 'r', opType: 'Reshape', inputs: ['x', 'shape'], outputs: ['r'] },
+        { name: 'm', opType: 'Mul', inputs: ['r', 'k'], outputs: ['y'] },
+      ],
+      inputs: [vi('x', [1, 3, 2, 2])], outputs: [vi('y', [1, 12])],
+    });
+    const g = run(bytes);
+    expect(ops(g)).toEqual(['Reshape', 'Mul']);
+    expect(g.tensors.get('y')!.shape).toEqual([1, 12]);
+    expect(g.tensors.get('k')!.value?.data).toEqual([2]);
+    // A scalar of a formula is not a learned parameter.
+    expect(graphTotals(g).params).toBe(0);
+  });
+});
+
+describe('values from initializers fold like values from Constant nodes', () => {
+  it('Resize scales computed from float initializers (used to fail: "computed at run time")', () => {
+    const g = fixture('resize-computed-scales.onnx');
+    expect(g.tensors.get(g.outputs[0]!)!.shape).toEqual([1, 4, 16, 16]);
+    expect(ops(g)).toEqual(['Conv', 'Relu', 'Resize', 'Conv']);
+  });
+
+  it('Clip bounds from initializers are ReLU6 bounds', () => {
+    const bytes = model({
+      nodes: [{ name: 'c', opType: 'Clip', inputs: ['x', 'lo', 'hi'], outputs: ['y'] }],
+      inputs: [vi('x', [1, 2, 2, 2])], outputs: [vi('y', [1, 2, 2, 2])],
+      initializers: [scalarInit('lo', 0), scalarInit('hi', 6)],
+    });
+    const g = run(bytes);
+    expect(g.tensors.get('lo')!.value?.data).toEqual([0]);
+    expect(g.tensors.get('hi')!.value?.data).toEqual([6]);
+  });
+});
+
+describe('recognize-activations: decomposed activations become one layer', () => {
+  const x = vi('x', [1, 4, 3, 3]);
+  const y = vi('y', [1, 4, 3, 3]);
+  const consts = [constant('three', [], [3]), constant('zero', [], [0]), constant('six', [], [6]), constant('sixth', [], [1 / 6])];
+
+  it('x · relu6(x + 3) / 6 → HardSwish; relu6(x + 3) / 6 → HardSigmoid; x · HardSigmoid(x) → HardSwish', () => {
+    const hs = run(model({
+      nodes: [...consts, { opType: 'Add', inputs: ['x', 'three'], outputs: ['a'] }, { opType: 'Clip', inputs: ['a', 'zero', 'six'], outputs: ['c'] },
+        { opType: 'Mul', inputs: ['x', 'c'], outputs: ['m'] }, { name: 'out', opType: 'Div', inputs: ['m', 'six'], outputs: ['y'] }],
+      inputs: [x], outputs: [y],
+    }));
+    expect(ops(hs)).toEqual(['HardSwish']);
+    expect(hs.layers[0]!.name).toBe('out');
+    expect(hs.layers[0]!.inputs).toEqual(['x']);
+    expect(hs.layers[0]!.fusedNodes!.map((n) => n.opType)).toEqual(['Add', 'Clip', 'Mul', 'Div']);
+
+    const hsig = run(model({
+      nodes: [...consts, { opType: 'Add', inputs: ['three', 'x'], outputs: ['a'] }, { opType: 'Clip', inputs: ['a', 'zero', 'six'], outputs: ['c'] },
+        { opType: 'Mul', inputs: ['c', 'sixth'], outputs: ['y'] }],
+      inputs: [x], outputs: [y],
+    }));
+    expect(ops(hsig)).toEqual(['HardSigmoid']);
+    expect(hsig.layers[0]!.attrs.get('alpha')!.f).toBeCloseTo(1 / 6, 7);
+
+    const native = run(model({
+      nodes: [{ opType: 'HardSigmoid', inputs: ['x'], outputs: ['h'], attributes: [{ name: 'alpha', type: 'float', f: 1 / 6 }] }, { opType: 'Mul', inputs: ['h', 'x'], outputs: ['y'] }],
+      inputs: [x], outputs: [y],
+    }));
+    expect(ops(native)).toEqual(['HardSwish']);
+  });
+
+  it('x · sigmoid(x) → Silu; x · ½(1 + erf(x/√2)) → Gelu', () => {
+    const silu = run(model({ nodes: [{ opType: 'Sigmoid', inputs: ['x'], outputs: ['s'] }, { opType: 'Mul', inputs: ['x', 's'], outputs: ['y'] }], inputs: [x], outputs: [y] }));
+    expect(ops(silu)).toEqual(['Silu']);
+    const gelu = run(model({
+      nodes: [constant('sqrt2', [], [Math.SQRT2]), constant('one', [], [1]), constant('half', [], [0.5]),
+        { opType: 'Div', inputs: ['x', 'sqrt2'], outputs: ['d'] }, { opType: 'Erf', inputs: ['d'], outputs: ['e'] }, { opType: 'Add', inputs: ['e', 'one'], outputs: ['a'] },
+        { opType: 'Mul', inputs: ['x', 'a'], outputs: ['m'] }, { opType: 'Mul', inputs: ['m', 'half'], outputs: ['y'] }],
+      inputs: [x], outputs: [y],
+    }));
+    expect(ops(gelu)).toEqual(['Gelu']);
+  });
+
+  it('leaves patterns alone when an intermediate is read elsewhere, or the constants differ', () => {
+    const shared = run(model({
+      nodes: [{ opType: 'Sigmoid', inputs: ['x'], outputs: ['s'] }, { opType: 'Mul', inputs: ['x', 's'], outputs: ['m'] }, { opType: 'Add', inputs: ['m', 's'], outputs: ['y'] }],
+      inputs: [x], outputs: [y],
+    }));
+    expect(ops(shared)).toEqual(['Sigmoid', 'Mul', 'Add']);
+    const seSigmoid = run(model({ nodes: [{ opType: 'Relu', inputs: ['x'], outputs: ['r'] }, { opType: 'Sigmoid', inputs: ['r'], outputs: ['s'] }, { opType: 'Mul', inputs: ['x', 's'], outputs: ['y'] }], inputs: [x], outputs: [y] }));
+    expect(ops(seSigmoid)).toEqual(['Relu', 'Sigmoid', 'Mul']);
+    const clip5 = run(model({
+      nodes: [...consts, constant('five', [], [5]), { opType: 'Add', inputs: ['x', 'three'], outputs: ['a'] }, { opType: 'Clip', inputs: ['a', 'zero', 'five'], outputs: ['c'] },
+        { opType: 'Div', inputs: ['c', 'six'], outputs: ['y'] }],
+      inputs: [x], outputs: [y],
+    }));
+    expect(ops(clip5)).toEqual(['Add', 'Clip', 'Div']);
+  });
+});
+
+describe('fold-affine: per-channel scales and shifts fold into the convolution or Gemm before them', () => {
+  it('the MobileNetV3-style fixture: no scale outside a convolution, activations recognised', () => {
+    const g = fixture('mobilenetv3-decomposed.onnx');
+    expect(ops(g)).toEqual(['Conv', 'HardSwish', 'Conv', 'Relu', 'GlobalAveragePool', 'Conv', 'Relu', 'Conv', 'HardSigmoid', 'Mul', 'Conv', 'Conv', 'HardSwish', 'GlobalAveragePool', 'Flatten', 'Gemm']);
+    // The one Mul left is the squeeze-excitation product of two activations.
+    const mul = g.layers.find((l) => l.op === 'Mul')!;
+    expect(mul.inputs.every((i) => g.tensors.get(i)!.kind === 'activation')).toBe(true);
+    const conv0 = g.layers[0]!;
+    expect(g.tensors.get(conv0.inputs[1]!)!.source?.kind).toBe('computed');
+    expect(g.tensors.get(conv0.inputs[2]!)!.shape).toEqual([16]);
+  });
+
+  it('folds Sub and Div of a Conv and Mul/Add of a Gemm; keeps an affine op whose input is read twice', () => {
+    const w = Array.from({ length: 2 * 2 * 9 }, (_, i) => Math.sin(i));
+    const bytes = model({
+      nodes: [
+        { name: 'conv', opType: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attributes: [{ name: 'pads', type: 'ints', ints: [1, 1, 1, 1] }] },
+        { name: 'sub', opType: 'Sub', inputs: ['c', 'shift'], outputs: ['s'] },
+        { name: 'div', opType: 'Div', inputs: ['s', 'scale'], outputs: ['d'] },
+        { name: 'flat', opType: 'Flatten', inputs: ['d'], outputs: ['f'] },
+        { name: 'fc', opType: 'Gemm', inputs: ['f', 'fw'], outputs: ['g'] },
+        { name: 'mul', opType: 'Mul', inputs: ['g', 'gscale'], outputs: ['m'] },
+        { name: 'add', opType: 'Add', inputs: ['m', 'm'], outputs: ['y'] },
+      ],
+      inputs: [vi('x', [1, 2, 3, 3])], outputs: [vi('y', [1, 3])],
+      initializers: [
+        { name: 'w', dataType: DataType.FLOAT, dims: [2, 2, 3, 3], data: floats(w) },
+        { name: 'shift', dataType: DataType.FLOAT, dims: [2, 1, 1], data: floats([0.5, -1]) },
+        { name: 'scale', dataType: DataType.FLOAT, dims: [1, 2, 1, 1], data: floats([2, 4]) },
+        { name: 'fw', dataType: DataType.FLOAT, dims: [18, 3], data: floats(Array.from({ length: 54 }, (_, i) => Math.cos(i))) },
+        { name: 'gscale', dataType: DataType.FLOAT, dims: [3], data: floats([1, 2, 3]) },
+      ],
+    });
+    const g = run(bytes);
+    expect(ops(g)).toEqual(['Conv', 'Flatten', 'Gemm', 'Add']);
+    const conv = g.layers[0]!;
+    expect(conv.outputs).toEqual(['d']);
+    const bias = g.tensors.get(conv.inputs[2]!)!;
+    const data = bias.source?.kind === 'computed' ? [...new Float32Array(bias.source.data.slice().buffer)] : [];
+    expect(data).toEqual([-0.25, 0.25]); // (0 − 0.5) / 2, (0 + 1) / 4
+    // Gemm with transB = 0: the scale multiplies the columns of B.
+    expect(g.layers[2]!.outputs).toEqual(['m']);
+  });
+
+  it('leaves a structure-only export (no weight bytes) alone', () => {
+    const bytes = model({
+      nodes: [{ name: 'conv', opType: 'Conv', inputs: ['x', 'w'], outputs: ['c'] }, { name: 'mul', opType: 'Mul', inputs: ['c', 'k'], outputs: ['y'] }],
+      inputs: [vi('x', [1, 2, 3, 3]), vi('w', [2, 2, 1, 1]), vi('k', [2, 1, 1])], outputs: [vi('y', [1, 2, 3, 3])],
+    });
+    expect(ops(run(bytes))).toEqual(['Conv', 'Mul']);
+  });
+});
+
+describe('the exporter fixtures are what their generator writes', () => {
+  it('scripts/make-exporter-fixtures.mjs names each one in fixtures/models/README.md', () => {
+    const readme = readFileSync(path.join(root, 'fixtures/models/README.md'), 'utf8');
+    for (const f of ['constant-weights.onnx', 'constant-weights-init.onnx', 'dynamic-batch.onnx', 'resize-computed-scales.onnx', 'mobilenetv3-decomposed.onnx', 'tf2onnx-nhwc.onnx', 'opset9-upsample.onnx', 'opset7-legacy.onnx']) {
+      expect(readme, f).toContain(f);
+    }
+  });
+});

@@ -2,7 +2,7 @@
 // topological order, with the topology held in a graphlib graph. Passes never mutate a Graph;
 // they build a new one with `buildGraph`.
 
-import { Graph as TopologyGraph, alg } from '@dagrejs/graphlib';
+import { Graph as TopologyGraph } from '@dagrejs/graphlib';
 import { SplitcError, assert } from '@splitc/diagnostics';
 import type { LoadedModel, OnnxAttribute, OnnxNode, OnnxTensor } from '@splitc/onnx';
 
@@ -204,14 +204,29 @@ function stableTopologicalOrder(layers: readonly Omit<Layer, 'index'>[], produce
     for (const s of succ[i]!) if (--indegree[s]! === 0) ready.push(s);
   }
   if (order.length !== n) {
-    const g = new TopologyGraph({ directed: true });
-    layers.forEach((_, i) => g.setNode(String(i)));
-    succ.forEach((ss, i) => ss.forEach((s) => g.setEdge(String(i), String(s))));
-    const cycle = alg.findCycles(g)[0] ?? [];
-    const names = cycle.map((id) => layers[Number(id)]!.name).sort();
+    const names = findCycle(layers, producedBy, indegree).map((i) => layers[i]!.name).sort();
     throw new SplitcError('GraphCycle', `nodes ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''} depend on each other`, { file });
   }
   return order;
+}
+
+/**
+ * One cycle among the layers Kahn's algorithm could not order (each of them still has a producer
+ * among them): walk from producer to producer until a layer repeats. Iterative: graphlib's
+ * findCycles recursed once per layer and overflowed the stack on a 20,000-layer cycle.
+ */
+function findCycle(layers: readonly Omit<Layer, 'index'>[], producedBy: ReadonlyMap<string, number>, indegree: readonly number[]): number[] {
+  const left = (i: number | undefined): i is number => i !== undefined && indegree[i]! > 0;
+  let at = indegree.findIndex((d) => d > 0);
+  const seenAt = new Map<number, number>();
+  const path: number[] = [];
+  while (at >= 0 && !seenAt.has(at)) {
+    seenAt.set(at, path.length);
+    path.push(at);
+    const next = layers[at]!.inputs.map((name) => producedBy.get(name)).find(left);
+    at = next ?? -1;
+  }
+  return at < 0 ? path : path.slice(seenAt.get(at));
 }
 
 class MinHeap {

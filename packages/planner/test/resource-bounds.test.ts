@@ -50,6 +50,25 @@ describe('deep chains: no recursion proportional to the depth', () => {
   }, SLOW);
 });
 
+describe('cycles are found without recursion', () => {
+  it('a 20,000-layer cycle: SPLITC2001 naming its layers (graphlib\'s recursive search overflowed the stack)', () => {
+    const n = 20_000;
+    const bytes = model({
+      nodes: [
+        ...Array.from({ length: n }, (_, i): NodeInput => ({ name: `r${i}`, opType: 'Relu', inputs: [`t${(i + n - 1) % n}`], outputs: [`t${i}`] })),
+        { name: 'add', opType: 'Add', inputs: ['x', 't0'], outputs: ['y'] },
+      ],
+      inputs: [vi('x', [1, 4])],
+      outputs: [vi('y', [1, 4])],
+    });
+    let err: unknown;
+    try { analyze(bytes, 'cycle.onnx'); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(SplitcError);
+    expect((err as SplitcError).code).toBe('SPLITC2001');
+    expect((err as SplitcError).message).toMatch(/cycle\.onnx: .*nodes r0, r1, r10, r100, r1000, r10000, r10001, r10002, …/);
+  }, SLOW);
+});
+
 describe('wide graphs: crossings are not listed per cut', () => {
   it('20,000 parallel Relus into one Concat: cut k carries the input and k branch outputs', () => {
     const n = 20_000;

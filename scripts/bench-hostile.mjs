@@ -4,7 +4,7 @@
 // ≤ 500 MB each on 2 cores. Prints figures; not a test (the behaviour is tested in
 // packages/ir/test/resource-bounds.test.ts).
 //
-//   node scripts/bench-hostile.mjs [--keep DIR]
+//   node scripts/bench-hostile.mjs [--keep DIR] [--cpu]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,9 @@ const MODELS = {
       { name: 'cat', opType: 'Concat', inputs: Array.from({ length: 20_000 }, (_, i) => `t${i}`), outputs: ['y'], attributes: [{ name: 'axis', type: 'int', i: 1 }] },
     ],
     [vi('x', [1, 1, 2, 2])], [vi('y', [1, 20_000, 2, 2])]),
+  'parallel-relu-15000-outputs': () => model(
+    Array.from({ length: 15_000 }, (_, i) => ({ name: `r${i}`, opType: 'Relu', inputs: ['x'], outputs: [`y${i}`] })),
+    [vi('x', [1, 1, 2, 2])], Array.from({ length: 15_000 }, (_, i) => vi(`y${i}`, [1, 1, 2, 2]))),
   'constantofshape-2000x65536-add': () => model(
     [
       ...Array.from({ length: 2_000 }, (_, i) => ({ name: `c${i}`, opType: 'ConstantOfShape', inputs: ['shape'], outputs: [`c${i}`], attributes: [{ name: 'value', type: 'tensor', t: { name: '', dataType: DataType.FLOAT, dims: [1], data: new Uint8Array(new Float32Array([i]).buffer) } }] })),
@@ -50,25 +53,29 @@ const MODELS = {
 };
 
 function run(cmd, file) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, bin, cmd, file], { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 120_000 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, bin, cmd, file], { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 120_000 });
   const last = r.stderr.trim().split('\n').pop() ?? '';
-  const [secs, kib] = last.split(' ').map(Number);
+  const [secs, user, sys, kib] = last.split(' ').map(Number);
   const error = r.stderr.split('\n').find((l) => l.startsWith('error ')) ?? '';
-  return { secs, mib: kib / 1024, status: r.status, error };
+  return { secs, cpu: user + sys, mib: kib / 1024, status: r.status, error };
 }
 
 let allMet = true;
-console.log(`${'model'.padEnd(34)} ${'size'.padStart(8)}  command   wall s   peak MiB  exit  result`);
+// On a shared machine the wall time includes waiting for a core; the CPU time (user + system) is
+// what the run costs on an idle core, and is what the target is judged on when `--cpu` is given.
+const judgeCpu = args.includes('--cpu');
+console.log(`load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).availableParallelism()} cores`);
+console.log(`${'model'.padEnd(34)} ${'size'.padStart(8)}  command   wall s    CPU s   peak MiB  exit  result`);
 for (const [name, make] of Object.entries(MODELS)) {
   const file = path.join(dir, `${name}.onnx`);
   writeFileSync(file, make());
   const kib = statSync(file).size / 1024;
   for (const cmd of ['inspect', 'plan']) {
     const r = run(cmd, file);
-    const met = r.secs <= 2 && r.mib <= 500;
+    const met = (judgeCpu ? r.cpu : r.secs) <= 2 && r.mib <= 500;
     allMet &&= met;
-    console.log(`${name.padEnd(34)} ${`${kib.toFixed(0)} KiB`.padStart(8)}  ${cmd.padEnd(8)} ${r.secs.toFixed(2).padStart(7)} ${r.mib.toFixed(0).padStart(10)}  ${String(r.status).padStart(4)}  ${r.error || 'ok'}${met ? '' : '  (target NOT met)'}`);
+    console.log(`${name.padEnd(34)} ${`${kib.toFixed(0)} KiB`.padStart(8)}  ${cmd.padEnd(8)} ${r.secs.toFixed(2).padStart(7)} ${r.cpu.toFixed(2).padStart(8)} ${r.mib.toFixed(0).padStart(10)}  ${String(r.status).padStart(4)}  ${r.error || 'ok'}${met ? '' : '  (target NOT met)'}`);
   }
 }
-console.log(`target ≤ 2 s and ≤ 500 MiB per run: ${allMet ? 'met' : 'NOT met'}`);
+console.log(`target ≤ 2 s (${judgeCpu ? 'CPU' : 'wall'}) and ≤ 500 MiB per run: ${allMet ? 'met' : 'NOT met'}`);
 if (keepAt < 0) rmSync(dir, { recursive: true, force: true });

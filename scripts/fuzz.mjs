@@ -39,6 +39,9 @@ async function parent() {
   const byKind = new Map();
   const bump = (m, k) => m.set(k, (m.get(k) ?? 0) + 1);
   const defects = [];
+  const times = [];
+  let peakRss = 0;
+  let slowest = { ms: 0 };
   let next = 0;
   const t0 = performance.now();
   while (next < runs) {
@@ -51,6 +54,9 @@ async function parent() {
       child.on('message', (msg) => {
         if (msg.type === 'start') { current = msg.index; arm(); return; }
         bump(counts, msg.outcome);
+        times.push(msg.ms);
+        peakRss = Math.max(peakRss, msg.rss);
+        if (msg.ms > slowest.ms) slowest = msg;
         bump(byKind, `${msg.kind} → ${msg.outcome.startsWith('untyped') ? 'untyped' : msg.outcome.split(' ')[0]}`);
         if (msg.outcome.startsWith('untyped') || msg.outcome.startsWith('leftover')) {
           defects.push(msg);
@@ -81,6 +87,9 @@ async function parent() {
   const hangs = counts.get('hang') ?? 0;
   const leftovers = [...counts].filter(([k]) => k.startsWith('leftover')).reduce((s, [, v]) => s + v, 0);
   console.log(`\nuntyped errors: ${untyped}   hangs (> ${hangMs} ms): ${hangs}   output left behind after a failure: ${leftovers}`);
+  const sorted = [...times].sort((a, b) => a - b);
+  const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+  console.log(`per mutant (inspect + plan + compile, in the worker): median ${q(0.5).toFixed(0)} ms, 99th percentile ${q(0.99).toFixed(0)} ms, slowest ${slowest.ms.toFixed(0)} ms (mutant ${slowest.index}, ${slowest.base}, ${slowest.kind}); worker peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   if (args.includes('--by-kind')) {
     console.log('\nby mutation → outcome');
     for (const [k, v] of [...byKind].sort()) console.log(`  ${k.padEnd(60)} ${String(v).padStart(6)}`);
@@ -103,8 +112,10 @@ async function worker() {
       process.send({ type: 'start', index: i });
       const base = bases[i % bases.length];
       const m = mutate(base.bytes, seed * 1_000_003 + i);
+      const t0 = performance.now();
       const r = runMutant(m.bytes, dir);
-      await new Promise((resolve) => process.send({ type: 'end', index: i, kind: m.kind, base: base.name, outcome: r.outcome, ...(r.message ? { message: r.message, mutant: Buffer.from(m.bytes).toString('base64') } : {}) }, resolve));
+      const ms = performance.now() - t0;
+      await new Promise((resolve) => process.send({ type: 'end', index: i, kind: m.kind, base: base.name, outcome: r.outcome, ms, rss: process.memoryUsage().rss, ...(r.message ? { message: r.message, mutant: Buffer.from(m.bytes).toString('base64') } : {}) }, resolve));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -51,8 +51,9 @@ function ownShapes(shapes: Readonly<Record<string, readonly number[]>>): Readonl
   return out;
 }
 
+/** The report of `splitc inspect`. Large weights are never read: the summary does not need them. */
 export function inspect(path: string, options: InspectOptions = {}): InspectReport {
-  return summarize(analyzeFile(path, options));
+  return summarize(analyzeFile(path, options, { lazyWeights: true }));
 }
 
 export function summarize(g: Graph): InspectReport {

@@ -16,6 +16,22 @@ import { twoBranchModel } from '../../onnx/test/model-builder.js';
 import { ROOT } from './run-cli.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'splitc-read-once-'));
+
+/** Run `body` (an ES module body that may set `result`) in a child; bytes it read and wrote through syscalls. */
+function childIo(body: string, argv: readonly string[]): { read: number; written: number; result: unknown } {
+  const script = `
+    import { readFileSync } from 'node:fs';
+    const io = () => Object.fromEntries(readFileSync('/proc/self/io', 'utf8').trim().split('\\n').map((l) => l.split(': ')).map(([k, v]) => [k, Number(v)]));
+    let result;
+    const before = io();
+    ${body.replace(/^import .*?;/, '')}
+    const after = io();
+    console.log(JSON.stringify({ read: after.rchar - before.rchar, written: after.wchar - before.wchar, result }));`;
+  const imports = /^import .*?;/.exec(body)?.[0] ?? '';
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', imports + script, ...argv], { cwd: ROOT, encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout) as { read: number; written: number; result: unknown };
+}
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** Count the bytes given to sha256 hashes made on this thread while `fn` runs. */
@@ -50,9 +66,13 @@ writeFileSync(big, twoBranchModel(768, 2, (i) => Math.cos(i)));
 const small = path.join(ROOT, 'fixtures/models/tinyres-weights.onnx');
 
 describe('read once, hash once', () => {
-  it('inspect reads the model and hashes nothing', () => {
+  it('inspect hashes nothing, and reads the structure but not the large weights', () => {
     const { hashes } = hashedBytes(() => inspect(small));
     expect(hashes).toBe(0);
+    const io = childIo(`import { inspect } from 'splitc'; inspect(process.argv[1]);`, [big]);
+    // The 20 MiB conv weight is never read: the summary does not need its values.
+    expect(io.read).toBeLessThan(1 << 20);
+    expect(io.result).toBeUndefined();
   });
 
   it('plan hashes the source exactly once (inline for a small model, on the worker for a large one)', () => {
@@ -91,17 +111,9 @@ describe('read once, hash once', () => {
 
   it('a compile process reads the model once and writes each output byte once (/proc/self/io)', () => {
     const out = path.join(tmp(), 'out');
-    const script = `
-      import { readFileSync } from 'node:fs';
-      import { compile } from 'splitc';
-      const io = () => Object.fromEntries(readFileSync('/proc/self/io', 'utf8').trim().split('\\n').map((l) => l.split(': ')).map(([k, v]) => [k, Number(v)]));
-      const before = io();
-      const m = compile(process.argv[1], { output: process.argv[2] });
-      const after = io();
-      console.log(JSON.stringify({ read: after.rchar - before.rchar, written: after.wchar - before.wchar, out: m.artifacts.reduce((n, a) => n + a.bytes, 0) }));`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, big, out], { cwd: ROOT, encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    const { read, written, out: artifactBytes } = JSON.parse(r.stdout) as { read: number; written: number; out: number };
+    const io = childIo(`import { compile } from 'splitc'; const m = compile(process.argv[1], { output: process.argv[2] }); result = m.artifacts.reduce((n, a) => n + a.bytes, 0);`, [big, out]);
+    const { read, written } = io;
+    const artifactBytes = io.result as number;
     const size = statSync(big).size;
     const manifest = statSync(path.join(out, 'manifest.json')).size;
     // The model once, plus the small files a compile reads (target profiles): well under 1 MiB.

@@ -2,13 +2,14 @@
 // tensor bytes on demand (zero-copy views for in-file data, one read per external range).
 
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SplitcError, type ProgressSink } from '@splitc/diagnostics';
 import { decodeModel, MAX_MODEL_BYTES } from './decode.js';
 import { readExternal, resolveExternal, type ResolvedExternal } from './external-data.js';
 import type { OnnxGraph, OnnxModel, OnnxTensor } from './proto.js';
-import type { Sha256Hasher, Sha256Job } from './sha256-worker.js';
+import type { BackgroundFill, Sha256Hasher, Sha256Job } from './sha256-worker.js';
+import { holesOf, scanStructure, ShortRead } from './structure-scan.js';
 
 export interface LoadedModel {
   /** The path as given by the user (used in messages). */
@@ -34,6 +35,12 @@ export interface LoadOptions {
   readonly hasher?: Sha256Hasher;
   /** Reports `{ phase: 'read model', unit: 'bytes' }` after each chunk. */
   readonly onProgress?: ProgressSink;
+  /**
+   * Read the structure only (every byte but the payloads of raw_data fields of 1 MiB or more);
+   * a weight is read when `tensorBytes` asks for it, all of them when `bytes` is used. For
+   * commands that never look at large weights (inspect). Ignored with a hasher.
+   */
+  readonly lazyWeights?: boolean;
 }
 
 /** Bytes per read() when hashing while reading. */
@@ -52,9 +59,17 @@ export function loadModel(file: string, options: LoadOptions = {}): LoadedModel 
   if (size > MAX_MODEL_BYTES) {
     throw new SplitcError('ModelTooLarge', `${size} bytes exceeds the 2 GiB protobuf limit; store weights as external data`, { file });
   }
+  if (options.hasher?.fill !== undefined) {
+    const { bytes, fill } = readStructureFirst(file, size, options.hasher, options.onProgress);
+    return loadModelFromBytes(bytes, file, fill.job, fill);
+  }
   if (options.hasher !== undefined) {
     const { bytes, job } = readHashing(file, size, options.hasher, options.onProgress);
     return loadModelFromBytes(bytes, file, job);
+  }
+  if (options.lazyWeights === true) {
+    const { bytes, onDemand } = readStructureOnly(file, size);
+    return loadModelFromBytes(bytes, file, undefined, onDemand);
   }
   let bytes: Uint8Array;
   try {
@@ -64,6 +79,78 @@ export function loadModel(file: string, options: LoadOptions = {}): LoadedModel 
   }
   options.onProgress?.({ phase: 'read model', done: bytes.length, total: bytes.length, unit: 'bytes' });
   return loadModelFromBytes(bytes, file);
+}
+
+/**
+ * Read the structure now and the weights in the background: this thread reads every byte but
+ * the payloads of large raw_data fields (a few percent of a weighted model) and decodes and
+ * analyses the model, while the hasher's worker reads those payloads into the same shared buffer
+ * and hashes the whole file in order. Each byte is read once, by one of the two.
+ */
+function readStructureFirst(file: string, size: number, hasher: Sha256Hasher, onProgress: ProgressSink | undefined): { bytes: Uint8Array; fill: BackgroundFill } {
+  const bytes = new Uint8Array(new SharedArrayBuffer(size));
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const present = scanStructure(fd, bytes);
+    const fill = hasher.fill!(fd, bytes, holesOf(present, size), present, onProgress);
+    fd = undefined; // the hasher closes it
+    return { bytes, fill };
+  } catch (e) {
+    if (e instanceof ShortRead) throw new SplitcError('FileNotFound', e.message, { file });
+    throw new SplitcError('FileNotFound', describeFsError(e), { file });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Read the structure only; large weights are read on demand, from the same file (checked to be
+ * unchanged: same inode, size and modification time), at most once each.
+ */
+function readStructureOnly(file: string, size: number): { bytes: Uint8Array; onDemand: Pick<BackgroundFill, 'waitFor'> } {
+  // Pages of the buffer that are never read into are never touched, so they cost no memory.
+  const bytes = new Uint8Array(size);
+  let fd: number | undefined;
+  let holes: Array<[number, number]>;
+  let identity: { dev: number; ino: number; size: number; mtimeMs: number };
+  try {
+    fd = openSync(file, 'r');
+    const st = fstatSync(fd);
+    identity = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+    holes = holesOf(scanStructure(fd, bytes), size);
+  } catch (e) {
+    if (e instanceof ShortRead) throw new SplitcError('FileNotFound', e.message, { file });
+    throw new SplitcError('FileNotFound', describeFsError(e), { file });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  const waitFor = (start: number, end: number): void => {
+    const need = holes.filter(([a, b]) => a < end && b > start);
+    if (need.length === 0) return;
+    let again: number | undefined;
+    try {
+      again = openSync(file, 'r');
+      const st = fstatSync(again);
+      if (st.dev !== identity.dev || st.ino !== identity.ino || st.size !== identity.size || st.mtimeMs !== identity.mtimeMs) {
+        throw new SplitcError('FileNotFound', 'the file changed while it was being read', { file });
+      }
+      for (const [a, b] of need) {
+        for (let p = a; p < b;) {
+          const n = readSync(again, bytes, p, b - p, p);
+          if (n === 0) throw new SplitcError('FileNotFound', `the file ended at ${p} bytes of ${size} while it was read`, { file });
+          p += n;
+        }
+      }
+    } catch (e) {
+      if (e instanceof SplitcError) throw e;
+      throw new SplitcError('FileNotFound', describeFsError(e), { file });
+    } finally {
+      if (again !== undefined) closeSync(again);
+    }
+    holes = holes.filter((h) => !need.includes(h));
+  };
+  return { bytes, onDemand: { waitFor } };
 }
 
 /**
@@ -95,7 +182,7 @@ function readHashing(file: string, size: number, hasher: Sha256Hasher, onProgres
 }
 
 /** Decode bytes that came from `file` (external data resolves against its directory). */
-export function loadModelFromBytes(bytes: Uint8Array, file: string, hashing?: Sha256Job): LoadedModel {
+export function loadModelFromBytes(bytes: Uint8Array, file: string, hashing?: Sha256Job, background?: Pick<BackgroundFill, 'waitFor'>): LoadedModel {
   let model: OnnxModel;
   try {
     model = decodeModel(bytes);
@@ -110,15 +197,37 @@ export function loadModelFromBytes(bytes: Uint8Array, file: string, hashing?: Sh
   }
   const cache = new Map<OnnxTensor, Uint8Array>();
   let digest: string | undefined;
+  // With a background read, weights may still be arriving: wait for the bytes asked for.
+  const present = (start: number, end: number): void => {
+    if (background === undefined) return;
+    try {
+      background.waitFor(start, end);
+    } catch (e) {
+      if (e instanceof SplitcError) throw e;
+      throw new SplitcError('FileNotFound', (e as Error).message.replace(/^sha256 worker failed: /, ''), { file });
+    }
+  };
   return {
-    sha256: () => (digest ??= hashing !== undefined ? hashing.digest() : createHash('sha256').update(bytes).digest('hex')),
+    sha256: () => {
+      if (digest === undefined) {
+        present(0, bytes.length);
+        digest = hashing !== undefined ? hashing.digest() : createHash('sha256').update(bytes).digest('hex');
+      }
+      return digest;
+    },
     file,
     dir,
-    bytes,
+    get bytes() {
+      present(0, bytes.length);
+      return bytes;
+    },
     model,
     externalOf: (t) => resolved.get(t),
     tensorBytes(t) {
-      if (t.storage !== 'external') return t.data;
+      if (t.storage !== 'external') {
+        if (t.data.buffer === bytes.buffer) present(t.data.byteOffset - bytes.byteOffset, t.data.byteOffset - bytes.byteOffset + t.data.length);
+        return t.data;
+      }
       const hit = cache.get(t);
       if (hit !== undefined) return hit;
       const ext = resolved.get(t);

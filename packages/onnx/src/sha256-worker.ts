@@ -5,7 +5,7 @@
 // their shape. Below a size where a thread does not pay for its start-up, hashing stays inline.
 
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { closeSync, statSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { ProgressSink } from '@splitc/diagnostics';
 
@@ -19,10 +19,24 @@ export interface Sha256Job {
   digest(): string;
 }
 
+/** The background part of a read: the worker fills the holes of a file's buffer and hashes it. */
+export interface BackgroundFill {
+  /** The digest of the whole file, once it is read and hashed. */
+  readonly job: Sha256Job;
+  /** Block until bytes [start, end) of the buffer are present (throws if the read failed). */
+  waitFor(start: number, end: number): void;
+}
+
 export interface Sha256Hasher {
   /** True when the hashing runs on a worker thread. */
   readonly background: boolean;
   job(): Sha256Job;
+  /**
+   * Background hashers only: read the `holes` of `bytes` (ranges [start, end) not yet read, in
+   * order) from the file open at `fd`, at the same offsets, and hash all of `bytes` in file
+   * order; `present` are the ranges already read. The hasher closes `fd` when it is closed.
+   */
+  fill?(fd: number, bytes: Uint8Array, holes: ReadonlyArray<readonly [number, number]>, present: ReadonlyArray<readonly [number, number]>, onProgress?: ProgressSink): BackgroundFill;
   /** Bytes hashed so far by all jobs, and bytes handed over. */
   progress(): { readonly hashed: number; readonly submitted: number };
   /** Stop the worker (pending digests can no longer be read). Idempotent. */
@@ -92,16 +106,68 @@ export function inlineHasher(): Sha256Hasher {
 }
 
 // The worker: CommonJS evaluated from a string, so it runs the same from dist/ and under test
-// runners, without a file path to resolve. Messages: { id, segs: Uint8Array[], end: boolean }.
-// ctl[0] counts finished jobs (the main thread waits on it); hashed[0] counts bytes hashed.
+// runners, without a file path to resolve. Messages: { id, segs: Uint8Array[], end: boolean }, or
+// { op: 'fill', id, fd, buf, holes } (read the holes of buf from fd in order — the next chunk on
+// the thread pool while this one is hashed — and hash the whole buffer in file order).
+// ctl[0] counts finished jobs (the main thread waits on it); hashed[0] counts bytes hashed;
+// ready[0]: every byte of the filled buffer below it is present; seq[0] bumps when ready moves or
+// the fill fails (failed[0] = 1).
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const fs = require('node:fs');
 const { port, ctl: ctlBuffer } = workerData;
 const ctl = new Int32Array(ctlBuffer, 0, 1);
 const hashed = new Float64Array(ctlBuffer, 8, 1);
+const ready = new Float64Array(ctlBuffer, 16, 1);
+const seq = new Int32Array(ctlBuffer, 24, 1);
+const failed = new Int32Array(ctlBuffer, 28, 1);
 const jobs = new Map();
+const CHUNK = 4 << 20;
+const bump = () => { Atomics.add(seq, 0, 1); Atomics.notify(seq, 0); };
+function readFull(fd, buf, start, end) {
+  return new Promise((resolve, reject) => {
+    const more = (at) => {
+      if (at >= end) return resolve();
+      fs.read(fd, buf, at, end - at, at, (err, n) => {
+        if (err) return reject(err);
+        if (n === 0) return reject(new Error('the file ended at ' + at + ' bytes while it was read'));
+        more(at + n);
+      });
+    };
+    more(start);
+  });
+}
+async function fill(m) {
+  const { id, fd, buf, holes } = m;
+  const h = createHash('sha256');
+  const chunks = [];
+  for (let i = 0; i < holes.length; i += 2) for (let a = holes[i]; a < holes[i + 1]; a += CHUNK) chunks.push([a, Math.min(a + CHUNK, holes[i + 1])]);
+  let hashedTo = 0;
+  const hashTo = (end) => { if (end > hashedTo) { h.update(buf.subarray(hashedTo, end)); hashed[0] += end - hashedTo; hashedTo = end; } };
+  try {
+    let next = chunks.length > 0 ? readFull(fd, buf, chunks[0][0], chunks[0][1]) : undefined;
+    for (let k = 0; k < chunks.length; k++) {
+      await next;
+      ready[0] = chunks[k][1];
+      bump();
+      next = k + 1 < chunks.length ? readFull(fd, buf, chunks[k + 1][0], chunks[k + 1][1]) : undefined;
+      hashTo(chunks[k][1]);
+    }
+    ready[0] = buf.length;
+    bump();
+    hashTo(buf.length);
+    port.postMessage({ id, hex: h.digest('hex') });
+  } catch (e) {
+    failed[0] = 1;
+    bump();
+    port.postMessage({ id, error: String(e && e.message || e) });
+  }
+  Atomics.add(ctl, 0, 1);
+  Atomics.notify(ctl, 0);
+}
 port.on('message', (m) => {
+  if (m.op === 'fill') { fill(m); return; }
   let h = jobs.get(m.id);
   try {
     if (h === undefined) { h = createHash('sha256'); jobs.set(m.id, h); }
@@ -124,15 +190,24 @@ class WorkerHasher implements Sha256Hasher {
   private readonly port: MessagePort;
   private readonly ctl: Int32Array;
   private readonly hashed: Float64Array;
+  private readonly ready: Float64Array;
+  private readonly seq: Int32Array;
+  private readonly failed: Int32Array;
+  /** The fd of a fill, closed with the hasher; and whether the fill has finished with it. */
+  private fillFd: number | undefined;
+  private fillDone = (): boolean => true;
   private readonly results = new Map<number, { hex?: string; error?: string }>();
   private nextId = 0;
   private submitted = 0;
   private closed = false;
 
   constructor(private readonly onProgress: ProgressSink | undefined) {
-    const shared = new SharedArrayBuffer(16);
+    const shared = new SharedArrayBuffer(32);
     this.ctl = new Int32Array(shared, 0, 1);
     this.hashed = new Float64Array(shared, 8, 1);
+    this.ready = new Float64Array(shared, 16, 1);
+    this.seq = new Int32Array(shared, 24, 1);
+    this.failed = new Int32Array(shared, 28, 1);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     // execArgv: [] — the parent's flags (--input-type=module, --cpu-prof…) must not change how the
@@ -197,6 +272,60 @@ class WorkerHasher implements Sha256Hasher {
     };
   }
 
+  fill(fd: number, bytes: Uint8Array, holes: ReadonlyArray<readonly [number, number]>, present: ReadonlyArray<readonly [number, number]>, onProgress?: ProgressSink): BackgroundFill {
+    if (this.fillFd !== undefined) throw new Error('one fill per hasher');
+    if (this.closed) throw new Error('sha256 hasher used after close()');
+    const id = this.nextId++;
+    this.fillFd = fd;
+    this.ready[0] = holes.length > 0 ? holes[0]![0] : bytes.length;
+    this.submitted += bytes.length;
+    this.port.postMessage({ op: 'fill', id, fd, buf: bytes, holes: holes.flat() });
+    let result: string | undefined;
+    this.fillDone = () => result !== undefined || this.ready[0]! >= bytes.length || this.failed[0] === 1;
+    const job: Sha256Job = {
+      update: () => { throw new Error('a fill job takes no bytes'); },
+      end: () => {},
+      digest: () => (result ??= this.wait(id)),
+    };
+    // Bytes already read by the caller are present at once; binary search over them.
+    const inPresent = (a: number, b: number): boolean => {
+      let lo = 0;
+      let hi = present.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const [s, e] = present[mid]!;
+        if (a < s) hi = mid - 1;
+        else if (a >= e) lo = mid + 1;
+        else return b <= e;
+      }
+      return false;
+    };
+    const total = bytes.length;
+    let reported = -1;
+    const report = (done: number): void => {
+      if (done <= reported) return;
+      reported = done;
+      onProgress?.({ phase: 'read model', done, total, unit: 'bytes' });
+    };
+    report(this.ready[0]!);
+    const waitFor = (start: number, end: number): void => {
+      if (end <= start || inPresent(start, end)) return;
+      let last = { ready: -1, at: Date.now() };
+      while (this.ready[0]! < end) {
+        const seen = Atomics.load(this.seq, 0);
+        if (this.failed[0] === 1) job.digest(); // throws the worker's error
+        if (this.ready[0]! >= end) break;
+        Atomics.wait(this.seq, 0, seen, 100);
+        report(Math.min(this.ready[0]!, total));
+        const now = Date.now();
+        if (this.ready[0] !== last.ready) last = { ready: this.ready[0]!, at: now };
+        else if (now - last.at > 60_000) throw new Error('background read made no progress for 60 s');
+      }
+      report(Math.min(this.ready[0]!, total));
+    };
+    return { job, waitFor };
+  }
+
   progress(): { hashed: number; submitted: number } {
     return { hashed: this.hashed[0]!, submitted: this.submitted };
   }
@@ -205,7 +334,11 @@ class WorkerHasher implements Sha256Hasher {
     if (this.closed) return;
     this.closed = true;
     this.port.close();
-    void this.worker.terminate();
+    const fd = this.fillFd;
+    if (fd !== undefined && this.fillDone()) closeQuietly(fd);
+    const stopped = this.worker.terminate();
+    // A fill still running reads through fd: close it only once the thread is gone.
+    if (fd !== undefined && !this.fillDone()) void stopped.then(() => closeQuietly(fd), () => closeQuietly(fd));
   }
 
   private drain(): void {
@@ -234,5 +367,13 @@ class WorkerHasher implements Sha256Hasher {
       else if (now - last.at > 60_000 && Atomics.load(this.ctl, 0) === seen) throw new Error('sha256 worker made no progress for 60 s');
       if (this.onProgress !== undefined) this.onProgress({ phase: 'hash', done: this.hashed[0]!, total: this.submitted, unit: 'bytes' });
     }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed.
   }
 }

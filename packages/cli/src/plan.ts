@@ -1,7 +1,8 @@
 // The `plan` job as an API: analyse a model, resolve the target, read measured profiles, plan.
 
 import type { Graph } from '@splitc/ir';
-import { planSplit, type Objective, type Plan } from '@splitc/planner';
+import { planSplit, withPredictedSplit, type Objective, type Plan } from '@splitc/planner';
+import { loadPredictor, type GnnPredictor } from '@splitc/gnn';
 import { readDpuProfile, readGpuProfile, resolveTarget, type ResolvedTarget, type TargetRequest } from '@splitc/targets';
 import { oneLine, SplitcError } from '@splitc/diagnostics';
 import { sha256HasherFor } from '@splitc/onnx';
@@ -15,6 +16,24 @@ export interface PlanRequest extends TargetRequest, InspectOptions {
   readonly profileGpu?: string;
   /** splitc DPU timing file (docs/profiles.md). */
   readonly profileDpu?: string;
+  /** Which predictor chooses the split: `exact` (the exact search; default) or `gnn` (needs `gnn`: see preparePredictor). */
+  readonly predictor?: string;
+  /** The loaded GNN predictor (preparePredictor loads it). */
+  readonly gnn?: GnnPredictor;
+  /** A GNN weights directory (model.json + weights.bin) instead of the shipped one. */
+  readonly gnnWeights?: string;
+}
+
+export function parsePredictor(p: string | undefined): 'exact' | 'gnn' {
+  if (p === undefined) return 'exact';
+  if (p !== 'exact' && p !== 'gnn') throw new SplitcError('Usage', `predictor ${JSON.stringify(p)} must be exact or gnn`, { field: '--predictor' });
+  return p;
+}
+
+/** The request with the GNN loaded when it asks for `predictor: 'gnn'` (async: the wasm backend starts asynchronously). */
+export async function preparePredictor<R extends PlanRequest>(req: R): Promise<R> {
+  if (parsePredictor(req.predictor) !== 'gnn' || req.gnn !== undefined) return req;
+  return { ...req, gnn: await loadPredictor(req.gnnWeights !== undefined ? { weightsDir: req.gnnWeights } : {}) };
 }
 
 export function parseObjective(o: string | undefined): Objective {
@@ -40,7 +59,10 @@ export function planGraph(g: Graph, req: PlanRequest = {}, target: ResolvedTarge
     ...(req.profileGpu !== undefined ? { gpu: readGpuProfile(req.profileGpu, names) } : {}),
     ...(req.profileDpu !== undefined ? { dpu: readDpuProfile(req.profileDpu, names) } : {}),
   };
-  return planSplit(g, target, { objective, measured });
+  const exact = planSplit(g, target, { objective, measured });
+  if (parsePredictor(req.predictor) === 'exact') return exact;
+  if (req.gnn === undefined) throw new SplitcError('Usage', 'predictor gnn is not loaded: await preparePredictor(request) first', { field: '--predictor' });
+  return withPredictedSplit(exact, g, req.gnn.predict(g, target, objective).index, { name: 'gnn', weights: req.gnn.weights });
 }
 
 /** The object printed by `splitc plan --json`. */
@@ -55,6 +77,7 @@ export function planJson(p: Plan): object {
     unsupported: p.unsupported,
     measured: p.measured,
     accuracy: p.accuracy ?? null,
+    predictor: p.predictor ?? { name: 'exact' },
     notes: p.notes,
   };
 }

@@ -15,7 +15,8 @@ describe('splitc plan --json', () => {
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j)).toEqual(['target', 'objective', 'best', 'baselines', 'speedups', 'candidates', 'unsupported', 'measured', 'accuracy', 'notes']);
+    expect(Object.keys(j)).toEqual(['target', 'objective', 'best', 'baselines', 'speedups', 'candidates', 'unsupported', 'measured', 'accuracy', 'predictor', 'notes']);
+    expect(j.predictor).toEqual({ name: 'exact' });
     // The model's own error and what in each profile is measured, fitted or assumed.
     expect(j.measured).toEqual({ gpu: null, dpu: null });
     expect(Object.keys(j.accuracy.gpu)).toEqual(['basis', 'measured', 'fitted', 'assumed', 'errors']);

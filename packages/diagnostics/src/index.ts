@@ -50,13 +50,17 @@ export const Diagnostics = {
   RemoteFailed: { code: 'SPLITC6003', category: 'runtime', message: 'GPU server failed: {detail}' },
   RuntimeUnsupported: { code: 'SPLITC6004', category: 'runtime', message: 'cannot run this split: {detail}' },
   ServeFailed: { code: 'SPLITC6005', category: 'runtime', message: 'cannot serve: {detail}' },
+  // 7xxx: the GNN split predictor
+  GnnWeightsMissing: { code: 'SPLITC7001', category: 'gnn', message: 'GNN weights missing: {detail}' },
+  GnnWeightsCorrupt: { code: 'SPLITC7002', category: 'gnn', message: 'GNN weights corrupt: {detail}' },
+  GnnWeightsMismatch: { code: 'SPLITC7003', category: 'gnn', message: 'GNN weights do not fit this splitc: {detail}' },
   // 9xxx: command line
   Usage: { code: 'SPLITC9001', category: 'usage', message: '{detail}' },
 } as const satisfies Record<string, DiagnosticMessage>;
 
 export interface DiagnosticMessage {
   readonly code: `SPLITC${number}`;
-  readonly category: 'io' | 'onnx' | 'graph' | 'shape' | 'target' | 'plan' | 'emit' | 'runtime' | 'usage';
+  readonly category: 'io' | 'onnx' | 'graph' | 'shape' | 'target' | 'plan' | 'emit' | 'runtime' | 'gnn' | 'usage';
   readonly message: string;
 }
 

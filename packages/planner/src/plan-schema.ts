@@ -65,6 +65,17 @@ export const Plan = z.object({
    * without one (a user target file). Measured profiles (`measured`) replace the model layer by layer.
    */
   accuracy: z.object({ gpu: Provenance.nullable(), dpu: Provenance.nullable() }).strict().optional(),
+  /**
+   * Which predictor chose `best`. For `gnn`, `exact` is the exact search's optimum beside it and
+   * `regret` is best's objective over exact's, minus one. Absent in plans of the exact search alone.
+   */
+  predictor: z.object({
+    name: z.enum(['exact', 'gnn']),
+    exact: Candidate,
+    regret: z.number().nonnegative(),
+    /** sha256 of the GNN's weights.bin (null for exact). */
+    weights: z.string().nullable(),
+  }).strict().optional(),
   notes: z.array(z.string()),
 }).strict();
 

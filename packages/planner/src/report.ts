@@ -155,7 +155,7 @@ ${timeChart(plan)}
 ${bytesChart(plan)}
 <h2>Chosen split and baselines</h2>
 <table id="summary-table"><tr><th></th><th>k</th><th>DPU ms</th><th>link ms</th><th>GPU ms</th><th>stream ms</th><th>latency ms</th></tr>
-${row(plan.best, 'chosen')}${row(plan.baselines.dpuOnly, 'DPU-only')}${row(plan.baselines.gpuOnly, 'GPU-only')}</table>
+${row(plan.best, plan.predictor?.name === 'gnn' ? 'chosen (GNN)' : 'chosen')}${plan.predictor?.name === 'gnn' ? row(plan.predictor.exact, `exact optimum (GNN regret ${(plan.predictor.regret * 100).toFixed(2)}%)`) : ''}${row(plan.baselines.dpuOnly, 'DPU-only')}${row(plan.baselines.gpuOnly, 'GPU-only')}</table>
 <p>Crossing tensors: ${plan.split.cutTensors.map((t) => `<code>${esc(t.name)}</code> [${t.shape.join('×')}]`).join(', ') || 'none'}</p>
 ${accuracySection(plan)}
 <h2>Layers</h2>

@@ -1,0 +1,249 @@
+// Graph features for the split predictor: the graph's and the target's own numbers. Node 0 is a
+// virtual source (the model input; choosing it means GPU-only), node i+1 is layer i; choosing node
+// j means "cut after it": prefix j on the DPU. No output of the latency model is a feature — the
+// network learns the hardware from the planner's labels, as the paper's does.
+
+import { createHash } from 'node:crypto';
+import { elementCount, windowGeometry, WINDOW_OPS, type Graph, type Layer } from '@splitc/ir';
+import { convKind, dpuSupport, type ResolvedTarget } from '@splitc/targets';
+import type { Objective } from '@splitc/planner';
+
+const OP_CLASSES = ['conv', 'depthwise', 'grouped', 'deconv', 'fc', 'pool', 'global-pool', 'add', 'mul', 'concat', 'activation', 'cpu-function', 'norm', 'view', 'other'] as const;
+
+const ACTIVATIONS = new Set(['Relu', 'LeakyRelu', 'HardSwish', 'HardSigmoid', 'PRelu', 'Clip', 'Elu', 'Selu', 'Celu']);
+const CPU_FUNCTIONS = new Set(['Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'Exp', 'Log', 'Erf', 'Gelu', 'Sqrt', 'Pow', 'Div', 'Reciprocal', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Softplus', 'Mish']);
+const NORMS = new Set(['BatchNormalization', 'LayerNormalization', 'InstanceNormalization', 'LRN']);
+const VIEWS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Transpose', 'Slice', 'Split', 'Gather', 'Pad', 'Resize', 'Upsample']);
+
+function opClassOf(g: Graph, l: Layer): (typeof OP_CLASSES)[number] {
+  switch (l.op) {
+    case 'Conv': {
+      const k = convKind(g, l);
+      return k === 'conv' ? 'conv' : k;
+    }
+    case 'ConvTranspose': return 'deconv';
+    case 'Gemm': case 'MatMul': return 'fc';
+    case 'MaxPool': case 'AveragePool': case 'LpPool': return 'pool';
+    case 'GlobalAveragePool': case 'GlobalMaxPool': case 'GlobalLpPool': return 'global-pool';
+    case 'Add': case 'Sub': return 'add';
+    case 'Mul': return 'mul';
+    case 'Concat': return 'concat';
+  }
+  if (ACTIVATIONS.has(l.op)) return 'activation';
+  if (CPU_FUNCTIONS.has(l.op)) return 'cpu-function';
+  if (NORMS.has(l.op)) return 'norm';
+  if (VIEWS.has(l.op)) return 'view';
+  return 'other';
+}
+
+/** Per-node feature names, in order. */
+export const NODE_FEATURES: readonly string[] = [
+  'is-source', ...OP_CLASSES.map((c) => `op:${c}`),
+  'kernel', 'stride', 'log-group', 'log-channels', 'log-height', 'log-width',
+  'log-macs', 'log-params', 'log-output-bytes', 'mac-fraction',
+  'dpu-supported', 'valid-cut', 'depth',
+  'prefix-macs', 'suffix-macs', 'prefix-params', 'suffix-params', 'prefix-bytes', 'suffix-bytes',
+  'log-prefix-macs', 'log-suffix-macs', 'log-prefix-params', 'log-suffix-params', 'log-prefix-layers', 'log-suffix-layers',
+  'log-prefix-bytes', 'log-suffix-bytes', 'prefix-depthwise-macs', 'suffix-depthwise-macs',
+  'log-cut-bytes', 'cut-bytes/input', 'cut-tensors',
+  'log-in-edge-bytes', 'in-skips', 'out-edges', 'out-skips',
+];
+
+/** Target descriptor names, in order: the profile's numbers, never its name. */
+export const TARGET_FEATURES: readonly string[] = [
+  'dpu-log-peak', 'dpu-eff-conv', 'dpu-eff-depthwise', 'dpu-eff-grouped', 'dpu-eff-fc', 'dpu-log-bandwidth',
+  'dpu-log-layer-ms', 'dpu-log-frame-ms', 'dpu-parallel-frames', 'dpu-log-onchip',
+  'gpu-log-peak', 'gpu-eff-conv', 'gpu-eff-depthwise', 'gpu-eff-grouped', 'gpu-eff-fc', 'gpu-log-bandwidth',
+  'gpu-log-layer-ms', 'gpu-log-frame-ms', 'gpu-bytes-per-element',
+  'link-log-bandwidth', 'link-log-latency', 'objective-stream', 'log-peak-ratio',
+];
+
+export const FEATURE_SCHEMA_VERSION = 1;
+
+/** Hash of the feature schema: weights trained on another schema are refused. */
+export function featureSchemaHash(): string {
+  return createHash('sha256').update(JSON.stringify({ v: FEATURE_SCHEMA_VERSION, n: NODE_FEATURES, t: TARGET_FEATURES })).digest('hex').slice(0, 16);
+}
+
+export interface GraphFeatures {
+  /** Nodes: the source and one per layer. */
+  readonly nodes: number;
+  /** [nodes × NODE_FEATURES.length], row-major. */
+  readonly x: Float32Array;
+  /** Directed edges (producer node → consumer node), node indices. */
+  readonly src: Int32Array;
+  readonly dst: Int32Array;
+  /** 1 where cutting after the node is a valid split (prefix of DPU-supported layers). */
+  readonly valid: Uint8Array;
+  /** Largest valid prefix (layers that can go on the DPU from the start). */
+  readonly maxPrefix: number;
+  /** Crossing bytes of prefix cut k (one byte per element), k = 0..layers. */
+  readonly cutBytes: Float64Array;
+  /** MACs of each layer. */
+  readonly macs: Float64Array;
+}
+
+const log10p = (v: number): number => Math.log10(1 + Math.max(v, 0));
+
+/**
+ * Features of a shape-inferred, costed graph for a DPU with the target's limits (DPU support is
+ * a rule of the device's limits, not a latency).
+ */
+export function graphFeatures(g: Graph, target: ResolvedTarget): GraphFeatures {
+  const n = g.layers.length;
+  const nodes = n + 1;
+  const F = NODE_FEATURES.length;
+  const x = new Float32Array(nodes * F);
+  const col = new Map(NODE_FEATURES.map((f, i) => [f, i]));
+  const set = (node: number, f: string, v: number) => { x[node * F + col.get(f)!] = v; };
+
+  const support = g.layers.map((l) => dpuSupport(g, l, target.dpu.limits).ok);
+  const firstBad = support.indexOf(false);
+  const maxPrefix = firstBad === -1 ? n : firstBad;
+  const macs = new Float64Array(n);
+  const params = new Float64Array(n);
+  const outBytes = new Float64Array(n);
+  for (const l of g.layers) {
+    macs[l.index] = l.cost?.macs ?? 0;
+    params[l.index] = l.cost?.params ?? 0;
+    outBytes[l.index] = l.cost?.outputBytes ?? 0;
+  }
+  const sum = (a: Float64Array) => a.reduce((s, v) => s + v, 0);
+  const totMacs = Math.max(sum(macs), 1);
+  const totParams = Math.max(sum(params), 1);
+  const totBytes = Math.max(sum(outBytes), 1);
+
+  // Crossing bytes and tensor counts of every prefix cut: a tensor crosses cuts
+  // [producer + 1, last reader] (up to n for a graph output); the model input counts as made at 0.
+  const dBytes = new Float64Array(n + 2);
+  const dCount = new Float64Array(n + 2);
+  const outputs = new Set(g.outputs);
+  let inputBytes = 0;
+  const edges = new Map<string, [number, number, number]>();
+  for (const [name, t] of g.tensors) {
+    if (t.kind !== 'activation' && t.kind !== 'input') continue;
+    const bytes = elementCount(t.shape!);
+    const producer = t.producer ?? -1;
+    if (producer === -1) inputBytes += bytes;
+    const readers = g.consumers.get(name) ?? [];
+    const last = readers.length === 0 ? -1 : Math.max(...readers);
+    const from = producer + 1;
+    const to = outputs.has(name) && producer !== -1 ? n : Math.min(last, n);
+    if (from <= to) {
+      dBytes[from]! += bytes; dBytes[to + 1]! -= bytes;
+      dCount[from]! += 1; dCount[to + 1]! -= 1;
+    }
+    for (const r of readers) {
+      const key = `${producer + 1}:${r + 1}`;
+      const e = edges.get(key);
+      if (e === undefined) edges.set(key, [producer + 1, r + 1, bytes]);
+      else e[2] += bytes;
+    }
+  }
+  const cutBytes = new Float64Array(n + 1);
+  const cutCount = new Float64Array(n + 1);
+  for (let k = 0, b = 0, c = 0; k <= n; k++) {
+    b += dBytes[k]!; c += dCount[k]!;
+    cutBytes[k] = b; cutCount[k] = c;
+  }
+
+  const edgeList = [...edges.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const src = new Int32Array(edgeList.map((e) => e[0]));
+  const dst = new Int32Array(edgeList.map((e) => e[1]));
+  const inBytes = new Float64Array(nodes);
+  const inSkips = new Float64Array(nodes);
+  const outEdges = new Float64Array(nodes);
+  const outSkips = new Float64Array(nodes);
+  for (const [s, d, bytes] of edgeList) {
+    inBytes[d]! += bytes;
+    outEdges[s]! += 1;
+    if (d - s > 1) { inSkips[d]! += 1; outSkips[s]! += 1; }
+  }
+
+  const valid = new Uint8Array(nodes);
+  let pm = 0;
+  let pp = 0;
+  let pb = 0;
+  let pdw = 0;
+  const dwMacs = g.layers.map((l) => (l.op === 'Conv' && convKind(g, l) !== 'conv' ? macs[l.index]! : 0));
+  const totDw = dwMacs.reduce((a, b) => a + b, 0);
+  const inputShape = g.tensors.get(g.inputs[0]!)?.shape ?? [1];
+  for (let node = 0; node < nodes; node++) {
+    const k = node; // the prefix cut this node stands for
+    valid[node] = k <= maxPrefix ? 1 : 0;
+    set(node, 'valid-cut', valid[node]!);
+    set(node, 'depth', k / Math.max(n, 1));
+    if (node > 0) {
+      const l = g.layers[node - 1]!;
+      pm += macs[l.index]!; pp += params[l.index]!; pb += outBytes[l.index]!; pdw += dwMacs[l.index]!;
+      set(node, `op:${opClassOf(g, l)}`, 1);
+      if (WINDOW_OPS.has(l.op)) {
+        const w = windowGeometry(g, l);
+        set(node, 'kernel', Math.max(...w.kernel) / 8);
+        set(node, 'stride', Math.max(...w.strides) / 4);
+        set(node, 'log-group', Math.log2(w.group) / 10);
+      }
+      const out = g.tensors.get(l.outputs[0]!)?.shape ?? [];
+      set(node, 'log-channels', log10p(out[1] ?? 0) / 4);
+      set(node, 'log-height', log10p(out[2] ?? 0) / 3);
+      set(node, 'log-width', log10p(out[3] ?? 0) / 3);
+      set(node, 'log-macs', log10p(macs[l.index]!) / 10);
+      set(node, 'log-params', log10p(params[l.index]!) / 8);
+      set(node, 'log-output-bytes', log10p(outBytes[l.index]!) / 8);
+      set(node, 'mac-fraction', macs[l.index]! / totMacs);
+      set(node, 'dpu-supported', support[l.index]! ? 1 : 0);
+    } else {
+      set(node, 'is-source', 1);
+      set(node, 'log-channels', log10p(inputShape[1] ?? 0) / 4);
+      set(node, 'log-height', log10p(inputShape[2] ?? 0) / 3);
+      set(node, 'log-width', log10p(inputShape[3] ?? 0) / 3);
+      set(node, 'log-output-bytes', log10p(inputBytes * 4) / 8);
+      set(node, 'dpu-supported', 1);
+    }
+    set(node, 'prefix-macs', pm / totMacs);
+    set(node, 'suffix-macs', 1 - pm / totMacs);
+    set(node, 'prefix-params', pp / totParams);
+    set(node, 'suffix-params', 1 - pp / totParams);
+    set(node, 'prefix-bytes', pb / totBytes);
+    set(node, 'suffix-bytes', 1 - pb / totBytes);
+    set(node, 'log-prefix-macs', log10p(pm) / 10);
+    set(node, 'log-suffix-macs', log10p(totMacs - pm) / 10);
+    set(node, 'log-prefix-params', log10p(pp) / 8);
+    set(node, 'log-suffix-params', log10p(totParams - pp) / 8);
+    set(node, 'log-prefix-layers', log10p(k) / 3);
+    set(node, 'log-suffix-layers', log10p(n - k) / 3);
+    set(node, 'log-prefix-bytes', log10p(pb) / 9);
+    set(node, 'log-suffix-bytes', log10p(totBytes - pb) / 9);
+    set(node, 'prefix-depthwise-macs', pdw / totMacs);
+    set(node, 'suffix-depthwise-macs', (totDw - pdw) / totMacs);
+    set(node, 'log-cut-bytes', log10p(cutBytes[k]!) / 8);
+    set(node, 'cut-bytes/input', Math.log2((cutBytes[k]! + 1) / (inputBytes + 1)) / 8);
+    set(node, 'cut-tensors', cutCount[k]! / 4);
+    set(node, 'log-in-edge-bytes', log10p(inBytes[node]!) / 8);
+    set(node, 'in-skips', inSkips[node]!);
+    set(node, 'out-edges', outEdges[node]! / 4);
+    set(node, 'out-skips', outSkips[node]!);
+  }
+  return { nodes, x, src, dst, valid, maxPrefix, cutBytes, macs };
+}
+
+/** The target descriptor: the profile's numbers (log-scaled), the precision and the objective. */
+export function targetDescriptor(t: ResolvedTarget, objective: Objective): Float32Array {
+  const d = t.dpu;
+  const gp = t.gpu;
+  const p = t.precision;
+  const dpuPeak = d.compute.opsPerCycle * d.compute.clockHz;
+  const gpuPeak = gp.compute.peakFlops[p];
+  const lms = (ms: number) => Math.log10(ms + 1e-4) / 4;
+  const v = [
+    Math.log10(dpuPeak) / 13, d.efficiency.conv, d.efficiency.depthwise, d.efficiency.grouped, d.efficiency.fc,
+    Math.log10(d.memory.bandwidthBytesPerS * d.memory.efficiency) / 11,
+    lms(d.overheads.perLayerMs), lms(d.overheads.perFrameMs), d.compute.parallelFrames / 4, log10p(d.onChip?.imageBankBytes ?? 0) / 8,
+    Math.log10(gpuPeak) / 14, gp.efficiency[p].conv, gp.efficiency[p].depthwise, gp.efficiency[p].grouped, gp.efficiency[p].fc,
+    Math.log10(gp.memory.bandwidthBytesPerS * gp.memory.efficiency) / 11,
+    lms(gp.overheads.perLayerMs), lms(gp.overheads.perFrameMs), p === 'fp16' ? 0 : 1,
+    Math.log10(t.link.bandwidthBytesPerS) / 11, lms(t.link.latencyMs), objective === 'stream' ? 1 : 0,
+    Math.log10((dpuPeak * d.efficiency.conv) / (gpuPeak * gp.efficiency[p].conv)),
+  ];
+  return new Float32Array(v);
+}

@@ -1,0 +1,349 @@
+// The split predictor in TensorFlow.js: message passing over the layer graph (forward and backward
+// edges, a global mean node), conditioned on the target descriptor. Each layer's node predicts the
+// layer's time on each device and each cut's node the link time; prefix and suffix sums give every
+// cut's predicted stage times, combined by the objective (max for stream, sum for latency) into one
+// score per node, argmin over the valid cuts. It is trained on the exact planner's stage times of
+// every prefix cut (labels), never given the latency model's outputs as inputs. Message passing is a tf.customGrad step (scatterND of gathered rows, and the
+// same with the edges reversed for the gradient): tfjs's own gather gradient goes through
+// unsortedSegmentSum, which the wasm backend lacks and the cpu backend runs in quadratic time.
+
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '@splitc/zoo';
+import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';
+
+export interface ModelConfig {
+  readonly hidden: number;
+  /** Width of the messages sent along edges (each direction); narrower than `hidden` because gather/scatter dominate the cost. */
+  readonly message: number;
+  /** Message-passing rounds. */
+  readonly layers: number;
+}
+
+export const DEFAULT_CONFIG: ModelConfig = { hidden: 32, message: 16, layers: 2 };
+
+
+export type Params = ReadonlyMap<string, tf.Tensor>;
+
+/** Parameter names and shapes, in the fixed order they are stored. */
+export function paramShapes(cfg: ModelConfig): [string, number[]][] {
+  const F = NODE_FEATURES.length;
+  const T = TARGET_FEATURES.length;
+  const H = cfg.hidden;
+  const M = cfg.message;
+  const shapes: [string, number[]][] = [['in/w', [F, H]], ['in/t', [T, H]], ['in/b', [H]]];
+  for (let l = 0; l < cfg.layers; l++) {
+    shapes.push(
+      [`mp${l}/msg-fwd`, [H, M]], [`mp${l}/msg-bwd`, [H, M]],
+      [`mp${l}/self`, [H, H]], [`mp${l}/fwd`, [M, H]], [`mp${l}/bwd`, [M, H]], [`mp${l}/global`, [H, H]], [`mp${l}/t`, [T, H]], [`mp${l}/b`, [H]],
+    );
+  }
+  // Per-layer log times (DPU one frame, DPU stream share, GPU) from the embedding, the node's own
+  // features and the target; per-cut log link time; per-stage log overheads from the target.
+  shapes.push(['time/h', [H, H]], ['time/x', [F, H]], ['time/t', [T, H]], ['time/b', [H]], ['time/o', [H, 3]], ['time/ob', [3]]);
+  shapes.push(['link/x', [F, H]], ['link/t', [T, H]], ['link/b', [H]], ['link/o', [H, 1]], ['link/ob', [1]]);
+  shapes.push(['ovh/t', [T, 3]], ['ovh/b', [3]]);
+  return shapes;
+}
+
+/** Starting log-ms biases of the time heads, near typical values (a layer ~7 µs, a transfer or overhead ~0.1 ms). */
+const INITIAL_LOG_MS: Readonly<Record<string, number>> = { 'time/ob': -6 / 8, 'link/ob': -2 / 8, 'ovh/b': -3 / 8 };
+
+/** Glorot-uniform weights and zero biases from a seeded generator (tfjs initializer seeds are not relied on). */
+export function initParams(cfg: ModelConfig, seed: number): Map<string, tf.Variable> {
+  const r = new Rng(seed);
+  const out = new Map<string, tf.Variable>();
+  for (const [name, shape] of paramShapes(cfg)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    if (shape.length === 2) {
+      const limit = Math.sqrt(6 / (shape[0]! + shape[1]!));
+      for (let i = 0; i < n; i++) data[i] = (r.next() * 2 - 1) * limit;
+    } else if (INITIAL_LOG_MS[name] !== undefined) {
+      data.fill(INITIAL_LOG_MS[name]!);
+    }
+    out.set(name, tf.variable(tf.tensor(data, shape), true));
+  }
+  return out;
+}
+
+/** Several graphs as one disjoint graph, with the tensors the forward pass needs. */
+export interface Batch {
+  readonly graphs: number;
+  readonly nodes: number;
+  /** Node offset of each graph. */
+  readonly offsets: readonly number[];
+  readonly x: tf.Tensor2D;
+  /** The target descriptor of each node's graph. */
+  readonly t: tf.Tensor2D;
+  readonly src: tf.Tensor1D;
+  readonly dst: tf.Tensor1D;
+  readonly srcNd: tf.Tensor2D;
+  readonly dstNd: tf.Tensor2D;
+  /** 1 / in-degree and 1 / out-degree (0 where none), [nodes, 1]. */
+  readonly invIn: tf.Tensor2D;
+  readonly invOut: tf.Tensor2D;
+  /** Membership [graphs, nodes], its transpose, and 1 / nodes per graph. */
+  readonly member: tf.Tensor2D;
+  readonly memberT: tf.Tensor2D;
+  readonly invCount: tf.Tensor2D;
+  /** Row g selects the node just before graph g (none for the first graph), and its transpose. */
+  readonly prevSel: tf.Tensor2D;
+  readonly prevSelT: tf.Tensor2D;
+  /** 1 on valid cuts, [nodes, 1]. */
+  readonly valid: tf.Tensor2D;
+  /** 1 except on the source node / the last node / cuts nothing crosses / stream targets, [nodes, 1]. */
+  readonly notSource: tf.Tensor2D;
+  readonly notLast: tf.Tensor2D;
+  readonly hasBytes: tf.Tensor2D;
+  readonly stream: tf.Tensor2D;
+  /** Training labels and their weights, [nodes, LABELS] each (see LABEL_COLUMNS). */
+  readonly labels?: tf.Tensor2D;
+  readonly weights?: tf.Tensor2D;
+}
+
+/**
+ * The exact planner's stage times of every prefix cut (ms; NaN where the cut is invalid), and each
+ * layer's times on each device (node i + 1 = layer i; the DPU stream share is its batch time over
+ * its parallel frames). Labels only: none of these is ever an input.
+ */
+export interface StageLabels {
+  readonly objective: Float64Array;
+  readonly dpuMs: Float64Array;
+  readonly gpuMs: Float64Array;
+  readonly linkMs: Float64Array;
+  readonly layerDpuMs: Float64Array;
+  readonly layerDpuStreamMs: Float64Array;
+  readonly layerGpuMs: Float64Array;
+}
+
+/** Columns of the forward output and of the labels (all natural logs of ms). */
+export const LABEL_COLUMNS = ['objective', 'dpu-stage', 'gpu-stage', 'link', 'layer-dpu', 'layer-dpu-stream', 'layer-gpu'] as const;
+const L = LABEL_COLUMNS.length;
+/** Loss weight of each column: the cut's objective most, then the parts it is made of. */
+const COLUMN_WEIGHTS = [1, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3];
+/** Per-layer labels are log(ms + LAYER_EPS): layers that cost nothing (fused, views) sit at this floor. */
+const LAYER_EPS = 1e-5;
+
+export interface BatchItem {
+  readonly features: GraphFeatures;
+  readonly descriptor: Float32Array;
+  readonly labels?: StageLabels;
+}
+
+/** Cuts within a few percent of the best weigh more: that is where the choice is made. */
+const NEAR_WEIGHT = 9;
+const NEAR_SCALE = 0.02;
+const STREAM_COLUMN = TARGET_FEATURES.indexOf('objective-stream');
+
+export function makeBatch(items: readonly BatchItem[]): Batch {
+  const F = NODE_FEATURES.length;
+  const T = TARGET_FEATURES.length;
+  const offsets: number[] = [];
+  let N = 0;
+  let E = 0;
+  for (const it of items) { offsets.push(N); N += it.features.nodes; E += it.features.src.length; }
+  const x = new Float32Array(N * F);
+  const t = new Float32Array(N * T);
+  const src = new Int32Array(E);
+  const dst = new Int32Array(E);
+  const inDeg = new Float32Array(N);
+  const outDeg = new Float32Array(N);
+  const member = new Float32Array(items.length * N);
+  const memberT = new Float32Array(N * items.length);
+  const invCount = new Float32Array(items.length);
+  const valid = new Float32Array(N);
+  const notSource = new Float32Array(N);
+  const notLast = new Float32Array(N);
+  const hasBytes = new Float32Array(N);
+  const stream = new Float32Array(N);
+  const labels = new Float32Array(N * L);
+  const weights = new Float32Array(N * L);
+  const withLabels = items.every((it) => it.labels !== undefined);
+  let e = 0;
+  items.forEach((it, gi) => {
+    const f = it.features;
+    const o = offsets[gi]!;
+    x.set(f.x, o * F);
+    for (let i = 0; i < f.nodes; i++) {
+      t.set(it.descriptor, (o + i) * T);
+      member[gi * N + o + i] = 1;
+      memberT[(o + i) * items.length + gi] = 1;
+      valid[o + i] = f.valid[i]!;
+      notSource[o + i] = i === 0 ? 0 : 1;
+      notLast[o + i] = i === f.nodes - 1 ? 0 : 1;
+      hasBytes[o + i] = f.cutBytes[i]! > 0 ? 1 : 0;
+      stream[o + i] = it.descriptor[STREAM_COLUMN]!;
+    }
+    if (withLabels) {
+      const lb = it.labels!;
+      let best = Infinity;
+      for (let i = 0; i < f.nodes; i++) if (f.valid[i] && lb.objective[i]! < best) best = lb.objective[i]!;
+      for (let i = 0; i < f.nodes; i++) {
+        const r = (o + i) * L;
+        const put = (c: number, v: number, w: number) => { if (w > 0 && v > 0) { labels[r + c] = Math.log(v); weights[r + c] = w; } };
+        if (i > 0) {
+          put(4, lb.layerDpuMs[i]! + LAYER_EPS, 1);
+          put(5, lb.layerDpuStreamMs[i]! + LAYER_EPS, 1);
+          put(6, lb.layerGpuMs[i]! + LAYER_EPS, 1);
+        }
+        if (!f.valid[i]) continue;
+        const near = 1 + NEAR_WEIGHT * Math.exp(-(lb.objective[i]! / best - 1) / NEAR_SCALE);
+        put(0, lb.objective[i]!, near);
+        put(1, lb.dpuMs[i]!, i > 0 ? 1 : 0);
+        put(2, lb.gpuMs[i]!, i < f.nodes - 1 ? 1 : 0);
+        put(3, lb.linkMs[i]!, 1);
+      }
+    }
+    invCount[gi] = 1 / f.nodes;
+    for (let j = 0; j < f.src.length; j++) {
+      src[e] = o + f.src[j]!;
+      dst[e] = o + f.dst[j]!;
+      outDeg[src[e]!]! += 1;
+      inDeg[dst[e]!]! += 1;
+      e++;
+    }
+  });
+  const inv = (d: Float32Array) => d.map((v) => (v > 0 ? 1 / v : 0));
+  const B = items.length;
+  const prevSel = new Float32Array(B * N);
+  const prevSelT = new Float32Array(N * B);
+  offsets.forEach((o, gi) => { if (o > 0) { prevSel[gi * N + o - 1] = 1; prevSelT[(o - 1) * B + gi] = 1; } });
+  return {
+    graphs: items.length, nodes: N, offsets,
+    x: tf.tensor2d(x, [N, F]), t: tf.tensor2d(t, [N, T]),
+    src: tf.tensor1d(src, 'int32'), dst: tf.tensor1d(dst, 'int32'),
+    srcNd: tf.tensor2d(src, [E, 1], 'int32'), dstNd: tf.tensor2d(dst, [E, 1], 'int32'),
+    invIn: tf.tensor2d(inv(inDeg), [N, 1]), invOut: tf.tensor2d(inv(outDeg), [N, 1]),
+    member: tf.tensor2d(member, [items.length, N]), memberT: tf.tensor2d(memberT, [N, items.length]), invCount: tf.tensor2d(invCount, [items.length, 1]),
+    prevSel: tf.tensor2d(prevSel, [B, N]), prevSelT: tf.tensor2d(prevSelT, [N, B]),
+    valid: tf.tensor2d(valid, [N, 1]),
+    notSource: tf.tensor2d(notSource, [N, 1]), notLast: tf.tensor2d(notLast, [N, 1]), hasBytes: tf.tensor2d(hasBytes, [N, 1]), stream: tf.tensor2d(stream, [N, 1]),
+    ...(withLabels ? { labels: tf.tensor2d(labels, [N, L]), weights: tf.tensor2d(weights, [N, L]) } : {}),
+  };
+}
+
+export function disposeBatch(b: Batch): void {
+  for (const v of Object.values(b)) if (v instanceof tf.Tensor) v.dispose();
+}
+
+/** Sum of h over each node's in-edges (src → dst), with the transposed step as its gradient. */
+function propagate(h: tf.Tensor2D, from: tf.Tensor1D, toNd: tf.Tensor2D, to: tf.Tensor1D, fromNd: tf.Tensor2D): tf.Tensor2D {
+  const shape = h.shape;
+  if (from.shape[0] === 0) return tf.zerosLike(h);
+  const step = tf.customGrad(((x: tf.Tensor) => ({
+    value: tf.scatterND(toNd, tf.gather(x, from), shape),
+    gradFunc: (dy: tf.Tensor) => tf.scatterND(fromNd, tf.gather(dy, to), shape),
+  })) as unknown as CustomFn);
+  return step(h) as tf.Tensor2D;
+}
+
+type CustomFn = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * a @ w with gradients through explicit transposes: the wasm backend's transposed matMul is an
+ * order of magnitude slower than transpose + plain matMul. `constA` skips a's gradient (inputs).
+ */
+function linear(a: tf.Tensor2D, w: tf.Tensor2D, constA = false): tf.Tensor2D {
+  const f = tf.customGrad(((x: tf.Tensor2D, y: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([x, y]);
+    return {
+      value: tf.matMul(x, y),
+      gradFunc: (dy: tf.Tensor2D, [sx, sy]: tf.Tensor2D[]) => [constA ? tf.zerosLike(sx!) : tf.matMul(dy, tf.transpose(sy!)), tf.matMul(tf.transpose(sx!), dy)],
+    };
+  }) as unknown as CustomFn);
+  return f(a, w) as tf.Tensor2D;
+}
+
+/** m @ h for a constant m whose transpose is at hand (membership sums and broadcasts). */
+function constLeft(m: tf.Tensor2D, mT: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad(((x: tf.Tensor2D) => ({
+    value: tf.matMul(m, x),
+    gradFunc: (dy: tf.Tensor2D) => tf.matMul(mT, dy),
+  })) as unknown as CustomFn);
+  return f(h) as tf.Tensor2D;
+}
+
+/** Inclusive cumulative sum down the rows, with the reverse cumulative sum as its gradient (tfjs's own Cumsum gradient is wrong for axis 0 of a matrix). */
+const cumsumRows = tf.customGrad(((x: tf.Tensor2D) => ({
+  value: tf.cumsum(x, 0),
+  gradFunc: (dy: tf.Tensor2D) => tf.cumsum(dy, 0, false, true),
+})) as unknown as CustomFn);
+
+/** Log times (ms) are clipped to [LOG_MIN, LOG_MAX] before exp; the heads are regressed on their log labels directly, so the clip never starves them of gradient. */
+const LOG_MIN = -20;
+const LOG_MAX = 9;
+/**
+ * The heads' outputs are scaled up: log times span ~20 natural-log units while the features are
+ * scaled to ~[0, 1], so unscaled heads would need weights in the tens (thousands of Adam steps).
+ */
+const HEAD_GAIN = 8;
+const expClipped = (y: tf.Tensor): tf.Tensor => tf.exp(tf.clipByValue(y, LOG_MIN, LOG_MAX));
+
+/** Predicted log times: [nodes, LABEL_COLUMNS] — every cut's objective, DPU stage, GPU stage and link, and each layer's own times. */
+export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
+  const w = (name: string) => p.get(name)! as tf.Tensor2D;
+  let h = tf.relu(tf.add(tf.add(linear(b.x, w('in/w'), true), linear(b.t, w('in/t'), true)), w('in/b'))) as tf.Tensor2D;
+  for (let l = 0; l < cfg.layers; l++) {
+    const fwd = tf.mul(propagate(linear(h, w(`mp${l}/msg-fwd`)), b.src, b.dstNd, b.dst, b.srcNd), b.invIn) as tf.Tensor2D;
+    const bwd = tf.mul(propagate(linear(h, w(`mp${l}/msg-bwd`)), b.dst, b.srcNd, b.src, b.dstNd), b.invOut) as tf.Tensor2D;
+    const mean = tf.mul(constLeft(b.member, b.memberT, h), b.invCount) as tf.Tensor2D;
+    const global = constLeft(b.memberT, b.member, mean);
+    const z = tf.addN([
+      linear(h, w(`mp${l}/self`)), linear(fwd, w(`mp${l}/fwd`)), linear(bwd, w(`mp${l}/bwd`)),
+      linear(global, w(`mp${l}/global`)), linear(b.t, w(`mp${l}/t`), true),
+    ]);
+    h = tf.add(h, tf.relu(tf.add(z, w(`mp${l}/b`)))) as tf.Tensor2D;
+  }
+  // Each layer's times (zero for the source node), summed over every prefix (the DPU side of the
+  // cut at that node, the node included) and suffix (the GPU side) of its graph.
+  const u = tf.relu(tf.add(tf.addN([linear(h, w('time/h')), linear(b.x, w('time/x'), true), linear(b.t, w('time/t'), true)]), w('time/b'))) as tf.Tensor2D;
+  const logTimes = tf.mul(tf.add(linear(u, w('time/o')), w('time/ob')), HEAD_GAIN) as tf.Tensor2D;
+  const times = tf.mul(expClipped(logTimes), b.notSource) as tf.Tensor2D;
+  const cs = cumsumRows(times) as tf.Tensor2D;
+  const prefix = tf.sub(cs, constLeft(b.memberT, b.member, constLeft(b.prevSel, b.prevSelT, cs))) as tf.Tensor2D;
+  const total = constLeft(b.memberT, b.member, constLeft(b.member, b.memberT, times));
+  const suffix = tf.relu(tf.sub(total, prefix));
+  const ovh = expClipped(tf.mul(tf.add(linear(b.t, w('ovh/t'), true), w('ovh/b')), HEAD_GAIN));
+  const col = (t: tf.Tensor, c: number) => tf.slice(t, [0, c], [-1, 1]);
+  const dpuFrame = tf.add(col(prefix, 0), tf.mul(col(ovh, 0), b.notSource));
+  const dpuStream = tf.add(col(prefix, 1), tf.mul(col(ovh, 1), b.notSource));
+  const gpu = tf.add(col(suffix, 2), tf.mul(col(ovh, 2), b.notLast));
+  const ul = tf.relu(tf.add(tf.add(linear(b.x, w('link/x'), true), linear(b.t, w('link/t'), true)), w('link/b'))) as tf.Tensor2D;
+  const logLink = tf.mul(tf.add(linear(ul, w('link/o')), w('link/ob')), HEAD_GAIN);
+  const link = tf.mul(expClipped(logLink), b.hasBytes);
+  const streamCost = tf.maximum(tf.maximum(dpuStream, link), gpu);
+  const latencyCost = tf.addN([dpuFrame, link, gpu]);
+  const cost = tf.add(tf.mul(b.stream, streamCost), tf.mul(tf.sub(1, b.stream), latencyCost));
+  const eps = 1e-6;
+  return tf.concat([tf.log(tf.add(tf.concat([cost, dpuFrame, gpu], 1), eps)), logLink, logTimes], 1) as tf.Tensor2D;
+}
+
+/** Weighted squared error of the log stage times against the planner's; the objective column weighs most. */
+export function loss(p: Params, cfg: ModelConfig, b: Batch): tf.Scalar {
+  const pred = forward(p, cfg, b);
+  const err = tf.mul(tf.square(tf.sub(pred, b.labels!)), b.weights!);
+  const perColumn = tf.div(tf.sum(err, 0), tf.add(tf.sum(b.weights!, 0), 1e-6));
+  return tf.sum(tf.mul(perColumn, tf.tensor1d(COLUMN_WEIGHTS))) as tf.Scalar;
+}
+
+/** Per-graph scores (minus the predicted log objective), in node order; invalid cuts are -Infinity. */
+export function scores(p: Params, cfg: ModelConfig, b: Batch): Float32Array[] {
+  const s = tf.tidy(() => tf.neg(tf.slice(forward(p, cfg, b), [0, 0], [-1, 1])));
+  const all = s.dataSync() as Float32Array;
+  s.dispose();
+  const valid = b.valid.dataSync();
+  const out: Float32Array[] = [];
+  for (let g = 0; g < b.graphs; g++) {
+    const o = b.offsets[g]!;
+    const end = g + 1 < b.graphs ? b.offsets[g + 1]! : b.nodes;
+    out.push(all.slice(o, end).map((v, i) => (valid[o + i]! > 0 ? v : -Infinity)));
+  }
+  return out;
+}
+
+/** The highest-scoring valid cut (lowest index on ties): the number of layers on the DPU. */
+export function decode(s: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < s.length; i++) if (s[i]! > s[best]!) best = i;
+  return best;
+}

@@ -1,0 +1,182 @@
+// The API behind `splitc gnn dataset|train|eval`: the datasets written as JSON lines, and the
+// evaluation protocol — unseen torchvision architectures (never in training), held-out zoo models,
+// leave-one-family-out, and targets outside the training distribution.
+
+import { readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { analyzeModel } from '@splitc/ir';
+import { loadModel } from '@splitc/onnx';
+import { deriveSeed, FAMILIES, type Family } from '@splitc/zoo';
+import { initBackend, type BackendName } from './backend.js';
+import { buildDataset, graphSamples, type Sample } from './dataset.js';
+import { compareOn, formatEvalTables, gnnPicks, type EvalRow } from './evaluate.js';
+import type { ModelConfig } from './model.js';
+import type { TargetDistribution } from './target-sampling.js';
+import { trainGnn, type TrainOptions } from './train.js';
+import { loadWeights, SHIPPED_WEIGHTS_DIR } from './weights.js';
+import type * as tf from '@tensorflow/tfjs';
+
+export interface Progress {
+  readonly phase: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface DatasetCommandOptions {
+  readonly seed?: number;
+  readonly models?: number;
+  readonly targetsPerModel?: number;
+  readonly distribution?: TargetDistribution;
+  /** JSON-lines file: one sample per line (model, family, target, every prefix cut's objective, the exact optimum). */
+  readonly out?: string;
+  readonly onProgress?: (p: Progress) => void;
+}
+
+export interface DatasetSummary {
+  readonly samples: number;
+  readonly models: number;
+  readonly meanLayers: number;
+  readonly families: Readonly<Record<string, number>>;
+  /** Where the exact optimum lies: GPU-only, DPU-only (the largest valid prefix) or a split between. */
+  readonly optimum: { readonly gpuOnly: number; readonly dpuOnly: number; readonly split: number };
+}
+
+/** `gnn dataset`: generate and label (deterministic in the seed); optionally write JSON lines. */
+export function gnnDataset(options: DatasetCommandOptions = {}): DatasetSummary {
+  const data = buildDataset({
+    seed: options.seed ?? 1, models: options.models ?? 100, targetsPerModel: options.targetsPerModel ?? 4, distribution: options.distribution ?? 'train',
+    onProgress: (done, total) => options.onProgress?.({ phase: 'label', done, total }),
+  });
+  if (options.out !== undefined) {
+    const lines = data.map((s) => JSON.stringify({
+      model: s.model, family: s.family, target: s.targetLabel, descriptor: [...s.descriptor].map((v) => +v.toPrecision(6)),
+      layers: s.exactMask.length, validCuts: s.features.maxPrefix + 1, exactBest: s.exactBest,
+      costs: [...s.costs].slice(0, s.features.maxPrefix + 1),
+    }));
+    writeFileSync(options.out, `${lines.join('\n')}\n`);
+  }
+  return summarize(data);
+}
+
+function bestPrefix(s: Sample): number {
+  let b = 0;
+  for (let k = 1; k < s.costs.length; k++) if (s.costs[k]! < s.costs[b]!) b = k;
+  return b;
+}
+
+function summarize(data: readonly Sample[]): DatasetSummary {
+  const families: Record<string, number> = {};
+  const optimum = { gpuOnly: 0, dpuOnly: 0, split: 0 };
+  for (const s of data) {
+    families[s.family] = (families[s.family] ?? 0) + 1;
+    const k = bestPrefix(s);
+    if (k === 0) optimum.gpuOnly++; else if (k === s.features.maxPrefix) optimum.dpuOnly++; else optimum.split++;
+  }
+  return {
+    samples: data.length, models: new Set(data.map((s) => s.model)).size,
+    meanLayers: data.reduce((a, s) => a + s.exactMask.length, 0) / Math.max(data.length, 1), families, optimum,
+  };
+}
+
+export interface EvalOptions {
+  /** Weights to evaluate (default: the shipped ones). */
+  readonly weightsDir?: string;
+  /** The torchvision exports (default: fixtures/models of this repository). Files named *-weights.onnx are skipped (same architectures). */
+  readonly fixturesDir?: string;
+  /** Sampled targets per torchvision model (default 8). */
+  readonly targetsPerModel?: number;
+  /** Zoo models per family held out by seed (default 6). */
+  readonly heldOutPerFamily?: number;
+  /** Leave-one-family-out: retrain without each family in turn (slow; default off). */
+  readonly leaveOneFamilyOut?: boolean;
+  /** Training settings of each leave-one-family-out fold (default: a fifth of the shipped model's data, 12 epochs). */
+  readonly foldTraining?: Omit<TrainOptions, 'families' | 'out' | 'onProgress' | 'dataset'>;
+  readonly seed?: number;
+  readonly backend?: BackendName;
+  readonly onProgress?: (p: Progress) => void;
+}
+
+export interface EvalReport {
+  readonly rows: readonly EvalRow[];
+  /** Markdown tables (what `gnn eval` prints). */
+  readonly tables: string;
+  readonly weightsSha256: string;
+}
+
+/** The evaluation seed stream is disjoint from training's (training uses seed 1 by default). */
+const EVAL_SEED = 20261128;
+
+function fixtureModels(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.onnx') && !f.includes('-weights')).sort().map((f) => path.join(dir, f));
+}
+
+function groupRows(set: string, samples: readonly Sample[], picks: readonly number[], key: (s: Sample) => string): EvalRow[] {
+  const rows: EvalRow[] = [];
+  const groups = [...new Set(samples.map(key))].sort();
+  for (const gname of groups) {
+    const idx = samples.map((s, i) => (key(s) === gname ? i : -1)).filter((i) => i >= 0);
+    rows.push(...compareOn(set, gname, idx.map((i) => samples[i]!), idx.map((i) => picks[i]!)));
+  }
+  rows.push(...compareOn(set, 'all', samples, picks));
+  return rows;
+}
+
+/** `gnn eval`: the tables of docs/gnn.md. */
+export async function evaluateGnn(options: EvalOptions = {}): Promise<EvalReport> {
+  await initBackend(options.backend ?? 'wasm');
+  const loaded = loadWeights(options.weightsDir ?? SHIPPED_WEIGHTS_DIR);
+  const params = loaded.tensors;
+  const cfg: ModelConfig = loaded.meta.config;
+  const seed = options.seed ?? EVAL_SEED;
+  const fixturesDir = options.fixturesDir ?? path.resolve(SHIPPED_WEIGHTS_DIR, '../../../fixtures/models');
+  const files = fixtureModels(fixturesDir);
+  const perModel = options.targetsPerModel ?? 8;
+  const rows: EvalRow[] = [];
+  const report = (phase: string, done: number, total: number) => options.onProgress?.({ phase, done, total });
+
+  for (const dist of ['train', 'shifted'] as const) {
+    const samples: Sample[] = [];
+    files.forEach((f, i) => {
+      const g = analyzeModel(loadModel(f));
+      const name = path.basename(f, '.onnx');
+      samples.push(...graphSamples(g, name, 'torchvision', deriveSeed(seed + (dist === 'train' ? 0 : 1), i), perModel, dist));
+      report(`torchvision (${dist} targets)`, i + 1, files.length);
+    });
+    const set = dist === 'train' ? 'Unseen torchvision architectures, targets from the training distribution' : 'Unseen torchvision architectures, targets outside the training distribution';
+    rows.push(...groupRows(set, samples, gnnPicks(params, cfg, samples), (s) => s.model));
+  }
+
+  const perFamily = options.heldOutPerFamily ?? 6;
+  for (const dist of ['train', 'shifted'] as const) {
+    const held = buildDataset({ seed: seed + 7 + (dist === 'train' ? 0 : 1), models: perFamily * FAMILIES.length, targetsPerModel: 2, distribution: dist, onProgress: (d, t) => report(`zoo held-out (${dist})`, d, t) });
+    const set = dist === 'train' ? 'Held-out zoo models (seen families), training-distribution targets' : 'Held-out zoo models (seen families), targets outside the training distribution';
+    rows.push(...groupRows(set, held, gnnPicks(params, cfg, held), (s) => s.family));
+  }
+
+  if (options.leaveOneFamilyOut === true) {
+    const lofo: Sample[] = [];
+    const picks: number[] = [];
+    for (const [fi, family] of FAMILIES.entries()) {
+      const others = FAMILIES.filter((f) => f !== family) as Family[];
+      const fold = await trainGnn({ models: 100, targetsPerModel: 4, epochs: 12, ...options.foldTraining, families: others, backend: options.backend ?? 'wasm' });
+      const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family] });
+      lofo.push(...test);
+      picks.push(...gnnPicks(fold.params as ReadonlyMap<string, tf.Tensor>, fold.config, test));
+      for (const v of fold.params.values()) v.dispose();
+      report('leave-one-family-out', fi + 1, FAMILIES.length);
+    }
+    rows.push(...groupRows('Leave-one-family-out (each family unseen by its fold)', lofo, picks, (s) => s.family));
+  }
+  return { rows, tables: formatEvalTables(rows), weightsSha256: loaded.meta.weightsSha256 };
+}
+
+/** The fixed set CI re-evaluates the shipped weights on: every torchvision fixture × 4 training-distribution targets. */
+export async function fixedSetEvaluation(weightsDir: string = SHIPPED_WEIGHTS_DIR, fixturesDir?: string): Promise<{ readonly weightsSha256: string; readonly gnn: EvalRow['metrics']; readonly smallestCrossing: EvalRow['metrics']; readonly macFraction: EvalRow['metrics'] }> {
+  await initBackend('wasm');
+  const loaded = loadWeights(weightsDir);
+  const files = fixtureModels(fixturesDir ?? path.resolve(SHIPPED_WEIGHTS_DIR, '../../../fixtures/models'));
+  const samples: Sample[] = [];
+  files.forEach((f, i) => samples.push(...graphSamples(analyzeModel(loadModel(f)), path.basename(f, '.onnx'), 'torchvision', deriveSeed(EVAL_SEED + 99, i), 4, 'train')));
+  const [gnn, smallest, mac] = compareOn('fixed', 'all', samples, gnnPicks(loaded.tensors, loaded.meta.config, samples));
+  return { weightsSha256: loaded.meta.weightsSha256, gnn: gnn!.metrics, smallestCrossing: smallest!.metrics, macFraction: mac!.metrics };
+}

@@ -1,0 +1,133 @@
+// The GNN split predictor: features are the graph's and the target's own numbers (no latency-model
+// output among them), the crossing bytes agree with the planner's, training is deterministic (same
+// seed → byte-identical weights), predictions are always valid cuts, and bad weights are typed errors.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SplitcError } from '@splitc/diagnostics';
+import { analyzeModel, type Graph } from '@splitc/ir';
+import { loadModel } from '@splitc/onnx';
+import { planSplit } from '@splitc/planner';
+import { resolveTarget, type ResolvedTarget } from '@splitc/targets';
+import {
+  NODE_FEATURES, TARGET_FEATURES, buildDataset, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, smallestCrossing, targetDescriptor, trainGnn,
+} from '@splitc/gnn';
+
+const root = path.resolve(__dirname, '../../..');
+const work = mkdtempSync(path.join(tmpdir(), 'splitc-gnn-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const analyze = (name: string): Graph => analyzeModel(loadModel(path.join(root, 'fixtures/models', `${name}.onnx`)));
+
+function scaled(t: ResolvedTarget, f: number): ResolvedTarget {
+  return {
+    ...t,
+    dpu: { ...t.dpu, compute: { ...t.dpu.compute, clockHz: t.dpu.compute.clockHz * f }, memory: { ...t.dpu.memory, bandwidthBytesPerS: t.dpu.memory.bandwidthBytesPerS / f }, overheads: { perLayerMs: t.dpu.overheads.perLayerMs * f, perFrameMs: 0.5 } },
+    gpu: { ...t.gpu, compute: { ...t.gpu.compute, peakFlops: { fp16: t.gpu.compute.peakFlops.fp16 * f, fp32: t.gpu.compute.peakFlops.fp32 } } },
+    link: { ...t.link, bandwidthBytesPerS: t.link.bandwidthBytesPerS * f },
+  };
+}
+
+function err(fn: () => unknown): SplitcError {
+  try { fn(); } catch (e) { if (e instanceof SplitcError) return e; throw e; }
+  throw new Error('expected a SplitcError');
+}
+
+describe('features', () => {
+  it('are the graph\'s own numbers: the same under targets whose speeds differ, while the descriptor changes', () => {
+    const g = analyze('resnet18');
+    const a = resolveTarget();
+    const b = scaled(a, 1.7);
+    const fa = graphFeatures(g, a);
+    const fb = graphFeatures(g, b);
+    expect(Buffer.from(fa.x.buffer).equals(Buffer.from(fb.x.buffer))).toBe(true);
+    expect(fa.x.length).toBe((g.layers.length + 1) * NODE_FEATURES.length);
+    expect(new Set(NODE_FEATURES).size).toBe(NODE_FEATURES.length);
+    expect(targetDescriptor(a, 'stream')).not.toEqual(targetDescriptor(b, 'stream'));
+    expect(targetDescriptor(a, 'stream').length).toBe(TARGET_FEATURES.length);
+    expect(targetDescriptor(a, 'stream')).not.toEqual(targetDescriptor(a, 'latency'));
+  });
+
+  it('crossing bytes of every prefix cut equal the planner\'s; valid cuts are the planner\'s prefix candidates', () => {
+    for (const name of ['resnet18', 'googlenet', 'mobilenetv2', 'efficientnet_b0']) {
+      const g = analyze(name);
+      const t = resolveTarget();
+      const f = graphFeatures(g, t);
+      const plan = planSplit(g, t, { minCut: false });
+      const prefix = plan.candidates.filter((c) => c.kind === 'prefix');
+      expect(prefix.length, name).toBe(f.maxPrefix + 1);
+      for (const c of prefix) expect(f.cutBytes[c.index!], `${name} k=${c.index}`).toBe(c.crossingBytes);
+      expect([...f.valid].filter((v) => v === 1).length).toBe(f.maxPrefix + 1);
+    }
+  });
+});
+
+describe('dataset and baselines', () => {
+  it('labels are the planner\'s: the exact optimum has zero regret, and no predictor beats it', () => {
+    const data = buildDataset({ seed: 3, models: 10, targetsPerModel: 2 });
+    expect(data.length).toBe(20);
+    const oracle = data.map((s) => { let b = 0; for (let k = 1; k < s.costs.length; k++) if (s.costs[k]! < s.costs[b]!) b = k; return b; });
+    const m = metricsOf(data, oracle);
+    expect(m.regretMax).toBeLessThan(1e-12); // min-cut never beat the best prefix on these
+    for (const p of [smallestCrossing, macFraction]) {
+      const mp = metricsOf(data, data.map(p));
+      expect(mp.regretMean).toBeGreaterThanOrEqual(0);
+      for (const [i, s] of data.entries()) expect(Number.isFinite(s.costs[p(s)]!), `sample ${i}`).toBe(true);
+    }
+  });
+});
+
+describe('training', () => {
+  const options = { seed: 5, models: 6, targetsPerModel: 2, epochs: 2, batchSize: 4, config: { hidden: 8, message: 4, layers: 1 } };
+
+  it('is deterministic: the same seed gives byte-identical weights files; predictions are valid cuts', async () => {
+    const a = path.join(work, 'a');
+    const b = path.join(work, 'b');
+    const ra = await trainGnn({ ...options, out: a });
+    await trainGnn({ ...options, out: b });
+    for (const f of ['model.json', 'weights.bin']) expect(readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f))), f).toBe(true);
+    expect(ra.losses.every(Number.isFinite)).toBe(true);
+    const c = path.join(work, 'c');
+    await trainGnn({ ...options, seed: 6, out: c });
+    expect(readFileSync(path.join(a, 'weights.bin')).equals(readFileSync(path.join(c, 'weights.bin')))).toBe(false);
+
+    const predictor = await loadPredictor({ weightsDir: a });
+    for (const name of ['resnet18', 'efficientnet_b0', 'lenet5']) {
+      const g = analyze(name);
+      const t = resolveTarget();
+      const f = graphFeatures(g, t);
+      const p = predictor.predict(g, t, 'stream');
+      expect(p.index).toBeGreaterThanOrEqual(0);
+      expect(p.index).toBeLessThanOrEqual(f.maxPrefix);
+      expect(p.probability).toBeGreaterThan(0);
+    }
+    predictor.dispose();
+  });
+
+  it('refuses missing, corrupt and mismatched weights with typed errors naming the file', async () => {
+    const a = path.join(work, 'bad');
+    await trainGnn({ ...options, out: a });
+    expect(err(() => loadWeights(path.join(work, 'nowhere'))).code).toBe('SPLITC7001');
+    const bin = path.join(a, 'weights.bin');
+    const good = readFileSync(bin);
+    const flipped = Buffer.from(good);
+    flipped[10] = flipped[10]! ^ 0xff;
+    writeFileSync(bin, flipped);
+    const e = err(() => loadWeights(a));
+    expect(e.code).toBe('SPLITC7002');
+    expect(e.message).toContain('weights.bin');
+    writeFileSync(bin, good);
+    const json = path.join(a, 'model.json');
+    const meta = JSON.parse(readFileSync(json, 'utf8'));
+    writeFileSync(json, JSON.stringify({ ...meta, featureSchema: { version: meta.featureSchema.version, hash: '0000000000000000' } }));
+    expect(err(() => loadWeights(a)).code).toBe('SPLITC7003');
+    writeFileSync(json, JSON.stringify({ ...meta, config: { ...meta.config, hidden: meta.config.hidden + 1 } }));
+    expect(err(() => loadWeights(a)).code).toBe('SPLITC7003');
+    writeFileSync(json, '{ not json');
+    expect(err(() => loadWeights(a)).code).toBe('SPLITC7002');
+    rmSync(bin);
+    writeFileSync(json, JSON.stringify(meta));
+    expect(err(() => loadWeights(a)).code).toBe('SPLITC7001');
+    cpSync(json, path.join(work, 'copy.json'));
+  });
+});

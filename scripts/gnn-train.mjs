@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// Trains the shipped GNN weights from scratch (packages/gnn/weights: model.json + weights.bin) with
+// the defaults, prints the time of each phase, and records the fixed-set evaluation that CI checks
+// (packages/gnn/weights/evaluation.json). Usage: npm run build && node scripts/gnn-train.mjs [outDir]
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixedSetEvaluation, trainGnn, TRAIN_DEFAULTS, DEFAULT_CONFIG } from '@splitc/gnn';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = process.argv[2] ?? path.join(root, 'packages/gnn/weights');
+const t0 = performance.now();
+const r = await trainGnn({
+  out,
+  onProgress: (p) => {
+    if (p.phase === 'train') process.stderr.write(`epoch ${p.done}/${p.total} loss ${p.loss.toFixed(4)} (${((performance.now() - t0) / 1e3).toFixed(0)} s)\n`);
+    else if (p.done % 200 === 0 || p.done === p.total) process.stderr.write(`dataset ${p.done}/${p.total}\n`);
+  },
+});
+const total = (performance.now() - t0) / 1e3;
+console.log(`backend ${r.backend}; ${r.samples} samples; config ${JSON.stringify(DEFAULT_CONFIG)}; defaults ${JSON.stringify(TRAIN_DEFAULTS)}`);
+console.log(`dataset ${r.datasetSeconds.toFixed(1)} s, training ${r.trainSeconds.toFixed(1)} s, total ${total.toFixed(1)} s; final loss ${r.losses.at(-1).toFixed(4)}`);
+const fixed = await fixedSetEvaluation(out);
+writeFileSync(path.join(out, 'evaluation.json'), `${JSON.stringify(fixed, null, 2)}\n`);
+console.log(JSON.stringify(fixed, null, 2));

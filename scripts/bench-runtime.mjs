@@ -4,23 +4,24 @@
 //   node scripts/bench-runtime.mjs [codec] [pace] [memory] [--frames N] [--memory-frames N]
 //
 //   codec   KServe v2 requests with binary tensor data through the node:http server (in a second
-//           process) and client, over loopback, a no-op model, beside plain TCP as the floor: MB/s for a 1.2 MB batch (6×56×56×64 INT8, a ResNet
-//           crossing) with 4 requests in flight, and requests/s for a 1 KB body (a Nagle /
+//           process) and client, over loopback, a no-op model, beside plain TCP between the same
+//           two processes as the floor: GB/s for a 1.2 MB batch (6×56×56×64 INT8, a ResNet
+//           crossing) with 4 and 1 requests in flight, and requests/s for a 1 KB body (a Nagle /
 //           delayed-ACK stall would show here as ~25 requests/s).
-//   pace    `run --pace plan` on tinyres (--split 5) and mobilenetv2 (the planner's split): every
+//   pace    `run --pace plan` on tinyres (--split 5), mobilenetv2 and resnet18 (exported with
+//           PyTorch on first use into fixtures/models/large/), at the planner's split: every
 //           stage takes the plan's time for its batch, scaled by a factor large enough that the
 //           reference executors (onnxruntime on this CPU) finish inside it — the factor is found
 //           from an unpaced run and printed; efficiency = fps ÷ the plan's predicted rate at that
 //           scale.
 //   memory  tinyres --split 5 for 10,000 frames (checked against fp32 as usual): RSS and heap
 //           every 1,000 frames; growth after warm-up.
-import { fork } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { fork, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compile } from 'splitc';
 import { InferenceClient, run, startServer } from '@splitc/runtime';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,10 +85,17 @@ async function codec() {
 }
 
 async function pace() {
+  const { compile } = await import('splitc');
   const models = [
     ['tinyres --split 5', 'fixtures/models/tinyres-weights.onnx', { split: 5 }],
     ['mobilenetv2', 'fixtures/models/mobilenetv2-weights.onnx', {}],
+    ['resnet18', 'fixtures/models/large/resnet18-weights.onnx', {}],
   ];
+  if (!existsSync(models[2][1])) {
+    console.error('exporting resnet18 with (seeded random) weights with PyTorch …');
+    const r = spawnSync('/usr/bin/python3', ['scripts/export-fixtures.py', '--only', 'resnet18', '--out', 'fixtures/models/large', '--weights'], { stdio: 'inherit' });
+    if (r.status !== 0) process.exit(1);
+  }
   for (const [label, file, opts] of models) {
     const out = path.join(dir, label.replace(/\W+/g, '-'));
     const m = compile(file, { output: out, force: true, onWarning: () => undefined, ...opts });
@@ -107,6 +115,7 @@ async function pace() {
 }
 
 async function memory() {
+  const { compile } = await import('splitc');
   const out = path.join(dir, 'tinyres-mem');
   compile('fixtures/models/tinyres-weights.onnx', { output: out, split: 5, force: true, onWarning: () => undefined });
   const samples = [];

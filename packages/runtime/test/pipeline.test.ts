@@ -2,8 +2,8 @@
 // calibrated fix_points) → KServe v2 → the GPU half behind the seam → the sink, checked frame by
 // frame against the fp32 model; the two same-shape crossings of tinyres at --split 5 routed by
 // name; and a GPU server killed mid-stream.
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { compile } from 'splitc';
 import { readManifest } from '@splitc/compile';
 import { ReferenceDpu, ReferenceGpu, ReferenceModel, run, seamPlan, seededFrame, serve, typedView } from '@splitc/runtime';
 import { SplitcError } from '@splitc/diagnostics';
+import { havePython, PYTHON } from '../../ir/test/python.js';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'splitc-runtime-'));
@@ -86,6 +87,23 @@ describe('splitc run (reference pipeline)', () => {
     expect(r.check!.minCosine).toBeGreaterThanOrEqual(0.999);
     expect(r.check!.top1Agreement).toBeGreaterThanOrEqual(0.99);
   });
+
+  // ResNet18 with (seeded random) weights is 45 MB: exported with Debian's PyTorch on first use into
+  // fixtures/models/large/ (ignored by git), as the compile benchmark does for its models.
+  it.runIf(havePython('torch', 'torchvision'))('resnet18 at the planner\'s split: 300 frames within cosine 0.999, top-1 ≥ 99%', async () => {
+    const model = path.join(ROOT, 'fixtures/models/large/resnet18-weights.onnx');
+    if (!existsSync(model)) {
+      const r = spawnSync(PYTHON, [path.join(ROOT, 'scripts/export-fixtures.py'), '--only', 'resnet18', '--out', path.dirname(model), '--weights'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const out = path.join(dir, 'resnet18');
+    compile(model, { output: out });
+    const r = await run(out, { frames: 300 });
+    expect(r.frames).toBe(300);
+    expect(r.check!.minCosine).toBeGreaterThanOrEqual(0.999);
+    expect(r.check!.top1Agreement).toBeGreaterThanOrEqual(0.99);
+    expect(r.check!.orderAgreement).toBe(1);
+  }, 600_000);
 
   it('a GPU server that answers for another model, or none at all, is refused up front', async () => {
     const h = await serve(tinyres);

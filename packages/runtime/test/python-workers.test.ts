@@ -129,10 +129,13 @@ describe.runIf(ok)('emitted Python workers (reference backends) against the Type
     await h.close();
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const summary = JSON.parse(r.stdout) as { frames: number; batch: number; fixPoints: { crossings: Record<string, number> } };
+    const summary = JSON.parse(r.stdout) as { frames: number; batch: number; fixPoints: { input: number; crossings: Record<string, number> } };
     expect(summary.frames).toBe(n);
     expect(summary.batch).toBe(m.seam.batch);
     expect(summary.fixPoints.crossings['/b1/b1.3/Conv_output_0']).not.toBe(summary.fixPoints.crossings['/stem/stem.2/Relu_output_0']);
+    // The same calibration frames give the same fix_points in Python (numpy) and TypeScript.
+    const ts = await run(tinyres, { input: frames, frames: 6, check: false });
+    expect(summary.fixPoints).toEqual({ input: ts.fixPoints.input, crossings: ts.fixPoints.crossings });
     expect(readdirSync(outs).length).toBe(n);
     const ref = await ReferenceModel.create('fixtures/models/tinyres-weights.onnx', 'input', shape);
     const want = await Promise.all(Array.from({ length: n }, async (_, i) => (await ref.run(seededFrame(7, i, shape))).output!));

@@ -167,7 +167,7 @@ ${layerRows}
 `;
 }
 
-/** How far the latency model is from measurements, and what in each profile is measured, fitted or assumed. */
+/** How far the latency model is from measurements, and what in each profile is measured, fitted or assumed (plain p/b/table markup). */
 function accuracySection(plan: Plan): string {
   const a = plan.accuracy;
   const measured = (side: 'gpu' | 'dpu'): string => {
@@ -176,16 +176,19 @@ function accuracySection(plan: Plan): string {
   };
   const one = (side: 'gpu' | 'dpu', name: string): string => {
     const p = a?.[side] ?? null;
-    if (p === null) return `<h3>${side.toUpperCase()} ${esc(name)}</h3><p>No provenance in this profile: its error against measurements is unknown.</p>${measured(side)}`;
+    const title = `<p class="model-error-device"><b>${side.toUpperCase()} ${esc(name)}</b></p>`;
+    if (p === null) return `${title}<p>No provenance in this profile: its error against measurements is unknown.</p>${measured(side)}`;
     const list = (xs: readonly string[]): string => (xs.length === 0 ? 'nothing' : xs.map(esc).join('; '));
     const errs = p.errors.map((e) => `<tr><td>${esc(e.set)}</td><td>${esc(e.precision ?? '')}</td><td>${esc(e.what)}</td><td>${e.points}</td><td>${e.geomeanRatio.toFixed(2)}×</td><td>${e.worstRatio.toFixed(2)}×</td></tr>`).join('');
-    return `<h3>${side.toUpperCase()} ${esc(name)}</h3>
+    return `${title}
 <p>Basis: ${esc(p.basis)}.</p>
-<ul><li><b>Measured:</b> ${list(p.measured)}</li><li><b>Fitted:</b> ${list(p.fitted)}</li><li><b>Assumed:</b> ${list(p.assumed)}</li></ul>
+<p><b>Measured:</b> ${list(p.measured)}</p>
+<p><b>Fitted:</b> ${list(p.fitted)}</p>
+<p><b>Assumed:</b> ${list(p.assumed)}</p>
 ${errs === '' ? '<p>No error figures.</p>' : `<table class="model-error"><tr><th>data</th><th>precision</th><th>what</th><th>points</th><th>geomean error</th><th>worst error</th></tr>${errs}</table>`}
 ${measured(side)}`;
   };
-  return `<h2>Model error</h2>
+  return `<h2 id="model-error">Model error</h2>
 <p>The estimates come from an analytical model; error = max(estimate/measured, measured/estimate).</p>
-<section id="model-error">${one('gpu', plan.target.gpu)}${one('dpu', plan.target.dpu)}</section>`;
+${one('gpu', plan.target.gpu)}${one('dpu', plan.target.dpu)}`;
 }

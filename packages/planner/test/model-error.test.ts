@@ -24,7 +24,7 @@ describe('model error in the plan and the report', () => {
     const t = resolveTarget({ target: 'vck190+h200' });
     const gpu = { ...t.gpu, provenance: { ...t.gpu.provenance!, assumed: ['<script>alert(1)</script> & more'] } };
     const html = renderReport(planSplit(g, { ...t, gpu }, { minCut: false }));
-    const section = html.slice(html.indexOf('<h2>Model error</h2>'), html.indexOf('<h2>Layers</h2>'));
+    const section = html.slice(html.indexOf('Model error</h2>'), html.indexOf('<h2>Layers</h2>'));
     expect(section).toContain('<b>Measured:</b>');
     expect(section).toContain('<b>Fitted:</b>');
     expect(section).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; more');

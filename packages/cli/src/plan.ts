@@ -14,7 +14,7 @@ export interface PlanRequest extends TargetRequest, InspectOptions {
   readonly objective?: string;
   /** trtexec --exportProfile JSON, or a GPU-half timing file (scripts/measure-gpu-half.py), measured on the GPU. */
   readonly profileGpu?: string;
-  /** splitc DPU timing file (docs/profiles.md). */
+  /** splitc DPU timing file (docs/planning.md, "Measured profiles"). */
   readonly profileDpu?: string;
   /** Which predictor chooses the split: `exact` (the exact search; default) or `gnn` (needs `gnn`: see preparePredictor). */
   readonly predictor?: string;

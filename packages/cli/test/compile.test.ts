@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile, type Manifest } from 'splitc';
-import { haveDebianData, havePython, PYTHON } from '../../ir/test/python.js';
+import { haveDebianData, havePython, PYTHON } from '@splitc/test-support';
 import { ROOT, splitc } from './run-cli.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'splitc-compile-'));

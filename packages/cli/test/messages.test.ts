@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataType } from '@splitc/onnx';
 import { inspect, SplitcError } from 'splitc';
-import { floats, model, vi } from '../../onnx/test/model-builder.js';
+import { floats, model, vi } from '@splitc/test-support';
 import { ROOT, splitc } from './run-cli.js';
 
 const d = mkdtempSync(path.join(tmpdir(), 'splitc-messages-'));

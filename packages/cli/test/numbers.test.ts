@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { model, vi } from '../../onnx/test/model-builder.js';
+import { model, vi } from '@splitc/test-support';
 import { ROOT, splitc } from './run-cli.js';
 
 const d = mkdtempSync(path.join(tmpdir(), 'splitc-numbers-'));

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, inspect, plan } from 'splitc';
 import type { ProgressEvent } from '@splitc/diagnostics';
 import { BACKGROUND_HASH_MIN_BYTES } from '@splitc/onnx';
-import { twoBranchModel } from '../../onnx/test/model-builder.js';
+import { twoBranchModel } from '@splitc/test-support';
 import { ROOT } from './run-cli.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'splitc-read-once-'));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
-import { haveDebianData } from '../../ir/test/python.js';
+import { haveDebianData } from '@splitc/test-support';
 import { ROOT, splitc } from './run-cli.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -12,7 +12,7 @@ import { SplitcError } from '@splitc/diagnostics';
 import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitSeamOnnx, seamInputNames, dpuLayoutShape, type TensorRtInput } from '@splitc/emit-tensorrt';
 import { decodeModel } from '@splitc/onnx';
 import { resolveTarget, type Precision } from '@splitc/targets';
-import { haveDebianData, havePython, PYTHON } from '../../ir/test/python.js';
+import { haveDebianData, havePython, PYTHON } from '@splitc/test-support';
 
 const d = mkdtempSync(path.join(tmpdir(), 'splitc-trt-'));
 const gpu = resolveTarget().gpu;

@@ -3,7 +3,7 @@
 // MaxPool2d, AvgPool2d, Linear…) with its weights loaded from the partition.onnx beside it.
 
 import { oneLine, pyEscape, pyString, SplitcError } from '@splitc/diagnostics';
-import { resolveAlias, windowGeometry, type Graph, type Layer } from '@splitc/ir';
+import { elementCount, resolveAlias, windowGeometry, type Graph, type Layer } from '@splitc/ir';
 import { ONNX_READER_PY } from './onnx-reader-py.js';
 
 /** Class name of the generated module; vai_q_pytorch names the xmodel `<class>_int.xmodel`. */
@@ -112,7 +112,7 @@ function emitLayer(g: Graph, l: Layer, m: string, arg: (i: number) => string): E
     }
     case 'PRelu': {
       const slope = shape(l.inputs[1]!);
-      const n = slope.reduce((a, b) => a * b, 1);
+      const n = elementCount(slope);
       return { init: [`self.${m} = nn.PReLU(${n})`], expr: `self.${m}(${arg(0)})`, weights: [[`${m}.weight`, weightName(1), 'flatten']] };
     }
     case 'MaxPool':

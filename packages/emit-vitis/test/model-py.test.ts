@@ -12,7 +12,7 @@ import { loadModel } from '@splitc/onnx';
 import { partitionGraph, writePartition } from '@splitc/partition';
 import { planSplit } from '@splitc/planner';
 import { resolveTarget } from '@splitc/targets';
-import { havePython, runPython } from '../../ir/test/python.js';
+import { havePython, runPython } from '@splitc/test-support';
 
 const root = path.resolve(__dirname, '../../..');
 const work = mkdtempSync(path.join(tmpdir(), 'splitc-modelpy-'));

@@ -273,8 +273,5 @@ export function tensorOf(g: Graph, name: string): Tensor {
   return t;
 }
 
-export function elementCount(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+/** The one element count (defined in @splitc/onnx, the lowest package that needs it). */
+export { elementCount } from '@splitc/onnx';

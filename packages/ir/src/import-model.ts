@@ -2,11 +2,13 @@
 // data inputs and weights of structure-only exports, nodes become layers in topological order.
 
 import { SplitcError } from '@splitc/diagnostics';
-import { DataType, dataTypeSize, decodeValues, isFloatType, type LoadedModel, type OnnxAttribute, type OnnxTensor, type ValueInfo } from '@splitc/onnx';
+import { DataType, dataTypeSize, decodeValues, elementCount, isFloatType, type LoadedModel, type OnnxAttribute, type OnnxTensor, type ValueInfo } from '@splitc/onnx';
 import { buildGraph, type ConstValue, type Graph, type Layer, type Tensor } from './graph.js';
 
-/** Compile-time values larger than this are not decoded into JS numbers. */
-export const MAX_FOLDED_ELEMENTS = 1 << 16;
+import { MAX_FOLDED_ELEMENTS } from './ops/rule.js';
+
+/** Re-exported for the callers that imported it from here; it lives with the folding rules. */
+export { MAX_FOLDED_ELEMENTS };
 
 export interface ImportOptions {
   /** Static shapes for data inputs whose declared shape has symbolic or unknown dims. */
@@ -97,7 +99,7 @@ const DECODABLE = new Set<number>([DataType.FLOAT, DataType.DOUBLE, DataType.FLO
  */
 export function storedTensor(source: LoadedModel, name: string, t: OnnxTensor, from: 'initializer' | 'attribute'): Tensor {
   const isParam = isFloatType(t.dataType);
-  const count = t.dims.reduce((a, b) => a * b, 1);
+  const count = elementCount(t.dims);
   const limit = isParam ? MAX_FLOAT_VALUE_ELEMENTS : MAX_FOLDED_ELEMENTS;
   let value: ConstValue | undefined;
   if (t.storage !== 'external' && count <= limit && DECODABLE.has(t.dataType)) {

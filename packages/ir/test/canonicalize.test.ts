@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeModel, graphTotals, verifier, type Graph } from '@splitc/ir';
 import { DataType, loadModel, loadModelFromBytes, type NodeInput, type OnnxAttribute } from '@splitc/onnx';
-import { floats, model, vi } from '../../onnx/test/model-builder.js';
+import { floats, model, vi } from '@splitc/test-support';
 
 const root = path.resolve(__dirname, '../../..');
 const run = (bytes: Uint8Array): Graph => analyzeModel(loadModelFromBytes(bytes, 'test.onnx'), { instruments: [verifier] });

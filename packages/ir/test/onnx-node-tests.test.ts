@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { SplitcError } from '@splitc/diagnostics';
 import { buildGraph, importModel, inferShapes, ruleFor, type Tensor } from '@splitc/ir';
 import { DataType, decodeTensor, decodeValues, isFloatType, loadModel, type ValueInfo } from '@splitc/onnx';
-import { haveDebianData } from './python.js';
+import { haveDebianData } from '@splitc/test-support';
 
 const ROOT = '/usr/share/libonnx-testdata/data/node';
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { SplitcError } from '@splitc/diagnostics';
 import { importModel, inferShapes, layerCost, type Graph } from '@splitc/ir';
 import { dataTypeFromName, dataTypeName, dataTypeSize, loadModelFromBytes, type NodeInput, type OnnxAttribute } from '@splitc/onnx';
-import { model, vi } from '../../onnx/test/model-builder.js';
+import { model, vi } from '@splitc/test-support';
 
 const Tensor = z.object({
   name: z.string(),

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SplitcError } from '@splitc/diagnostics';
 import { analyzeModel, graphTotals, verifier, type Graph } from '@splitc/ir';
 import { DataType, loadModelFromBytes } from '@splitc/onnx';
-import { floats, int64s, model, vi } from '../../onnx/test/model-builder.js';
+import { floats, int64s, model, vi } from '@splitc/test-support';
 
 const I = (name: string, i: number) => ({ name, type: 'int' as const, i });
 const INTS = (name: string, ints: number[]) => ({ name, type: 'ints' as const, ints });

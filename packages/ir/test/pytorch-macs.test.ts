@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeModel, graphTotals } from '@splitc/ir';
 import { loadModel } from '@splitc/onnx';
-import { havePython, runPython } from './python.js';
+import { havePython, runPython } from '@splitc/test-support';
 
 const root = path.resolve(__dirname, '../../..');
 

@@ -4,7 +4,7 @@ import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { analyzeModel, windowGeometry, type Graph } from '@splitc/ir';
 import { DataType, loadModelFromBytes, type OnnxAttribute } from '@splitc/onnx';
-import { floats, model, vi } from '../../onnx/test/model-builder.js';
+import { floats, model, vi } from '@splitc/test-support';
 
 const str = (name: string, v: string): OnnxAttribute => ({ name, type: 'string', s: new TextEncoder().encode(v) });
 const ints = (name: string, v: number[]): OnnxAttribute => ({ name, type: 'ints', ints: v });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { SplitcError } from '@splitc/diagnostics';
 import type { ExternalDataRef, OnnxTensor } from './proto.js';
 import { dataTypeSize } from './proto.js';
+import { elementCount } from './tensor-values.js';
 
 export interface ResolvedExternal {
   /** Canonical path of the data file, inside the model directory. */
@@ -61,7 +62,7 @@ export function resolveExternal(modelDir: string, tensor: OnnxTensor, ref: Exter
   if (st.nlink > 1) throw new SplitcError('ExternalDataPath', `${JSON.stringify(loc)} has ${st.nlink} hard links`, where);
 
   const rangeWhere = { file, field: `tensor ${JSON.stringify(tensor.name)} external_data` };
-  const count = tensor.dims.reduce((a, b) => a * b, 1);
+  const count = elementCount(tensor.dims);
   const expected = count * dataTypeSize(tensor.dataType);
   const length = ref.length ?? st.size - ref.offset;
   if (ref.offset > st.size) {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { SplitcError } from '@splitc/diagnostics';
 import { DataType, encodeModel, loadModel, loadModelFromBytes } from '@splitc/onnx';
 import { analyzeModel } from '@splitc/ir';
-import { floats, model, vi } from './model-builder.js';
+import { floats, model, vi } from '@splitc/test-support';
 
 const fixture = path.resolve(__dirname, '../../../fixtures/models/lenet5-weights.onnx');
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '@splitc/diagnostics';
 import { BACKGROUND_HASH_MIN_BYTES, inlineHasher, loadModel, sha256Hasher, sha256HasherFor, type Sha256Hasher } from '@splitc/onnx';
-import { twoBranchModel } from './model-builder.js';
+import { twoBranchModel } from '@splitc/test-support';
 
 const hex = (...parts: Uint8Array[]) => {
   const h = createHash('sha256');

@@ -7,13 +7,13 @@ import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeModel, resolveAlias, type Graph } from '@splitc/ir';
 import { decodeModel, loadModel, loadModelFromBytes } from '@splitc/onnx';
-import { twoBranchModel } from '../../onnx/test/model-builder.js';
+import { twoBranchModel } from '@splitc/test-support';
 import { partitionBytes, partitionGraph, writePartition, type Partitioned } from '@splitc/partition';
 import { planSplit } from '@splitc/planner';
 import { resolveTarget } from '@splitc/targets';
 import { emitSeamOnnx, dpuLayoutShape, seamInputNames } from '@splitc/emit-tensorrt';
 import { SplitcError } from '@splitc/diagnostics';
-import { havePython, runPython } from '../../ir/test/python.js';
+import { havePython, runPython } from '@splitc/test-support';
 
 const root = path.resolve(__dirname, '../../..');
 const WEIGHTED = ['lenet5-weights', 'tinyres-weights', 'mobilenetv2-weights'];

@@ -7,7 +7,7 @@ import { analyzeModel, elementCount, type Graph } from '@splitc/ir';
 import { DataType, loadModel, loadModelFromBytes } from '@splitc/onnx';
 import { Plan, layerCosts, minCutPartition, planSplit, prefixCrossings, serializePlan, type Candidate } from '@splitc/planner';
 import { resolveTarget, type ResolvedTarget } from '@splitc/targets';
-import { floats, model, twoBranchModel, vi } from '../../onnx/test/model-builder.js';
+import { floats, model, twoBranchModel, vi } from '@splitc/test-support';
 
 const root = path.resolve(__dirname, '../../..');
 const analyze = (name: string): Graph => analyzeModel(loadModel(path.join(root, 'fixtures/models', `${name}.onnx`)));

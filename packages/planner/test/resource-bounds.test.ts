@@ -7,7 +7,7 @@ import { analyzeModel, MAX_FOLDED_ELEMENTS, type Graph } from '@splitc/ir';
 import { DataType, loadModelFromBytes, type NodeInput } from '@splitc/onnx';
 import { minCutPartition, planSplit, prefixCrossings } from '@splitc/planner';
 import { opClass, resolveTarget } from '@splitc/targets';
-import { floats, int64s, model, vi } from '../../onnx/test/model-builder.js';
+import { floats, int64s, model, vi } from '@splitc/test-support';
 
 const analyze = (bytes: Uint8Array, name: string): Graph => analyzeModel(loadModelFromBytes(bytes, name));
 

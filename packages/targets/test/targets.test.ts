@@ -8,7 +8,7 @@ import { analyzeModel, type Graph } from '@splitc/ir';
 import { DataType, loadModel, loadModelFromBytes } from '@splitc/onnx';
 import { builtinCatalog, dpuLayerEstimate, dpuSupport, gpuLayerEstimate, gpuRoles, opClass, parseGpuProfile, parseTrtexecProfile, parseDpuProfile, resolveTarget, type GpuDevice } from '@splitc/targets';
 import { planSplit } from '@splitc/planner';
-import { floats, model, vi } from '../../onnx/test/model-builder.js';
+import { floats, model, vi } from '@splitc/test-support';
 
 const root = path.resolve(__dirname, '../../..');
 const analyze = (name: string): Graph => analyzeModel(loadModel(path.join(root, 'fixtures/models', `${name}.onnx`)));

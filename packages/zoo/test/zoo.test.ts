@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeModel, verifier } from '@splitc/ir';
 import { decodeModel, loadModelFromBytes } from '@splitc/onnx';
 import { FAMILIES, generateModel, generateZoo } from '@splitc/zoo';
-import { havePython, runPython } from '../../ir/test/python.js';
+import { havePython, runPython } from '@splitc/test-support';
 
 const work = mkdtempSync(path.join(tmpdir(), 'splitc-zoo-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

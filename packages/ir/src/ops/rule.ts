@@ -5,7 +5,6 @@
 import { SplitcError } from '@splitc/diagnostics';
 import { DataType, decodeValues, type OnnxAttribute, type OnnxTensor } from '@splitc/onnx';
 import type { ConstValue, Layer, Shape } from '../graph.js';
-import { MAX_FOLDED_ELEMENTS } from '../import-model.js';
 
 export interface TensorType {
   readonly dtype: number;
@@ -141,6 +140,9 @@ export function broadcastShapes(ctx: OpContext, shapes: readonly Shape[]): numbe
   }
   return out;
 }
+
+/** Compile-time values larger than this (per tensor) are not decoded into JS numbers. */
+export const MAX_FOLDED_ELEMENTS = 1 << 16;
 
 /**
  * Elements of compile-time values one analysis may compute in total. The per-tensor cap alone let

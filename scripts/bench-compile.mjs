@@ -67,17 +67,18 @@ const mib = (b) => (b / 2 ** 20).toFixed(1);
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
 const median = (xs) => { const s = sorted(xs); const n = s.length; return n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
 const stats = (xs) => `min ${Math.min(...xs).toFixed(2)} s, median ${median(xs).toFixed(2)} s`;
+const cpu = (samples) => `CPU (user+sys) median ${median(samples.map((s) => s.cpu)).toFixed(2)} s`;
 
 /** Run a command under /usr/bin/time; wall seconds, peak RSS bytes, and the io probe if loaded. */
 function timed(cmd, argv) {
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...argv], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const time = /TIME ([\d.]+) (\d+)/.exec(r.stderr);
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M %U %S', cmd, ...argv], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const time = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
   if (r.status !== 0 || time === null) {
     console.error(`failed: ${cmd} ${argv.join(' ')}\n${r.stdout}${r.stderr}`);
     process.exit(1);
   }
   const io = /IO (\d+) (\d+)/.exec(r.stderr);
-  return { secs: Number(time[1]), rss: Number(time[2]) * 1024, read: io ? Number(io[1]) : NaN, written: io ? Number(io[2]) : NaN, stdout: r.stdout };
+  return { secs: Number(time[1]), rss: Number(time[2]) * 1024, cpu: Number(time[3]) + Number(time[4]), read: io ? Number(io[1]) : NaN, written: io ? Number(io[2]) : NaN, stdout: r.stdout };
 }
 
 const fresh = () => mkdtempSync(path.join(work, 'run-'));
@@ -131,8 +132,8 @@ for (const model of models) {
   const rss = median(samples.compile.map((s) => s.rss));
   const c = samples.compile[0];
   console.log(`${name} (${mib(size)} MiB), planner's split ${m.split.kind === 'prefix' ? `k = ${m.split.index}` : 'min-cut set'}:`);
-  console.log(`  floor (node: read into a fresh buffer, write as two files)  ${stats(secs('floor'))}, peak RSS ${mib(median(samples.floor.map((s) => s.rss)))} MiB`);
-  console.log(`  splitc compile                                             ${stats(secs('compile'))}, peak RSS ${mib(rss)} MiB`);
+  console.log(`  floor (node: read into a fresh buffer, write as two files)  ${stats(secs('floor'))}, ${cpu(samples.floor)}, peak RSS ${mib(median(samples.floor.map((s) => s.rss)))} MiB`);
+  console.log(`  splitc compile                                             ${stats(secs('compile'))}, ${cpu(samples.compile)}, peak RSS ${mib(rss)} MiB`);
   console.log(`    ratio to the floor (medians)   ${(ours / floor).toFixed(2)}x   (target <= 1.3x; min/min ${(Math.min(...secs('compile')) / Math.min(...secs('floor'))).toFixed(2)}x)`);
   console.log(`    peak RSS / file size           ${(rss / size).toFixed(2)}x   (target <= 1.5x)`);
   console.log(`    bytes read by the process      ${(c.read / size).toFixed(3)}x the model file (${c.read} for ${size}: the model once, plus profiles and code)`);
@@ -143,8 +144,8 @@ for (const model of models) {
     const split = median(secs('split'));
     const peer = median(secs('peer'));
     console.log(`  the same cut, k = ${single.index} (${peerArgs[1]}), the single-tensor cut nearest the planner's:`);
-    console.log(`    splitc compile --split ${single.index}  ${stats(secs('split'))}, peak RSS ${mib(median(samples.split.map((s) => s.rss)))} MiB (both partitions and every other artifact)`);
-    console.log(`    onnx.utils.extract_model, both halves  ${stats(secs('peer'))}, peak RSS ${mib(median(samples.peer.map((s) => s.rss)))} MiB`);
+    console.log(`    splitc compile --split ${single.index}  ${stats(secs('split'))}, ${cpu(samples.split)}, peak RSS ${mib(median(samples.split.map((s) => s.rss)))} MiB (both partitions and every other artifact)`);
+    console.log(`    onnx.utils.extract_model, both halves  ${stats(secs('peer'))}, ${cpu(samples.peer)}, peak RSS ${mib(median(samples.peer.map((s) => s.rss)))} MiB`);
     console.log(`    splitc is ${(peer / split).toFixed(1)}x faster (medians; target >= 30x)`);
   }
   console.log('');

@@ -110,7 +110,7 @@ async function pace() {
     const scale = Math.ceil(2 * Math.max(perBatch.dpu / dpuPlan, perBatch.gpu / (m.seam.batch * e.gpuMs)));
     const r = await run(out, { frames, pace: 'plan', paceScale: scale });
     console.log(`pace   ${label}: plan ${e.streamMs.toFixed(3)} ms/frame (DPU ${e.dpuMs.toFixed(3)}, link ${e.linkMs.toFixed(3)}, GPU ${e.gpuMs.toFixed(3)} ms); reference executors per batch here: DPU ${perBatch.dpu.toFixed(1)} ms, GPU ${perBatch.gpu.toFixed(1)} ms (unpaced ${free.fps.toFixed(0)} fps)`);
-    console.log(`       --pace plan ×${scale}: ${r.frames} frames, ${r.fps.toFixed(1)} fps against a predicted ${r.pace.predictedFps.toFixed(1)} → efficiency ${r.efficiency.toFixed(3)}; latency p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms; busy DPU ${r.stages.dpu.busyMs.toFixed(0)} / link ${r.stages.link.busyMs.toFixed(0)} / GPU ${r.stages.gpu.busyMs?.toFixed(0)} / sink ${r.stages.sink.busyMs.toFixed(0)} ms of ${r.wallMs.toFixed(0)}; min cosine ${r.check.minCosine.toFixed(6)}`);
+    console.log(`       --pace plan ×${scale}: ${r.frames} frames, ${r.fps.toFixed(1)} fps against a predicted ${r.pace.predictedFps.toFixed(1)} → efficiency ${r.efficiency.toFixed(3)} (once full: ${r.steadyEfficiency?.toFixed(3)}); latency p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms; busy DPU ${r.stages.dpu.busyMs.toFixed(0)} / link ${r.stages.link.busyMs.toFixed(0)} / GPU ${r.stages.gpu.busyMs?.toFixed(0)} / sink ${r.stages.sink.busyMs.toFixed(0)} ms of ${r.wallMs.toFixed(0)}; min cosine ${r.check.minCosine.toFixed(6)}`);
   }
 }
 

@@ -163,6 +163,12 @@ export interface RunResult {
   readonly pace: PlanPace | null;
   /** fps ÷ the plan's predicted stream rate (with `pace: 'plan'`). */
   readonly efficiency: number | null;
+  /**
+   * The same once the pipeline is full: frames after the first batch ÷ the time from the first
+   * batch's outputs to the last's, ÷ the predicted rate (a short run's `efficiency` includes the
+   * time to fill the pipeline).
+   */
+  readonly steadyEfficiency: number | null;
   readonly stages: {
     readonly dpu: { readonly busyMs: number; readonly calls: number };
     readonly link: { readonly busyMs: number; readonly requests: number };
@@ -280,6 +286,9 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
   let requests = 0;
   let gpuBusy: number | null = 0;
   let sinkBusy = 0;
+  let firstDone = 0;
+  let firstFrames = 0;
+  let lastDone = 0;
   const fail = (e: unknown): void => { for (const q of queues) q.fail(e); };
 
   const source = async (): Promise<void> => {
@@ -392,6 +401,8 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
           previous = want;
         }
       }
+      if (completed === 0) { firstDone = t; firstFrames = n; }
+      lastDone = t;
       completed += n;
       sinkBusy += performance.now() - t;
       options.onProgress?.({ phase: 'run', done: completed, total, unit: 'frames' });
@@ -429,6 +440,7 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
     },
     pace,
     efficiency: pace === null ? null : fps / pace.predictedFps,
+    steadyEfficiency: pace === null || lastDone <= firstDone ? null : ((completed - firstFrames) * 1000) / (lastDone - firstDone) / pace.predictedFps,
     stages: { dpu: { busyMs: dpuBusy, calls: dpuCalls }, link: { busyMs: linkBusy, requests }, gpu: { busyMs: gpuBusy }, sink: { busyMs: sinkBusy } },
     fixPoints: { input: dpu.inputFixPoint, crossings: Object.fromEntries(dpu.fixPoints) },
   };

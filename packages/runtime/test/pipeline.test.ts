@@ -9,7 +9,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from 'splitc';
 import { readManifest } from '@splitc/compile';
-import { ReferenceDpu, ReferenceGpu, ReferenceModel, run, seamPlan, seededFrame, serve, typedView } from '@splitc/runtime';
+import { planPace, ReferenceDpu, ReferenceGpu, ReferenceModel, run, seamPlan, seededFrame, serve, typedView } from '@splitc/runtime';
 import { SplitcError } from '@splitc/diagnostics';
 import { havePython, PYTHON } from '../../ir/test/python.js';
 
@@ -104,6 +104,20 @@ describe('splitc run (reference pipeline)', () => {
     expect(r.check!.top1Agreement).toBeGreaterThanOrEqual(0.99);
     expect(r.check!.orderAgreement).toBe(1);
   }, 600_000);
+
+  it('--pace plan paces each stage so that the slowest one is exactly the plan\'s stream period', () => {
+    for (const out of [tinyres, mobilenet]) {
+      const m = readManifest(out);
+      const e = m.split.estimate;
+      const p = planPace(m, 3);
+      expect(p.gpuFrameMs).toBe(3 * e.gpuMs);
+      expect(p.linkFrameMs).toBe(3 * e.linkMs);
+      expect(p.predictedFps).toBeCloseTo(1000 / (3 * e.streamMs), 9);
+      // Per frame: the DPU's batch time spread over its frames, the link's and the GPU's own times.
+      expect(Math.max(p.dpuBatchMs / m.seam.batch, p.linkFrameMs, p.gpuFrameMs)).toBeCloseTo(3 * e.streamMs, 9);
+    }
+    expect(() => planPace(readManifest(tinyres), 0)).toThrow(/pace scale 0 must be positive/);
+  });
 
   it('a GPU server that answers for another model, or none at all, is refused up front', async () => {
     const h = await serve(tinyres);

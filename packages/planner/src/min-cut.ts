@@ -134,28 +134,39 @@ export interface MinCutProblem {
 
 export function prepareMinCut(g: Graph, tensorBytes: ReadonlyMap<string, number>): MinCutProblem {
   const n = g.layers.length;
+  const outputs = new Set(g.outputs);
+  // A tensor with one reader needs no node of its own: an edge from its producer to the reader
+  // is cut exactly when the producer is on the DPU side and the reader on the GPU side. Tensors
+  // with several readers (or delivered as outputs) get a node, so their transfer is paid once.
   const tensorNames = [...tensorBytes.keys()];
-  const S = n + tensorNames.length;
+  const shared = tensorNames.filter((name) => (g.consumers.get(name) ?? []).length !== 1 || outputs.has(name));
+  const S = n + shared.length;
   const T = S + 1;
   const net = new FlowNetwork(T + 1);
   for (let i = 0; i < n; i++) {
     net.add(S, i, Edge.Gpu, i); // cut when the layer is on the GPU side
     net.add(i, T, Edge.Dpu, i); // cut when on the DPU side
   }
-  const outputs = new Set(g.outputs);
-  tensorNames.forEach((name, k) => {
-    const aux = n + k;
+  const auxOf = new Map(shared.map((name, k) => [name, n + k]));
+  for (const name of tensorNames) {
     const t = g.tensors.get(name)!;
     // The producer (or the camera, for a graph input: the source) pays the transfer when any
     // reader is on the GPU side.
     const from = t.producer ?? S;
+    const readers = g.consumers.get(name) ?? [];
+    const aux = auxOf.get(name);
+    if (aux === undefined) {
+      net.add(from, readers[0]!, Edge.Link, tensorBytes.get(name)!);
+      if (t.producer !== undefined) net.add(readers[0]!, t.producer, Edge.Inf, 0); // closure: a DPU reader needs its producer on the DPU
+      continue;
+    }
     net.add(from, aux, Edge.Link, tensorBytes.get(name)!);
-    for (const c of g.consumers.get(name) ?? []) {
+    for (const c of readers) {
       net.add(aux, c, Edge.Inf, 0);
-      if (t.producer !== undefined) net.add(c, t.producer, Edge.Inf, 0); // closure: a DPU reader needs its producer on the DPU
+      if (t.producer !== undefined) net.add(c, t.producer, Edge.Inf, 0);
     }
     if (outputs.has(name)) net.add(aux, T, Edge.Inf, 0); // results are delivered on the host
-  });
+  }
   return {
     solve(w) {
       net.setCapacities((kind, ref) => {

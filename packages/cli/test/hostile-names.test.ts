@@ -16,14 +16,14 @@ import { floats, model, vi } from '@splitc/test-support';
 import { haveDebianData, havePython, PYTHON } from '@splitc/test-support';
 import { ROOT, splitc } from './run-cli.js';
 
-/** Every way out of a string, comment or element we know of. `~BAD~` becomes bytes that are not UTF-8. */
+/** Every way out of a string, comment or element we know of. `~BAD~` becomes bytes that are not UTF-8; w1's name starts with a BOM. */
 const EVIL = `\n$(touch PWNED1)\`touch PWNED2\`'"; touch PWNED3; "\\ """; import os; os.system("touch PWNED4"); """ </script><script>alert(1)</script>\r\u2028#\u202e~BAD~ \u0007`;
 const BAD_BYTES = [0xff, 0xfe, 0x80, 0xc3, 0x28]; // as long as '~BAD~'
 const evil = (tag: string): string => `${tag}${EVIL}`;
 
 /** x → conv1 → relu1 → conv2 → relu2 → y, every name hostile; weights so that model.py must load them. */
 function hostileModel(): Uint8Array {
-  const [x, w1, w2, t1, t2, t3, y] = ['x', 'w1', 'w2', 't1', 't2', 't3', 'y'].map(evil) as [string, string, string, string, string, string, string];
+  const [x, w1, w2, t1, t2, t3, y] = ['x', '\ufeffw1', 'w2', 't1', 't2', 't3', 'y'].map(evil) as [string, string, string, string, string, string, string];
   const pads = [{ name: 'pads', type: 'ints' as const, ints: [1, 1, 1, 1] }];
   const bytes = model({
     nodes: [
@@ -168,7 +168,7 @@ print(json.dumps(res))
     const modelName = path.basename(modelFile);
     expect(got['dpu/model.py']!.INPUT_NAMES).toEqual(m.partitions.dpu!.inputs);
     expect(got['dpu/model.py']!.OUTPUT_NAMES).toEqual(m.partitions.dpu!.outputs);
-    expect((got['dpu/model.py']!.WEIGHTS as string[][]).map((w) => w[1])).toEqual([decoded('w1')]);
+    expect((got['dpu/model.py']!.WEIGHTS as string[][]).map((w) => w[1])).toEqual([decoded('\ufeffw1')]);
     expect(got['dpu/model.py']!.doc).toContain(`The DPU partition of ${modelName} as a plain PyTorch module`);
     expect(got['dpu/quantize.py']!.DEFAULT_TARGET).toBe(device.vaiTarget);
     expect(got['dpu/quantize.py']!.doc).toContain(`[--target ${device.vaiTarget}]`);

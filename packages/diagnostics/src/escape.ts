@@ -56,9 +56,12 @@ export function shellQuote(s: string, what = 'value'): string {
   if (!UNSAFE.test(s)) return `'${s.replace(/'/g, `'\\''`)}'`;
   UNSAFE.lastIndex = 0;
   return `$'${s.replace(/[\\']/g, (c) => `\\${c}`).replace(UNSAFE, (c) => {
-    // bash turns $'\uD800' into bytes that are not UTF-8; write the replacement character instead.
     const code = c.charCodeAt(0);
-    return code >= 0xd800 && code <= 0xdfff ? '\\ufffd' : escapeChar(c);
+    if (code < 0x80) return escapeChar(c);
+    // Beyond ASCII, the UTF-8 bytes as \xHH: bash's \u escapes depend on the locale the script
+    // runs in, bytes do not. A lone surrogate becomes U+FFFD, as any UTF-8 encoder writes it.
+    const bytes = new TextEncoder().encode(code >= 0xd800 && code <= 0xdfff ? '\ufffd' : c);
+    return [...bytes].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
   })}'`;
 }
 

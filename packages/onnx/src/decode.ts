@@ -24,7 +24,8 @@ const WIRE_I32 = 5;
 
 class Malformed extends Error {}
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
+// ignoreBOM: a name that starts with U+FEFF keeps it (TextDecoder would drop it; Python's decode does not).
+const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /**
  * Decode a ModelProto. Tensor `data` of raw tensors are views into `bytes`: keep `bytes` alive

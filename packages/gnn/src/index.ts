@@ -10,4 +10,4 @@ export { loadWeights, saveWeights, SHIPPED_WEIGHTS_DIR, type ModelJson, type Loa
 export { metricsOf, gnnPicks, smallestCrossing, macFraction, OPTIMAL_EQUIVALENT, type Metrics, type Predictor } from './evaluate.js';
 export { compareOn, formatEvalTables, type EvalRow, type PredictorName } from './evaluate.js';
 export { loadPredictor, type GnnPredictor, type GnnPrediction, type LoadPredictorOptions } from './predict.js';
-export { gnnDataset, evaluateGnn, fixedSetEvaluation, type DatasetCommandOptions, type DatasetSummary, type EvalOptions, type EvalReport, type Progress } from './protocol.js';
+export { gnnDataset, evaluateGnn, fixedSetEvaluation, leaveOneFamilyOut, type DatasetCommandOptions, type DatasetSummary, type EvalOptions, type EvalReport, type Progress } from './protocol.js';

@@ -230,6 +230,7 @@ export function disposeBatch(b: Batch): void {
 function propagate(h: tf.Tensor2D, from: tf.Tensor1D, toNd: tf.Tensor2D, to: tf.Tensor1D, fromNd: tf.Tensor2D): tf.Tensor2D {
   const shape = h.shape;
   if (from.shape[0] === 0) return tf.zerosLike(h);
+  if (!training) return tf.scatterND(toNd, tf.gather(h, from), shape) as tf.Tensor2D;
   const step = tf.customGrad(((x: tf.Tensor) => ({
     value: tf.scatterND(toNd, tf.gather(x, from), shape),
     gradFunc: (dy: tf.Tensor) => tf.scatterND(fromNd, tf.gather(dy, to), shape),
@@ -239,11 +240,26 @@ function propagate(h: tf.Tensor2D, from: tf.Tensor1D, toNd: tf.Tensor2D, to: tf.
 
 type CustomFn = Parameters<typeof tf.customGrad>[0];
 
+/** Inference skips the custom-gradient wrappers (their bookkeeping costs more than the kernels on small graphs). */
+let training = false;
+
+/** Run `fn` with the custom-gradient ops (training). */
+export function withGradients<T>(fn: () => T): T {
+  const was = training;
+  training = true;
+  try {
+    return fn();
+  } finally {
+    training = was;
+  }
+}
+
 /**
  * a @ w with gradients through explicit transposes: the wasm backend's transposed matMul is an
  * order of magnitude slower than transpose + plain matMul. `constA` skips a's gradient (inputs).
  */
 function linear(a: tf.Tensor2D, w: tf.Tensor2D, constA = false): tf.Tensor2D {
+  if (!training) return tf.matMul(a, w);
   const f = tf.customGrad(((x: tf.Tensor2D, y: tf.Tensor2D, save: tf.GradSaveFunc) => {
     save([x, y]);
     return {
@@ -256,6 +272,7 @@ function linear(a: tf.Tensor2D, w: tf.Tensor2D, constA = false): tf.Tensor2D {
 
 /** m @ h for a constant m whose transpose is at hand (membership sums and broadcasts). */
 function constLeft(m: tf.Tensor2D, mT: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
+  if (!training) return tf.matMul(m, h);
   const f = tf.customGrad(((x: tf.Tensor2D) => ({
     value: tf.matMul(m, x),
     gradFunc: (dy: tf.Tensor2D) => tf.matMul(mT, dy),
@@ -264,7 +281,8 @@ function constLeft(m: tf.Tensor2D, mT: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D
 }
 
 /** Inclusive cumulative sum down the rows, with the reverse cumulative sum as its gradient (tfjs's own Cumsum gradient is wrong for axis 0 of a matrix). */
-const cumsumRows = tf.customGrad(((x: tf.Tensor2D) => ({
+const cumsumRows = (x: tf.Tensor2D): tf.Tensor2D => (training ? cumsumWithGrad(x) as tf.Tensor2D : tf.cumsum(x, 0));
+const cumsumWithGrad = tf.customGrad(((x: tf.Tensor2D) => ({
   value: tf.cumsum(x, 0),
   gradFunc: (dy: tf.Tensor2D) => tf.cumsum(dy, 0, false, true),
 })) as unknown as CustomFn);
@@ -320,7 +338,7 @@ export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
 
 /** Weighted squared error of the log stage times against the planner's; the objective column weighs most. */
 export function loss(p: Params, cfg: ModelConfig, b: Batch): tf.Scalar {
-  const pred = forward(p, cfg, b);
+  const pred = withGradients(() => forward(p, cfg, b));
   const err = tf.mul(tf.square(tf.sub(pred, b.labels!)), b.weights!);
   const perColumn = tf.div(tf.sum(err, 0), tf.add(tf.sum(b.weights!, 0), 1e-6));
   return tf.sum(tf.mul(perColumn, tf.tensor1d(COLUMN_WEIGHTS))) as tf.Scalar;

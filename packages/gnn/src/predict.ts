@@ -37,8 +37,8 @@ export interface LoadPredictorOptions {
 
 /** Load weights (typed errors for missing/corrupt/mismatched files) and start the backend. */
 export async function loadPredictor(options: LoadPredictorOptions = {}): Promise<GnnPredictor> {
-  const loaded = loadWeights(options.weightsDir ?? SHIPPED_WEIGHTS_DIR);
   const backend = await initBackend(options.backend ?? 'wasm');
+  const loaded = loadWeights(options.weightsDir ?? SHIPPED_WEIGHTS_DIR);
   const params = loaded.tensors;
   const config = loaded.meta.config;
   return {

@@ -153,28 +153,41 @@ export async function evaluateGnn(options: EvalOptions = {}): Promise<EvalReport
     rows.push(...groupRows(set, held, gnnPicks(params, cfg, held), (s) => s.family));
   }
 
-  if (options.leaveOneFamilyOut === true) {
-    const lofo: Sample[] = [];
-    const picks: number[] = [];
-    for (const [fi, family] of FAMILIES.entries()) {
-      const others = FAMILIES.filter((f) => f !== family) as Family[];
-      const fold = await trainGnn({ models: 100, targetsPerModel: 4, epochs: 12, ...options.foldTraining, families: others, backend: options.backend ?? 'wasm' });
-      const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family] });
-      lofo.push(...test);
-      picks.push(...gnnPicks(fold.params as ReadonlyMap<string, tf.Tensor>, fold.config, test));
-      for (const v of fold.params.values()) v.dispose();
-      report('leave-one-family-out', fi + 1, FAMILIES.length);
-    }
-    rows.push(...groupRows('Leave-one-family-out (each family unseen by its fold)', lofo, picks, (s) => s.family));
-  }
+  if (options.leaveOneFamilyOut === true) rows.push(...await leaveOneFamilyOut(options));
   return { rows, tables: formatEvalTables(rows), weightsSha256: loaded.meta.weightsSha256 };
 }
+
+/** Leave-one-family-out: for each family, train from scratch without it, test on held-out models of it. */
+export async function leaveOneFamilyOut(options: Pick<EvalOptions, 'foldTraining' | 'heldOutPerFamily' | 'seed' | 'backend' | 'onProgress'> = {}): Promise<EvalRow[]> {
+  await initBackend(options.backend ?? 'wasm');
+  const seed = options.seed ?? EVAL_SEED;
+  const perFamily = options.heldOutPerFamily ?? 6;
+  const lofo: Sample[] = [];
+  const picks: number[] = [];
+  for (const [fi, family] of FAMILIES.entries()) {
+    const others = FAMILIES.filter((f) => f !== family) as Family[];
+    const fold = await trainGnn({ models: 100, targetsPerModel: 3, epochs: 12, ...options.foldTraining, families: others, backend: options.backend ?? 'wasm' });
+    const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family] });
+    lofo.push(...test);
+    picks.push(...gnnPicks(fold.params as ReadonlyMap<string, tf.Tensor>, fold.config, test));
+    for (const v of fold.params.values()) v.dispose();
+    options.onProgress?.({ phase: 'leave-one-family-out', done: fi + 1, total: FAMILIES.length });
+  }
+  return groupRows('Leave-one-family-out (each family unseen by its fold)', lofo, picks, (s) => s.family);
+}
+
+/** The torchvision exports of the fixed set (the seven mission models and eleven other families). */
+export const FIXED_SET: readonly string[] = [
+  'alexnet', 'convnext_tiny', 'densenet121', 'efficientnet_b0', 'googlenet', 'inception_v3', 'lenet5', 'mobilenet_v3_small', 'mobilenetv2',
+  'regnet_y_400mf', 'resnet101', 'resnet152', 'resnet18', 'resnet50', 'resnext50_32x4d', 'shufflenet_v2_x1_0', 'squeezenet1_0', 'vgg16',
+];
 
 /** The fixed set CI re-evaluates the shipped weights on: every torchvision fixture × 4 training-distribution targets. */
 export async function fixedSetEvaluation(weightsDir: string = SHIPPED_WEIGHTS_DIR, fixturesDir?: string): Promise<{ readonly weightsSha256: string; readonly gnn: EvalRow['metrics']; readonly smallestCrossing: EvalRow['metrics']; readonly macFraction: EvalRow['metrics'] }> {
   await initBackend('wasm');
   const loaded = loadWeights(weightsDir);
-  const files = fixtureModels(fixturesDir ?? path.resolve(SHIPPED_WEIGHTS_DIR, '../../../fixtures/models'));
+  const dir = fixturesDir ?? path.resolve(SHIPPED_WEIGHTS_DIR, '../../../fixtures/models');
+  const files = FIXED_SET.map((m) => path.join(dir, `${m}.onnx`));
   const samples: Sample[] = [];
   files.forEach((f, i) => samples.push(...graphSamples(analyzeModel(loadModel(f)), path.basename(f, '.onnx'), 'torchvision', deriveSeed(EVAL_SEED + 99, i), 4, 'train')));
   const [gnn, smallest, mac] = compareOn('fixed', 'all', samples, gnnPicks(loaded.tensors, loaded.meta.config, samples));

@@ -63,7 +63,7 @@ export async function saveWeights(dir: string, config: ModelConfig, training: Tr
   write('model.json', `${JSON.stringify(meta, null, 2)}\n`);
 }
 
-/** Read and check a weights directory; errors name the file and what is wrong. */
+/** Read and check a weights directory; errors name the file and what is wrong. The tensors need a started backend (initBackend). */
 export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
   const jsonFile = path.join(dir, 'model.json');
   if (!existsSync(jsonFile)) throw new SplitcError('GnnWeightsMissing', `no model.json in ${dir} (train one with \`splitc gnn train\`)`, { file: jsonFile });

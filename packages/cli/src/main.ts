@@ -7,7 +7,7 @@ import type { RunResult } from '@splitc/runtime';
 import { compile, type Manifest } from './compile.js';
 import { formatInspect, inspect } from './inspect.js';
 import { COMMANDS, COMPILE, GLOBAL_OPTIONS, INSPECT, PLAN, RUN, SERVE, type CommandSpec } from './options.js';
-import { formatPlan, plan, planJson, writePlanOutputs, type PlanRequest } from './plan.js';
+import { formatPlan, plan, planJson, preparePredictor, writePlanOutputs, type PlanRequest } from './plan.js';
 import { progressLine, type ProgressLine } from './progress.js';
 import { VERSION } from './version.js';
 
@@ -112,14 +112,14 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
     io.stdout(a.json === true ? `${JSON.stringify(report)}\n` : `${formatInspect(report)}\n`);
   });
 
-  command(PLAN, (a) => {
-    const p = plan(String(a.model), planRequest(a));
+  command(PLAN, async (a) => {
+    const p = plan(String(a.model), await preparePredictor(planRequest(a)));
     // -o and --report appear together or not at all.
     writePlanOutputs(p, { output: a.output as string | undefined, report: a.report as string | undefined });
     io.stdout(a.json === true ? `${JSON.stringify(planJson(p))}\n` : `${formatPlan(p)}\n`);
   });
 
-  command(COMPILE, (a) => {
+  command(COMPILE, async (a) => {
     const { onProgress, onWarning } = reporters(a);
     const output = String(a.output);
     const split = a.split as number | undefined;
@@ -127,7 +127,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       throw new SplitcError('Usage', `--split must be a non-negative integer, got ${JSON.stringify(rawValue(argv, 'split') ?? String(split))}`, { field: '--split' });
     }
     const manifest = compile(String(a.model), {
-      ...planRequest(a),
+      ...(await preparePredictor(planRequest(a))),
       output,
       ...(split === undefined ? {} : { split }),
       force: a.force === true,
@@ -213,6 +213,7 @@ function planRequest(a: Record<string, unknown>): PlanRequest {
     ...optional('objective', str('objective')), ...optional('targetFile', str('target-file')),
     ...optional('profileGpu', str('profile-gpu')), ...optional('profileDpu', str('profile-dpu')),
     ...optional('inputShapes', parseInputShapes(a['input-shape'])),
+    ...optional('predictor', str('predictor')), ...optional('gnnWeights', str('gnn-weights')),
   };
 }
 

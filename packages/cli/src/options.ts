@@ -53,6 +53,12 @@ export const TARGET_OPTIONS: OptionTable = {
   'input-shape': INPUT_SHAPE,
 };
 
+/** Which predictor chooses the split (plan and compile). */
+export const PREDICTOR_OPTIONS: OptionTable = {
+  predictor: { type: 'string', default: 'exact', choices: ['exact', 'gnn'], requiresArg: true, describe: 'exact: search every valid cut; gnn: the learned predictor (docs/gnn.md), shown beside the exact optimum with its regret' },
+  'gnn-weights': { type: 'string', requiresArg: true, normalize: true, describe: 'a GNN weights directory (model.json + weights.bin) instead of the shipped one' },
+};
+
 export const INSPECT: CommandSpec = {
   command: 'inspect <model>',
   summary: 'import a model, infer every shape, print its layers with MACs and parameters',
@@ -73,6 +79,7 @@ export const PLAN: CommandSpec = {
   positionals: { model: MODEL },
   options: {
     ...TARGET_OPTIONS,
+    ...PREDICTOR_OPTIONS,
     json: JSON_OPTION,
     report: { type: 'string', requiresArg: true, normalize: true, describe: 'write a self-contained HTML report to this file' },
     output: { alias: 'o', type: 'string', requiresArg: true, normalize: true, describe: 'write the versioned plan (plan.json) to this file' },
@@ -81,6 +88,7 @@ export const PLAN: CommandSpec = {
     ['$0 plan model.onnx', 'plan for the VCK190 + RTX 2080 over PCIe'],
     ['$0 plan model.onnx --link 1gbe --objective latency --json', 'one frame end to end over 1 GbE, as JSON'],
     ['$0 plan model.onnx --report plan.html -o plan.json', 'write the report and the plan'],
+    ['$0 plan model.onnx --predictor gnn --json', 'let the GNN choose the split; the JSON says which predictor chose best'],
   ],
 };
 
@@ -92,6 +100,7 @@ export const COMPILE: CommandSpec = {
   options: {
     output: { alias: 'o', type: 'string', demandOption: true, requiresArg: true, describe: 'output directory (created; replaced only with --force)' },
     ...TARGET_OPTIONS,
+    ...PREDICTOR_OPTIONS,
     split: { type: 'number', requiresArg: true, describe: 'force split index k (the first k layers on the DPU) instead of the planner\'s choice' },
     force: { type: 'boolean', describe: 'replace OUT if it exists' },
     'external-data': { type: 'boolean', describe: 'store partition weights as ONNX external data (always done above 2 GiB)' },

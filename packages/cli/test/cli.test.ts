@@ -79,6 +79,23 @@ describe('usage errors: exit 2, one line, a suggestion where one is clear', () =
   });
 });
 
+describe('--predictor', () => {
+  it('plan --predictor gnn --json says the GNN chose best, a valid candidate, beside the exact optimum', () => {
+    const r = splitc(['plan', 'fixtures/models/resnet18.onnx', '--predictor', 'gnn', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout) as { best: { index: number | null; streamMs: number }; candidates: { index: number | null; streamMs: number }[]; predictor: { name: string; exact: { streamMs: number }; regret: number } };
+    expect(j.predictor.name).toBe('gnn');
+    expect(j.candidates.some((c) => c.index === j.best.index && c.streamMs === j.best.streamMs)).toBe(true);
+    expect(j.predictor.regret).toBeCloseTo(j.best.streamMs / j.predictor.exact.streamMs - 1, 9);
+  });
+
+  it('the exact search is the default and says so', () => {
+    const j = JSON.parse(splitc(['plan', 'fixtures/models/resnet18.onnx', '--json']).stdout) as { predictor: { name: string } };
+    expect(j.predictor).toEqual({ name: 'exact' });
+  });
+});
+
 describe('quiet under npm', () => {
   it('npx splitc prints no npm warning caused by this project\'s configuration (.npmrc keys npm knows)', () => {
     // Without the npm_config_* variables of the npm that started this test run.

@@ -4,9 +4,11 @@
 import yargs, { type Argv } from 'yargs';
 import { SplitcError, renderError } from '@splitc/diagnostics';
 import type { RunResult } from '@splitc/runtime';
+import type { DatasetSummary } from '@splitc/gnn';
 import { compile, type Manifest } from './compile.js';
 import { formatInspect, inspect } from './inspect.js';
-import { COMMANDS, COMPILE, GLOBAL_OPTIONS, INSPECT, PLAN, RUN, SERVE, type CommandSpec } from './options.js';
+import { validateOutputPath } from './write-file.js';
+import { COMMANDS, COMPILE, GLOBAL_OPTIONS, GNN_COMMANDS, GNN_DATASET, GNN_EVAL, GNN_TRAIN, INSPECT, PLAN, RUN, SERVE, type CommandSpec } from './options.js';
 import { formatPlan, plan, planJson, preparePredictor, writePlanOutputs, type PlanRequest } from './plan.js';
 import { progressLine, type ProgressLine } from './progress.js';
 import { VERSION } from './version.js';
@@ -53,6 +55,7 @@ interface CommonArgs {
 function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: ProgressLine) => void): Argv {
   // A pseudo-terminal may report 0 columns (no size set): draw for 80 then.
   const columns = io.columns !== undefined && io.columns > 0 ? io.columns : 80;
+  const width = io.columns !== undefined && io.columns > 0 ? Math.min(io.columns, 120) : 100;
   /** Progress and warnings for one command run, honouring --quiet, --json and the terminal. */
   const reporters = (a: CommonArgs) => {
     const delay = Number(process.env.SPLITC_PROGRESS_DELAY_MS);
@@ -82,7 +85,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
     .help('help', 'show help (for a command: splitc <command> --help)')
     .alias('help', 'h')
     .version('version', 'print the version', VERSION)
-    .wrap(Math.min(columns, 120))
+    .wrap(width)
     .exitProcess(false)
     .fail((message, error) => {
       // yargs reports its own parse errors as YError; anything else was thrown by a command.
@@ -92,12 +95,12 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
     .group(['quiet', 'help', 'version'], 'Global options:')
     .epilogue('Exit codes: 0 success, 1 failure (typed error SPLITCnnnn), 2 usage error, 70 internal error. Docs: docs/cli.md.');
 
-  const command = (spec: CommandSpec, run: (a: Record<string, unknown>) => void | Promise<void>): void => {
-    y.command(
+  const command = (spec: CommandSpec, run: (a: Record<string, unknown>) => void | Promise<void>, parent: Argv = y, prefix = ''): void => {
+    parent.command(
       spec.command,
       spec.summary,
       (c) => {
-        c.usage(`$0 ${spec.command} [options]\n\n${spec.description}`);
+        c.usage(`$0 ${prefix}${spec.command} [options]\n\n${spec.description}`).wrap(width);
         for (const [name, opt] of Object.entries(spec.positionals)) c.positional(name, opt);
         c.options(spec.options);
         for (const [cmd, what] of spec.examples) c.example(cmd, what);
@@ -161,6 +164,46 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       check: a.check !== false, onProgress,
     });
     io.stdout(a.json === true ? `${JSON.stringify(r)}\n` : `${formatRun(r)}\n`);
+  });
+
+  y.command('gnn <command>', 'the GNN split predictor: dataset, train, eval (docs/gnn.md)', (g) => {
+    g.usage('$0 gnn <command> [options]\n\nThe learned split predictor: generate a labelled dataset, train the network, evaluate it on architectures it never saw.').wrap(width);
+    command(GNN_DATASET, async (a) => {
+      const { gnnDataset } = await import('@splitc/gnn');
+      const { onProgress } = reporters(a);
+      const summary = gnnDataset({
+        seed: integer(argv, a, 'seed'), models: positiveInteger(argv, a, 'models'), targetsPerModel: positiveInteger(argv, a, 'targets-per-model'),
+        distribution: a.distribution as 'train' | 'shifted', ...optional('out', a.output as string | undefined),
+        onProgress: (p) => onProgress({ ...p, unit: 'items' }),
+      });
+      io.stdout(a.json === true ? `${JSON.stringify(summary)}\n` : `${formatDataset(summary)}\n`);
+    }, g, 'gnn ');
+    command(GNN_TRAIN, async (a) => {
+      const { trainGnn } = await import('@splitc/gnn');
+      const { onProgress } = reporters(a);
+      const output = String(a.output);
+      validateOutputPath(output, '-o');
+      const r = await trainGnn({
+        out: output, seed: integer(argv, a, 'seed'), models: positiveInteger(argv, a, 'models'), targetsPerModel: positiveInteger(argv, a, 'targets-per-model'),
+        epochs: positiveInteger(argv, a, 'epochs'), backend: a.backend as 'wasm' | 'cpu' | 'auto',
+        onProgress: (p) => onProgress({ phase: p.phase === 'train' ? `train (loss ${p.loss?.toFixed(4) ?? '…'})` : 'label dataset', done: p.done, total: p.total, unit: p.phase === 'train' ? 'epochs' : 'items' }),
+      });
+      const summary = { out: output, backend: r.backend, samples: r.samples, epochs: r.losses.length, finalLoss: r.losses.at(-1) ?? null, datasetSeconds: r.datasetSeconds, trainSeconds: r.trainSeconds };
+      for (const v of r.params.values()) v.dispose();
+      io.stdout(a.json === true ? `${JSON.stringify(summary)}\n` : `trained on ${summary.samples} samples for ${summary.epochs} epochs (${summary.backend}): final loss ${summary.finalLoss?.toFixed(4) ?? 'n/a'}; dataset ${summary.datasetSeconds.toFixed(1)} s, training ${summary.trainSeconds.toFixed(1)} s; weights in ${output}/\n`);
+    }, g, 'gnn ');
+    command(GNN_EVAL, async (a) => {
+      const { evaluateGnn } = await import('@splitc/gnn');
+      const { onProgress } = reporters(a);
+      const report = await evaluateGnn({
+        ...optional('weightsDir', a.weights as string | undefined), ...optional('fixturesDir', a.fixtures as string | undefined),
+        targetsPerModel: positiveInteger(argv, a, 'targets-per-model'), leaveOneFamilyOut: a['leave-one-family-out'] === true,
+        ...(a.seed === undefined ? {} : { seed: integer(argv, a, 'seed') }), backend: a.backend as 'wasm' | 'cpu' | 'auto',
+        onProgress: (p) => onProgress({ ...p, unit: 'items' }),
+      });
+      io.stdout(a.json === true ? `${JSON.stringify({ weightsSha256: report.weightsSha256, rows: report.rows })}\n` : `${report.tables}\n`);
+    }, g, 'gnn ');
+    return g.demandCommand(1, 'missing gnn command');
   });
 
   y.completion('completion', 'print a bash or zsh completion script (by $SHELL): splitc completion >> ~/.bashrc');
@@ -236,9 +279,17 @@ export function parseInputShapes(specs: unknown): Record<string, number[]> | und
 
 /** yargs' validation message as a usage error, with "did you mean" for mistyped options and commands. */
 function usageError(message: string, argv: readonly string[]): SplitcError {
-  const given = argv.find((t) => !t.startsWith('-')) ?? '';
-  const spec = COMMANDS.find((c) => c.command.split(' ')[0] === given);
-  const help = spec === undefined ? 'run splitc --help' : `run splitc ${given} --help`;
+  const words = argv.filter((t) => !t.startsWith('-'));
+  let given = words[0] ?? '';
+  let spec: CommandSpec | undefined = COMMANDS.find((c) => c.command.split(' ')[0] === given);
+  let help = spec === undefined ? 'run splitc --help' : `run splitc ${given} --help`;
+  if (given === 'gnn') {
+    const sub = words[1] ?? '';
+    spec = GNN_COMMANDS.find((c) => c.command === sub);
+    help = spec === undefined ? 'run splitc gnn --help' : `run splitc gnn ${sub} --help`;
+    if (spec !== undefined || sub !== '') given = sub;
+    if (spec === undefined && sub === '') return new SplitcError('Usage', `missing gnn command: dataset, train or eval (${help})`);
+  }
   const didYouMean = /^Did you mean (.+)\?$/.exec(message);
   if (didYouMean !== null) return new SplitcError('Usage', `unknown command ${JSON.stringify(given)}: did you mean ${didYouMean[1]}? (${help})`);
   const unknown = /^Unknown arguments?: (.+)$/.exec(message);
@@ -318,6 +369,15 @@ function formatRun(r: RunResult): string {
     r.check === null
       ? 'check    skipped (--no-check)'
       : `check    min cosine ${r.check.minCosine.toFixed(6)}, mean ${r.check.meanCosine.toFixed(6)}, top-1 agreement ${(100 * r.check.top1Agreement).toFixed(1)}% over ${r.check.frames} frames against the fp32 model`,
+  ].join('\n');
+}
+
+function formatDataset(d: DatasetSummary): string {
+  const families = Object.entries(d.families).map(([f, n]) => `${f} ${n}`).join(', ');
+  return [
+    `samples  ${d.samples} (${d.models} models, ${d.meanLayers.toFixed(1)} layers on average)`,
+    `families ${families}`,
+    `optimum  GPU-only ${d.optimum.gpuOnly}, DPU-only ${d.optimum.dpuOnly}, a split between ${d.optimum.split}`,
   ].join('\n');
 }
 

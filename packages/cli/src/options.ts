@@ -156,4 +156,59 @@ export const RUN: CommandSpec = {
   ],
 };
 
+const SEED: Options = { type: 'number', default: 1, requiresArg: true, describe: 'seed: the same seed gives the same models, targets and (train) byte-identical weights' };
+const BACKEND: Options = { type: 'string', default: 'wasm', choices: ['wasm', 'cpu', 'auto'], requiresArg: true, describe: 'TensorFlow.js backend (auto: tfjs-node when installed, else wasm)' };
+
+export const GNN_DATASET: CommandSpec = {
+  command: 'dataset',
+  summary: 'generate zoo models, label them with the exact planner over sampled targets, summarise',
+  description: 'Generate seeded CNNs of every zoo family, sample targets around the built-in devices, label every valid cut with the exact planner, and print a summary (families, where the optimum lies). -o writes one JSON line per sample.',
+  positionals: {},
+  options: {
+    seed: SEED,
+    models: { type: 'number', default: 100, requiresArg: true, describe: 'zoo models to generate' },
+    'targets-per-model': { type: 'number', default: 4, requiresArg: true, describe: 'sampled targets per model' },
+    distribution: { type: 'string', default: 'train', choices: ['train', 'shifted'], requiresArg: true, describe: 'target distribution: the training one, or links and profiles outside it' },
+    output: { alias: 'o', type: 'string', requiresArg: true, normalize: true, describe: 'write the samples as JSON lines to this file' },
+    json: JSON_OPTION,
+  },
+  examples: [['$0 gnn dataset --models 20 --json', 'label 20 models × 4 targets and print the summary as JSON']],
+};
+
+export const GNN_TRAIN: CommandSpec = {
+  command: 'train',
+  summary: 'train the GNN from scratch (deterministic in the seed) and write its weights',
+  description: 'Generate and label the dataset, train the message-passing network on it, and write model.json + weights.bin to -o DIR (the format the package ships and --gnn-weights reads).',
+  positionals: {},
+  options: {
+    output: { alias: 'o', type: 'string', demandOption: true, requiresArg: true, normalize: true, describe: 'directory for model.json and weights.bin' },
+    seed: SEED,
+    models: { type: 'number', default: 400, requiresArg: true, describe: 'zoo models in the dataset' },
+    'targets-per-model': { type: 'number', default: 3, requiresArg: true, describe: 'sampled targets per model' },
+    epochs: { type: 'number', default: 40, requiresArg: true, describe: 'training epochs' },
+    backend: BACKEND,
+    json: JSON_OPTION,
+  },
+  examples: [['$0 gnn train -o weights/', 'train the shipped configuration from scratch']],
+};
+
+export const GNN_EVAL: CommandSpec = {
+  command: 'eval',
+  summary: 'evaluate GNN weights on architectures it never saw, against the exact planner and two baselines',
+  description: 'Evaluate the GNN (the shipped weights, or --weights DIR) on held-out zoo models and on the torchvision exports in --fixtures, for targets inside and outside the training distribution, against the exact planner and two baselines (smallest crossing tensor; MAC fraction matching the throughput ratio). Prints tables per family and per model.',
+  positionals: {},
+  options: {
+    weights: { type: 'string', requiresArg: true, normalize: true, describe: 'weights directory (default: the shipped weights)' },
+    fixtures: { type: 'string', requiresArg: true, normalize: true, describe: 'directory of torchvision ONNX exports (default: this repository\'s fixtures/models)' },
+    'targets-per-model': { type: 'number', default: 8, requiresArg: true, describe: 'sampled targets per torchvision model' },
+    'leave-one-family-out': { type: 'boolean', describe: 'also retrain without each zoo family in turn and evaluate on it (slow)' },
+    seed: { type: 'number', requiresArg: true, describe: 'evaluation seed (default: a fixed stream disjoint from training)' },
+    backend: BACKEND,
+    json: JSON_OPTION,
+  },
+  examples: [['$0 gnn eval', 'the evaluation tables of the shipped weights (docs/gnn.md)']],
+};
+
+export const GNN_COMMANDS: readonly CommandSpec[] = [GNN_DATASET, GNN_TRAIN, GNN_EVAL];
+
 export const COMMANDS: readonly CommandSpec[] = [INSPECT, PLAN, COMPILE, SERVE, RUN];

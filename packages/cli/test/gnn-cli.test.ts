@@ -1,0 +1,58 @@
+// `splitc gnn dataset|train|eval` and `--gnn-weights` as a user drives them. The model, its
+// training and its evaluation are tested in packages/gnn; here: the wiring, determinism through
+// the CLI, and usage errors.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { splitc } from './run-cli.js';
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'splitc-gnn-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('splitc gnn', () => {
+  it('dataset: the same seed gives the same samples, and -o writes one JSON line per sample', () => {
+    const args = ['gnn', 'dataset', '--models', '3', '--targets-per-model', '2', '--seed', '7'];
+    const a = splitc([...args, '--json', '-o', path.join(work, 'a.jsonl')]);
+    const b = splitc([...args, '--json', '-o', path.join(work, 'b.jsonl')]);
+    expect(a.stderr).toBe('');
+    expect(a.status).toBe(0);
+    const summary = JSON.parse(a.stdout) as { samples: number; models: number; optimum: { gpuOnly: number; dpuOnly: number; split: number } };
+    expect(summary.samples).toBe(6);
+    expect(summary.models).toBe(3);
+    expect(summary.optimum.gpuOnly + summary.optimum.dpuOnly + summary.optimum.split).toBe(6);
+    expect(b.stdout).toBe(a.stdout);
+    const lines = readFileSync(path.join(work, 'a.jsonl'), 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(readFileSync(path.join(work, 'b.jsonl'), 'utf8')).toBe(readFileSync(path.join(work, 'a.jsonl'), 'utf8'));
+  }, 120_000);
+
+  it('train: byte-identical weights for the same seed, usable by plan --gnn-weights', () => {
+    const train = (dir: string) => splitc(['gnn', 'train', '-o', dir, '--models', '4', '--targets-per-model', '1', '--epochs', '2', '--seed', '3', '--json']);
+    const [d1, d2] = [path.join(work, 'w1'), path.join(work, 'w2')];
+    const r1 = train(d1);
+    expect(r1.stderr).toBe('');
+    expect(r1.status).toBe(0);
+    expect(JSON.parse(r1.stdout)).toMatchObject({ out: d1, samples: 4, epochs: 2 });
+    expect(train(d2).status).toBe(0);
+    expect(readFileSync(path.join(d2, 'weights.bin')).equals(readFileSync(path.join(d1, 'weights.bin')))).toBe(true);
+    expect(readFileSync(path.join(d2, 'model.json'), 'utf8')).toBe(readFileSync(path.join(d1, 'model.json'), 'utf8'));
+    const p = splitc(['plan', 'fixtures/models/lenet5.onnx', '--predictor', 'gnn', '--gnn-weights', d1, '--json']);
+    expect(p.stderr).toBe('');
+    expect((JSON.parse(p.stdout) as { predictor: { name: string } }).predictor.name).toBe('gnn');
+  }, 180_000);
+
+  it('usage errors name the gnn subcommand', () => {
+    expect(splitc(['gnn'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: missing gnn command: dataset, train or eval (run splitc gnn --help)\n' });
+    expect(splitc(['gnn', 'trian'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: unknown command "trian": did you mean train? (run splitc gnn --help)\n' });
+    expect(splitc(['gnn', 'train'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: missing -o (--output) (run splitc gnn train --help)\n' });
+    expect(splitc(['gnn', 'eval', '--wieghts', 'x'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: unknown option --wieghts: did you mean --weights? (run splitc gnn eval --help)\n' });
+  });
+
+  it('a weights directory that is not one is a typed error', () => {
+    const r = splitc(['plan', 'fixtures/models/lenet5.onnx', '--predictor', 'gnn', '--gnn-weights', work]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error SPLITC\d{4}: .*model\.json/);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});

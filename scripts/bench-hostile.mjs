@@ -78,4 +78,26 @@ for (const [name, make] of Object.entries(MODELS)) {
   }
 }
 console.log(`target ≤ 2 s (${judgeCpu ? 'CPU' : 'wall'}) and ≤ 500 MiB per run: ${allMet ? 'met' : 'NOT met'}`);
+
+// The same work through the API in a fresh process, without the CLI's own start-up: CPU time of
+// load + analysis (what inspect does) and of planning, from process.cpuUsage().
+const probe = `
+import { analyzeModel } from '@splitc/ir';
+import { loadModel } from '@splitc/onnx';
+import { planSplit } from '@splitc/planner';
+import { resolveTarget } from '@splitc/targets';
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const t0 = cpu();
+const g = analyzeModel(loadModel(process.argv[1]));
+const t1 = cpu();
+planSplit(g, resolveTarget({}));
+const t2 = cpu();
+console.log(JSON.stringify({ analyze: t1 - t0, plan: t2 - t1, rss: process.resourceUsage().maxRSS / 1024 }));
+`;
+console.log(`\n${'model (API, no CLI start-up)'.padEnd(34)}  analyse CPU ms   plan CPU ms   peak MiB`);
+for (const name of Object.keys(MODELS)) {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe, path.join(dir, `${name}.onnx`)], { encoding: 'utf8', cwd: root });
+  const m = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
+  console.log(`${name.padEnd(34)}  ${m.analyze.toFixed(0).padStart(14)}  ${m.plan.toFixed(0).padStart(12)}  ${m.rss.toFixed(0).padStart(9)}`);
+}
 if (keepAt < 0) rmSync(dir, { recursive: true, force: true });

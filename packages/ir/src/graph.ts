@@ -107,6 +107,9 @@ export interface GraphParts {
  */
 export function buildGraph(parts: GraphParts): Graph {
   const file = parts.source.file;
+  if (parts.layers.length > 0 && 'index' in parts.layers[0]! && sameTopology(parts.layers as readonly Layer[], parts.tensors)) {
+    return assemble(parts, parts.layers as readonly Layer[]);
+  }
   const producedBy = new Map<string, number>();
   parts.layers.forEach((l, i) => {
     for (const o of l.outputs) {
@@ -137,10 +140,36 @@ export function buildGraph(parts: GraphParts): Graph {
   }
 
   const order = stableTopologicalOrder(parts.layers, producedBy, file);
-  const newIndex = new Map<number, number>();
-  order.forEach((old, i) => newIndex.set(old, i));
-  const layers: Layer[] = order.map((old, i) => ({ ...parts.layers[old]!, index: i }));
+  const layers: Layer[] = order.map((old, i) => {
+    const l = parts.layers[old]!;
+    return { ...l, index: i, [SORTED]: { inputs: l.inputs, outputs: l.outputs } };
+  });
+  return assemble(parts, layers);
+}
 
+/**
+ * Marks layers that buildGraph ordered and checked. A pass that only changes tensors or costs
+ * (infer-shapes, cost-features) hands the same layers back: each still at its index, reading and
+ * writing the same tensors, so ordering and checking them again would find nothing new.
+ */
+const SORTED = Symbol('sorted');
+
+function sameTopology(layers: readonly Layer[], tensors: ReadonlyMap<string, Tensor>): boolean {
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i]!;
+    const was = (l as { [SORTED]?: { inputs: unknown; outputs: unknown } })[SORTED];
+    // Same position, and the very input and output lists that were ordered (a pass that rewires
+    // a layer makes new lists).
+    if (l.index !== i || was === undefined || was.inputs !== l.inputs || was.outputs !== l.outputs) return false;
+    for (const name of l.inputs) if (name !== '' && !tensors.has(name)) return false;
+    // The tensors a layer writes must still be activations (a pass may have made one a constant).
+    for (const o of l.outputs) if (o !== '' && tensors.get(o)?.kind !== undefined && tensors.get(o)!.kind !== 'activation') return false;
+  }
+  return true;
+}
+
+/** Producers, consumers and the lazy topology of layers already in order. */
+function assemble(parts: GraphParts, layers: readonly Layer[]): Graph {
   const tensors = new Map(parts.tensors);
   for (const l of layers) {
     for (const o of l.outputs) {

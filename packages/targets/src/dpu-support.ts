@@ -18,7 +18,14 @@ const VIEWS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity',
  * DPUCVDX8G: ReLU, LeakyReLU, ReLU6 = Clip(0, 6), Hard-Swish, Hard-Sigmoid; shared/reference/vitis-ai.md).
  * SiLU and GELU need sigmoid/erf, which the DPU does not compute: CPU_FUNCTIONS.
  */
-const ACTIVATIONS = new Set(['Relu', 'LeakyRelu', 'HardSwish', 'HardSigmoid', 'PRelu']);
+const ACTIVATIONS = new Set(['Relu', 'HardSwish', 'HardSigmoid', 'PRelu']);
+/**
+ * The one LeakyReLU slope the DPU computes: vai_q_pytorch forces `negative_slope` to 0.1015625
+ * = 26/256 ("DPU only supports this value", pytorch_nndct/nndct_shared/optimization/commander.py;
+ * shared/reference/runtime.md). A LeakyRelu with another slope would silently compute a different
+ * function there, so it stays off the DPU. Exact in float32, so the ONNX attribute compares exactly.
+ */
+export const DPU_LEAKY_RELU_ALPHA = 0.1015625;
 /** Functions the DPU does not compute: Vitis AI runs them on the CPU. */
 const CPU_FUNCTIONS = new Set(['Softmax', 'LogSoftmax', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Erf', 'Gelu', 'Sqrt', 'Pow', 'Div', 'Reciprocal', 'LayerNormalization', 'InstanceNormalization', 'LRN', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'Softplus', 'Mish', 'Elu', 'Selu', 'Silu']);
 
@@ -27,6 +34,10 @@ export function dpuSupport(g: Graph, l: Layer, lim: DpuLimits): DpuSupport {
   if (VIEWS.has(l.op) || ACTIVATIONS.has(l.op) || l.op === 'BatchNormalization') return OK;
   if (CPU_FUNCTIONS.has(l.op)) return no(`${l.op} is not a DPU operator (Vitis AI runs it on the CPU)`);
   switch (l.op) {
+    case 'LeakyRelu': {
+      const alpha = l.attrs.get('alpha')?.f ?? 0.01; // ONNX default; a float32 attribute, printed at float32 precision
+      return alpha === DPU_LEAKY_RELU_ALPHA ? OK : no(`LeakyRelu alpha ${Number(alpha.toPrecision(7))} is not the DPU's slope ${DPU_LEAKY_RELU_ALPHA} (26/256, forced by vai_q_pytorch)`);
+    }
     case 'Conv':
     case 'ConvTranspose': {
       const x = shape(0)!;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SplitcError } from '@splitc/diagnostics';
 import { analyzeModel, type Graph } from '@splitc/ir';
 import { DataType, loadModel, loadModelFromBytes } from '@splitc/onnx';
-import { builtinCatalog, dpuLayerEstimate, dpuSupport, gpuLayerEstimate, gpuRoles, opClass, parseGpuProfile, parseTrtexecProfile, parseDpuProfile, resolveTarget, type GpuDevice } from '@splitc/targets';
+import { builtinCatalog, DPU_LEAKY_RELU_ALPHA, dpuLayerEstimate, dpuSupport, gpuLayerEstimate, gpuRoles, opClass, parseGpuProfile, parseTrtexecProfile, parseDpuProfile, resolveTarget, type GpuDevice } from '@splitc/targets';
 import { planSplit } from '@splitc/planner';
 import { floats, model, vi } from '@splitc/test-support';
 
@@ -131,6 +131,23 @@ describe('DPU operator support (DPUCVDX8G limits)', () => {
     // Dilation 2 on a 2x2 kernel: extent 3, SAME_LOWER total pad 2 → 1 each side, within (k−1)·d = 2.
     const dilated = convGraph([1, 8, 8, 8], [8, 8, 2, 2], [{ name: 'auto_pad', type: 'string', s: enc('SAME_LOWER') }, { name: 'dilations', type: 'ints', ints: [2, 2] }]);
     expect(check(dilated)).toEqual({ ok: true });
+  });
+
+  it('takes LeakyRelu only at the slope the DPU computes (0.1015625 = 26/256, forced by vai_q_pytorch)', () => {
+    const leaky = (alpha?: number) => {
+      const bytes = model({
+        nodes: [{ name: 'act', opType: 'LeakyRelu', inputs: ['x'], outputs: ['y'], attributes: alpha === undefined ? [] : [{ name: 'alpha', type: 'float', f: alpha }] }],
+        inputs: [vi('x', [1, 8, 4, 4])],
+        outputs: [vi('y', ['?'])],
+      });
+      return check(analyzeModel(loadModelFromBytes(bytes, 'leaky.onnx')));
+    };
+    expect(DPU_LEAKY_RELU_ALPHA).toBe(26 / 256);
+    expect(leaky(0.1015625)).toEqual({ ok: true });
+    // PyTorch's default slope 0.01 (also ONNX's default when the attribute is absent), and 0.1 (YOLO's).
+    expect(leaky(0.01)).toEqual({ ok: false, rule: "LeakyRelu alpha 0.01 is not the DPU's slope 0.1015625 (26/256, forced by vai_q_pytorch)" });
+    expect(leaky()).toEqual({ ok: false, rule: "LeakyRelu alpha 0.01 is not the DPU's slope 0.1015625 (26/256, forced by vai_q_pytorch)" });
+    expect(leaky(0.1)).toMatchObject({ ok: false });
   });
 
   it('finds the CPU ops of real models', () => {

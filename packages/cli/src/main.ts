@@ -145,7 +145,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
     const { serve } = await import('@splitc/runtime');
     const handle = await serve(String(a.out), {
       port: positiveInteger(argv, a, 'port', true), host: String(a.host), contexts: positiveInteger(argv, a, 'contexts'), threads: positiveInteger(argv, a, 'threads'),
-      ...(a.pace === 'plan' ? { pace: 'plan' as const } : {}),
+      ...(a.pace === 'plan' ? { pace: 'plan' as const, paceScale: positiveNumber(argv, a, 'pace-scale') } : {}),
     });
     const endpoint = `${handle.url}/v2/models/${handle.model}/infer`;
     io.stdout(a.json === true ? `${JSON.stringify({ url: handle.url, port: handle.port, model: handle.model, endpoint })}\n` : `serving ${handle.model} at ${endpoint} (SIGINT or SIGTERM to stop)\n`);
@@ -159,7 +159,9 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
     const frames = a.frames === undefined ? undefined : positiveInteger(argv, a, 'frames');
     const r = await run(String(a.out), {
       ...optional('gpuUrl', a['gpu-url'] as string | undefined), ...optional('frames', frames), ...optional('input', a.input as string | undefined),
-      ...optional('model', a.model as string | undefined), ...(a.pace === 'plan' ? { pace: 'plan' as const } : {}),
+      ...optional('model', a.model as string | undefined), ...(a.pace === 'plan' ? { pace: 'plan' as const, paceScale: positiveNumber(argv, a, 'pace-scale') } : {}),
+      calibrationFrames: positiveInteger(argv, a, 'calibration-frames'),
+      ...(a.timeout === undefined ? {} : { timeoutMs: 1000 * positiveNumber(argv, a, 'timeout') }),
       window: positiveInteger(argv, a, 'window'), seed: integer(argv, a, 'seed'), threads: positiveInteger(argv, a, 'threads'),
       check: a.check !== false, onProgress,
     });
@@ -232,6 +234,13 @@ function integer(argv: readonly string[], a: Record<string, unknown>, name: stri
     const what = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : 'an integer';
     throw new SplitcError('Usage', `--${name} must be ${what}, got ${JSON.stringify(rawValue(argv, name) ?? String(v))}`, { field: `--${name}` });
   }
+  return v;
+}
+
+/** A finite number > 0 (yargs gives NaN for text). */
+function positiveNumber(argv: readonly string[], a: Record<string, unknown>, name: string): number {
+  const v = a[name] as number;
+  if (!(Number.isFinite(v) && v > 0)) throw new SplitcError('Usage', `--${name} must be a positive number, got ${JSON.stringify(rawValue(argv, name) ?? String(v))}`, { field: `--${name}` });
   return v;
 }
 
@@ -363,7 +372,7 @@ function formatRun(r: RunResult): string {
   const s = r.stages;
   return [
     `ran      ${r.frames} frames of ${r.model} (${r.batch} per DPU call) against ${r.gpuUrl}`,
-    `fps      ${r.fps.toFixed(1)}${r.pace !== null && r.efficiency !== null ? ` (plan predicts ${r.pace.predictedFps.toFixed(1)} at pace ×${r.pace.scale}: efficiency ${r.efficiency.toFixed(3)})` : ''}`,
+    `fps      ${r.fps.toFixed(1)}${r.pace !== null && r.efficiency !== null ? ` (plan predicts ${r.pace.predictedFps.toFixed(1)} at pace ×${r.pace.scale}: efficiency ${r.efficiency.toFixed(3)}, ${r.steadyEfficiency === null ? 'n/a' : r.steadyEfficiency.toFixed(3)} once the pipeline is full)` : ''}`,
     `latency  p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`,
     `busy     dpu ${ms(s.dpu.busyMs)} (${s.dpu.calls} calls), link ${ms(s.link.busyMs)} (${s.link.requests} requests), gpu ${ms(s.gpu.busyMs)}, sink ${ms(s.sink.busyMs)}`,
     r.check === null

@@ -74,6 +74,16 @@ describe('splitc serve + splitc run over loopback', () => {
     expect(r.stderr).toMatch(/^error SPLITC6003: /);
   }, 60_000);
 
+  it('--pace plan reports the efficiency against the plan\'s rate', () => {
+    const r = splitc(['run', out, '--frames', '24', '--pace', 'plan', '--pace-scale', '3000', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const res = JSON.parse(r.stdout) as { fps: number; efficiency: number; pace: { scale: number; predictedFps: number } };
+    expect(res.pace.scale).toBe(3000);
+    expect(res.efficiency).toBeCloseTo(res.fps / res.pace.predictedFps, 9);
+    expect(splitc(['run', out, '--pace', 'plan', '--pace-scale', '-1'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: field --pace-scale: --pace-scale must be a positive number, got "-1"\n' });
+  }, 60_000);
+
   it('bad numbers are usage errors', () => {
     expect(splitc(['run', out, '--frames', '0'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: field --frames: --frames must be a positive integer, got "0"\n' });
     expect(splitc(['serve', out, '--port', 'http'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: field --port: --port must be a non-negative integer, got "http"\n' });

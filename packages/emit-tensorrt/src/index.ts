@@ -118,11 +118,14 @@ def main():
     builder = trt.Builder(logger)
     network = builder.create_network(0)
     parser = trt.OnnxParser(network, logger)
-    with open(args.onnx, "rb") as f:
-        if not parser.parse(f.read()):
-            for i in range(parser.num_errors):
-                print(parser.get_error(i), file=sys.stderr)
-            sys.exit("build_engine.py: TensorRT could not parse %s" % args.onnx)
+    # From the file path, not parse(bytes): only then does the parser find weights stored outside
+    # the .onnx, next to it (OnnxParser docstring, shared/reference/runtime.md).
+    if not os.path.isfile(args.onnx):
+        sys.exit("build_engine.py: no ONNX file at %s" % args.onnx)
+    if not parser.parse_from_file(os.path.abspath(args.onnx)):
+        for i in range(parser.num_errors):
+            print(parser.get_error(i), file=sys.stderr)
+        sys.exit("build_engine.py: TensorRT could not parse %s" % args.onnx)
 
     config = builder.create_builder_config()
     if PRECISION == "fp16":

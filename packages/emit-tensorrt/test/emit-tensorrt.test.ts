@@ -74,6 +74,66 @@ describe('build_engine.py', () => {
     expect(JSON.parse(r.stdout)).toEqual({ PRECISION: 'fp16', EXPECTED_INPUTS: [[`in${EVIL}`, [1, 8, 4, 4]]], EXPECTED_OUTPUTS: [[`out${EVIL}`, [1, 10]]] });
   });
 
+  it.runIf(havePython())('parses the ONNX from its file path (parse_from_file), so external weights beside the partition load', () => {
+    // A stub of the TensorRT 10 Python API (the calls build_engine.py makes, as in the TensorRT
+    // docstrings): parse(bytes) cannot see weights stored beside the model, so the stub fails it
+    // exactly as TensorRT does for such a model; parse_from_file records the path it was given.
+    const stub = mkdtempSync(path.join(tmpdir(), 'splitc-trt-stub-'));
+    writeFileSync(path.join(stub, 'tensorrt.py'), `import os
+__version__ = "10.3.0"
+LOG = os.environ["TRT_STUB_LOG"]
+def _log(s):
+    with open(LOG, "a") as f: f.write(s + "\\n")
+class Logger:
+    WARNING = 2
+    def __init__(self, level): pass
+class BuilderFlag: FP16 = "fp16"
+class MemoryPoolType: WORKSPACE = "ws"
+class ProfilingVerbosity: DETAILED = "detailed"
+class TensorIOMode: INPUT = "in"; OUTPUT = "out"
+class _Config:
+    def set_flag(self, f): pass
+    def set_memory_pool_limit(self, p, n): pass
+class Builder:
+    def __init__(self, logger): pass
+    def create_network(self, flags): return object()
+    def create_builder_config(self): return _Config()
+    def build_serialized_network(self, network, config): return b"PLAN"
+class OnnxParser:
+    num_errors = 1
+    def __init__(self, network, logger): pass
+    def get_error(self, i): return "external data file not found (parse() was given bytes, no path)"
+    def parse(self, data): _log("parse(bytes)"); return False
+    def parse_from_file(self, p):
+        _log("parse_from_file " + p)
+        return os.path.isfile(p) and os.path.isfile(os.path.join(os.path.dirname(p), "partition.onnx.data"))
+class _Engine:
+    IO = [("x", "in", (1, 8, 4, 4)), ("y", "out", (1, 10))]
+    num_io_tensors = 2
+    def get_tensor_name(self, i): return self.IO[i][0]
+    def get_tensor_mode(self, n): return [m for k, m, s in self.IO if k == n][0]
+    def get_tensor_shape(self, n): return [s for k, m, s in self.IO if k == n][0]
+class Runtime:
+    def __init__(self, logger): pass
+    def deserialize_cuda_engine(self, plan): return _Engine()
+`);
+    const gpuDir = mkdtempSync(path.join(tmpdir(), 'splitc-trt-gpu-'));
+    writeFileSync(path.join(gpuDir, 'partition.onnx'), 'onnx');
+    writeFileSync(path.join(gpuDir, 'partition.onnx.data'), 'weights');
+    writeFileSync(path.join(gpuDir, 'build_engine.py'), emitBuildEnginePy(input('fp16')));
+    const log = path.join(stub, 'log');
+    // Run from another directory, with the defaults (partition.onnx beside the script).
+    const r = spawnSync(PYTHON, [path.join(gpuDir, 'build_engine.py')], { cwd: stub, encoding: 'utf8', env: { ...process.env, PYTHONPATH: stub, TRT_STUB_LOG: log } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(log, 'utf8')).toBe(`parse_from_file ${path.join(gpuDir, 'partition.onnx')}\n`);
+    expect(readFileSync(path.join(gpuDir, 'partition.plan'), 'utf8')).toBe('PLAN');
+    // A missing partition is one readable line, not a parser trace.
+    const missing = spawnSync(PYTHON, [path.join(gpuDir, 'build_engine.py'), '--onnx', 'nope.onnx'], { cwd: stub, encoding: 'utf8', env: { ...process.env, PYTHONPATH: stub, TRT_STUB_LOG: log } });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe('build_engine.py: no ONNX file at nope.onnx\n');
+  });
+
   it('bad options are typed errors, not broken scripts', () => {
     expect(() => emitBuildEngineSh({ ...input('fp16'), workspaceMiB: 0.5 })).toThrow(SplitcError);
     expect(() => emitBuildEnginePy({ ...input('fp16'), workspaceMiB: Number.NaN })).toThrow(SplitcError);

@@ -31,7 +31,7 @@ describe('splitc compile', () => {
     expect(m.seam.wire.model).toBe('mobilenetv2-weights');
     expect(m.split.index).toBe(m.plan.best.index);
     expect(m.split.forced).toBe(false);
-    expect(m.tools).toMatchObject({ vitisAi: '3.0', pytorch: '1.13', vaiTarget: 'DPUCVDX8G_ISA3_C32B6', tensorrt: '10.x', precision: 'fp16' });
+    expect(m.tools).toMatchObject({ vitisAi: '3.0', pytorch: '1.12', vaiTarget: 'DPUCVDX8G_ISA3_C32B6', tensorrt: '10.x', precision: 'fp16' });
     // Every artifact's hash and size are right; the manifest lists every file but itself.
     expect(m.artifacts.map((a) => a.path)).toEqual(walk(out).map((f) => path.relative(out, f)).filter((f) => f !== 'manifest.json'));
     for (const a of m.artifacts) {

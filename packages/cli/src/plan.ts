@@ -2,7 +2,7 @@
 
 import type { Graph } from '@splitc/ir';
 import { planSplit, withPredictedSplit, type Objective, type Plan } from '@splitc/planner';
-import { loadPredictor, type GnnPredictor } from '@splitc/gnn';
+import type { GnnPredictor } from '@splitc/gnn';
 import { readDpuProfile, readGpuProfile, resolveTarget, type ResolvedTarget, type TargetRequest } from '@splitc/targets';
 import { oneLine, SplitcError } from '@splitc/diagnostics';
 import { sha256HasherFor } from '@splitc/onnx';
@@ -33,6 +33,8 @@ export function parsePredictor(p: string | undefined): 'exact' | 'gnn' {
 /** The request with the GNN loaded when it asks for `predictor: 'gnn'` (async: the wasm backend starts asynchronously). */
 export async function preparePredictor<R extends PlanRequest>(req: R): Promise<R> {
   if (parsePredictor(req.predictor) !== 'gnn' || req.gnn !== undefined) return req;
+  // Loaded only here: TensorFlow.js costs every other run ~35 MiB and a second of start-up.
+  const { loadPredictor } = await import('@splitc/gnn');
   return { ...req, gnn: await loadPredictor(req.gnnWeights !== undefined ? { weightsDir: req.gnnWeights } : {}) };
 }
 

@@ -39,31 +39,50 @@ export function validateOutputPath(p: string, flag: string): string {
 
 const HELD_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+/** Rollbacks of the critical sections running now (nested or one after another). */
+const activeRollbacks = new Set<() => void>();
+let listening = false;
+let releasesPending = 0;
+
+function onHeldSignal(signal: NodeJS.Signals): void {
+  for (const rollback of activeRollbacks) {
+    try { rollback(); } catch { /* best effort: the next run sweeps what is left */ }
+  }
+  activeRollbacks.clear();
+  stopListening();
+  // Die of the signal as if it had never been caught, unless the embedding program listens for it.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function stopListening(): void {
+  if (!listening) return;
+  listening = false;
+  for (const s of HELD_SIGNALS) process.removeListener(s, onHeldSignal);
+}
+
 /**
  * Hold SIGINT/SIGTERM/SIGHUP while `critical` runs. Node delivers a caught signal only when the
  * event loop turns, i.e. after `critical` (synchronous) has either completed the swap or rolled
- * it back; then `rollback` runs for safety (it finds nothing left), and the process dies of the
- * signal as if it had never been caught — unless the embedding program listens for it itself.
+ * it back; the process then dies of the signal as if it had never been caught — unless the
+ * embedding program listens for it itself. One listener per signal however many sections run.
  */
 function withSignalsHeld<T>(critical: () => T, rollback: () => void): T {
-  let released = false;
-  const release = (): void => {
-    if (released) return;
-    released = true;
-    for (const s of HELD_SIGNALS) process.removeListener(s, onSignal);
-  };
-  function onSignal(signal: NodeJS.Signals): void {
-    try { rollback(); } catch { /* best effort: the next run sweeps what is left */ }
-    release();
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  if (!listening) {
+    listening = true;
+    for (const s of HELD_SIGNALS) process.on(s, onHeldSignal);
   }
-  for (const s of HELD_SIGNALS) process.on(s, onSignal);
+  activeRollbacks.add(rollback);
+  releasesPending++;
   try {
     return critical();
   } finally {
+    activeRollbacks.delete(rollback);
     // A signal that arrived during `critical` is dispatched when the loop next polls for I/O; on
     // the loop's first turn that comes only after the first check phase, hence two turns.
-    setImmediate(() => setImmediate(release));
+    setImmediate(() => setImmediate(() => {
+      releasesPending--;
+      if (releasesPending === 0 && activeRollbacks.size === 0) stopListening();
+    }));
   }
 }
 

@@ -108,6 +108,7 @@ function sameLocation(a: DiagnosticLocation, b: DiagnosticLocation): boolean {
   return a.file === b.file && a.pass === b.pass && a.node === b.node && a.op === b.op && a.field === b.field;
 }
 
+/** One line whatever the names hold: a name cannot add a line (or forge an `error SPLITC…` one). */
 function formatMessage(text: string, loc: DiagnosticLocation): string {
   const parts: string[] = [];
   if (loc.file !== undefined) parts.push(loc.file);

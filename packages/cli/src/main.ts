@@ -2,7 +2,7 @@
 // every failure becomes one readable line and a documented exit code (docs/cli.md).
 
 import yargs, { type Argv } from 'yargs';
-import { SplitcError, renderError } from '@splitc/diagnostics';
+import { oneLine, SplitcError, renderError } from '@splitc/diagnostics';
 import type { RunResult } from '@splitc/runtime';
 import type { DatasetSummary } from '@splitc/gnn';
 import { compile, type Manifest } from './compile.js';
@@ -148,7 +148,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       ...(a.pace === 'plan' ? { pace: 'plan' as const, paceScale: positiveNumber(argv, a, 'pace-scale') } : {}),
     });
     const endpoint = `${handle.url}/v2/models/${handle.model}/infer`;
-    io.stdout(a.json === true ? `${JSON.stringify({ url: handle.url, port: handle.port, model: handle.model, endpoint })}\n` : `serving ${handle.model} at ${endpoint} (SIGINT or SIGTERM to stop)\n`);
+    io.stdout(a.json === true ? `${JSON.stringify({ url: handle.url, port: handle.port, model: handle.model, endpoint })}\n` : `serving ${oneLine(handle.model)} at ${oneLine(endpoint)} (SIGINT or SIGTERM to stop)\n`);
     await untilStopped(io.signal);
     await handle.close();
   });
@@ -371,7 +371,7 @@ function formatRun(r: RunResult): string {
   const ms = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(1)} ms`);
   const s = r.stages;
   return [
-    `ran      ${r.frames} frames of ${r.model} (${r.batch} per DPU call) against ${r.gpuUrl}`,
+    `ran      ${r.frames} frames of ${oneLine(r.model)} (${r.batch} per DPU call) against ${oneLine(r.gpuUrl)}`,
     `fps      ${r.fps.toFixed(1)}${r.pace !== null && r.efficiency !== null ? ` (plan predicts ${r.pace.predictedFps.toFixed(1)} at pace ×${r.pace.scale}: efficiency ${r.efficiency.toFixed(3)}, ${r.steadyEfficiency === null ? 'n/a' : r.steadyEfficiency.toFixed(3)} once the pipeline is full)` : ''}`,
     `latency  p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms`,
     `busy     dpu ${ms(s.dpu.busyMs)} (${s.dpu.calls} calls), link ${ms(s.link.busyMs)} (${s.link.requests} requests), gpu ${ms(s.gpu.busyMs)}, sink ${ms(s.sink.busyMs)}`,
@@ -393,11 +393,11 @@ function formatDataset(d: DatasetSummary): string {
 function formatCompile(m: Manifest, out: string): string {
   const e = m.split.estimate;
   const lines = [
-    `compiled ${m.model.path} for ${m.target.dpu} + ${m.target.gpu} (${m.target.precision}, ${m.target.link}) into ${out}/`,
+    `compiled ${oneLine(m.model.path)} for ${oneLine(m.target.dpu)} + ${oneLine(m.target.gpu)} (${m.target.precision}, ${oneLine(m.target.link)}) into ${oneLine(out)}/`,
     `split    ${m.split.kind === 'prefix' ? `k = ${m.split.index}` : 'min-cut set'}${m.split.forced ? ' (forced with --split)' : ''}: ${m.split.dpuLayers.length} layers on the DPU, ${m.split.gpuLayers.length} on the GPU; ${m.crossing.length} crossing tensor(s)`,
     `estimate stream ${e.streamMs.toFixed(3)} ms/frame, latency ${e.latencyMs.toFixed(3)} ms`,
     '',
-    ...m.artifacts.map((a) => `  ${a.path.padEnd(26)} ${String(a.bytes).padStart(10)}  ${a.sha256.slice(0, 16)}`),
+    ...m.artifacts.map((a) => `  ${oneLine(a.path).padEnd(26)} ${String(a.bytes).padStart(10)}  ${a.sha256.slice(0, 16)}`),
     `  ${'manifest.json'.padEnd(26)}`,
   ];
   return lines.join('\n');

@@ -98,11 +98,11 @@ export const COMPILE: CommandSpec = {
   description: 'Plan the split (or take --split N) and write OUT/: the DPU and GPU partitions, the Vitis AI build (model.py, quantize.py, compile.sh), the TensorRT build (build_engine.sh/.py), the seam model, report.html and manifest.json. OUT appears only when everything succeeded.',
   positionals: { model: MODEL },
   options: {
-    output: { alias: 'o', type: 'string', demandOption: true, requiresArg: true, describe: 'output directory (created; replaced only with --force)' },
+    output: { alias: 'o', type: 'string', demandOption: true, requiresArg: true, describe: 'output directory (created; an existing splitc output is replaced only with --force)' },
     ...TARGET_OPTIONS,
     ...PREDICTOR_OPTIONS,
     split: { type: 'number', requiresArg: true, describe: 'force split index k (the first k layers on the DPU) instead of the planner\'s choice' },
-    force: { type: 'boolean', describe: 'replace OUT if it exists' },
+    force: { type: 'boolean', describe: 'replace OUT if it exists and is a splitc output (holds its manifest.json) or empty' },
     'external-data': { type: 'boolean', describe: 'store partition weights as ONNX external data (always done above 2 GiB)' },
     json: { type: 'boolean', describe: 'print the manifest as one JSON object' },
   },

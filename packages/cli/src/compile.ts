@@ -11,7 +11,7 @@ import { emitCompileSh, emitDpuWorkerPy, emitModelPy, emitQuantizePy, emitVitisR
 import { sha256HasherFor, type Sha256Hasher, type Sha256Job } from '@splitc/onnx';
 import { partitionGraph, writeParts, type Partition } from '@splitc/partition';
 import { candidateAt, renderReport, type Candidate, type Plan } from '@splitc/planner';
-import { resolveTarget } from '@splitc/targets';
+import { resolveTarget, runtimeConcurrency } from '@splitc/targets';
 import { analyzeFile } from './inspect.js';
 import { checkOutputDir, writeDirAtomic } from './write-file.js';
 import { planGraph, type PlanRequest } from './plan.js';
@@ -148,6 +148,7 @@ function compileHashing(modelPath: string, options: CompileOptions, out: string,
   files.push({ rel: 'report.html', parts: text(renderReport(plan)) });
 
   const crossing: CrossingEntry[] = parts.crossing.map(crossingEntry);
+  const concurrency = runtimeConcurrency(target);
   const manifestBody = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     splitc: VERSION,
@@ -160,7 +161,7 @@ function compileHashing(modelPath: string, options: CompileOptions, out: string,
       gpu: parts.gpu === null ? null : { file: 'gpu/partition.onnx', inputs: parts.gpu.inputs.map((t) => t.name), outputs: parts.gpu.outputs.map((t) => t.name) },
     },
     crossing,
-    seam: seamSection({ modelPath, batch: target.dpu.compute.parallelFrames, tensors: seamTensors, gpuOutputs: parts.gpu?.outputs ?? [] }),
+    seam: seamSection({ modelPath, batch: concurrency.batch, runtime: concurrency, tensors: seamTensors, gpuOutputs: parts.gpu?.outputs ?? [] }),
     tools: {
       vitisAi: VITIS_AI_VERSION,
       pytorch: PYTORCH_VERSION,

@@ -26,8 +26,10 @@ describe('splitc compile', () => {
       'manifest.json', 'report.html',
     ]);
     const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
-    expect(m.schemaVersion).toBe(2);
+    expect(m.schemaVersion).toBe(3);
     expect(m.seam.batch).toBe(6);
+    // The runtime's concurrency, from the vck190 and rtx2080 profiles.
+    expect(m.seam.runtime).toEqual({ dpuRunnerThreads: 2, gpuContexts: 2 });
     expect(m.seam.wire.model).toBe('mobilenetv2-weights');
     expect(m.split.index).toBe(m.plan.best.index);
     expect(m.split.forced).toBe(false);

@@ -8,8 +8,11 @@ import { readJsonFile, schemaError, SplitcError } from '@splitc/diagnostics';
 import { Candidate, Objective, Plan } from '@splitc/planner/plan-schema';
 import { CrossingEntry, SeamSection } from './seam.js';
 
-/** 2: the seam gained the DPU batch, the DPU layout and the wire contract (KServe v2 endpoint). */
-export const MANIFEST_SCHEMA_VERSION = 2 as const;
+/**
+ * 2: the seam gained the DPU batch, the DPU layout and the wire contract (KServe v2 endpoint).
+ * 3: the seam gained `runtime` (DPU runner threads, GPU contexts) from the target profile.
+ */
+export const MANIFEST_SCHEMA_VERSION = 3 as const;
 
 export const ArtifactEntry = z.object({
   path: z.string(),

@@ -61,6 +61,16 @@ export const SeamSection = z.object({
    * request on the wire carries one batch (its first dimension may be smaller for the last one).
    */
   batch: z.number().int().positive(),
+  /**
+   * The runtime's concurrency, from the target profile (targets/src/concurrency.ts): VART runner
+   * threads on the board, TensorRT execution contexts on the GPU host. `splitc run`/`serve` and
+   * the emitted workers take their defaults from here. Neither changes the priced stream rate:
+   * the DPU runs one batch at a time, the GPU one frame at a time (docs/planning.md).
+   */
+  runtime: z.object({
+    dpuRunnerThreads: z.number().int().positive(),
+    gpuContexts: z.number().int().positive(),
+  }).strict(),
   dpuLayout: z.literal(DPU_LAYOUT),
   /** The GPU side's endpoint: `POST /v2/models/{model}/infer`, one DPU batch per request. */
   wire: z.object({
@@ -103,6 +113,8 @@ export interface SeamInput {
   readonly modelPath: string;
   /** Frames per DPU call: the DPU profile's parallel frames (batch handlers). */
   readonly batch: number;
+  /** Runner threads and GPU contexts (the target profile's, via runtimeConcurrency). */
+  readonly runtime: { readonly dpuRunnerThreads: number; readonly gpuContexts: number };
   /** Crossing tensors made on the DPU and read by the GPU partition, float NCHW shapes. */
   readonly tensors: readonly { readonly name: string; readonly shape: readonly number[] }[];
   /** The GPU partition's outputs (one frame). */
@@ -117,6 +129,7 @@ export function seamSection(x: SeamInput): SeamSection {
     formula: 'x_nchw = transpose(float(q_nhwc) * 2^-fix_point, [0, 3, 1, 2]) for rank-4 tensors; float(q) * 2^-fix_point otherwise',
     inputs: x.tensors.map((t) => ({ tensor: t.name, int8: seamInputNames(t.name).q, scale: seamInputNames(t.name).scale })),
     batch: x.batch,
+    runtime: { dpuRunnerThreads: x.runtime.dpuRunnerThreads, gpuContexts: x.runtime.gpuContexts },
     dpuLayout: DPU_LAYOUT,
     wire: {
       protocol: WIRE_PROTOCOL,

@@ -43,12 +43,13 @@ describe('Manifest', () => {
     expect(servedModelName('models/resnet18.onnx')).toBe('resnet18');
     expect(servedModelName('C:\\m\\Net.v2.ONNX')).toBe('Net.v2');
     expect(dpuLayoutShape([1, 64, 56, 28])).toEqual([1, 56, 28, 64]);
-    const s = seamSection({ modelPath: 'x/resnet18.onnx', batch: 6, tensors: [{ name: 'a', shape: [1, 64, 56, 28] }, { name: 'fc', shape: [1, 512] }], gpuOutputs: [{ name: 'out', shape: [1, 1000] }] });
+    const s = seamSection({ modelPath: 'x/resnet18.onnx', batch: 6, runtime: { dpuRunnerThreads: 3, gpuContexts: 4 }, tensors: [{ name: 'a', shape: [1, 64, 56, 28] }, { name: 'fc', shape: [1, 512] }], gpuOutputs: [{ name: 'out', shape: [1, 1000] }] });
     expect(s.wire).toEqual({
       protocol: 'kserve-v2', model: 'resnet18',
       inputs: [{ name: 'a', datatype: 'INT8', shape: [6, 56, 28, 64] }, { name: 'fc', datatype: 'INT8', shape: [6, 512] }],
       outputs: [{ name: 'out', datatype: 'FP32', shape: [6, 1000] }],
     });
+    expect(s.runtime).toEqual({ dpuRunnerThreads: 3, gpuContexts: 4 });
     expect(s.inputs).toEqual([{ tensor: 'a', int8: 'a__int8', scale: 'a__scale' }, { tensor: 'fc', int8: 'fc__int8', scale: 'fc__scale' }]);
   });
 });

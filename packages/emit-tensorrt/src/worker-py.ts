@@ -11,7 +11,7 @@ ${GPU_WORKER}`;
 
 const GPU_WORKER = String.raw`"""The GPU half of a splitc split as a KServe v2 / Open Inference Protocol server.
 
-    python3 worker.py [--backend tensorrt|reference] [--host 0.0.0.0] [--port 8000] [--contexts 2]
+    python3 worker.py [--backend tensorrt|reference] [--host 0.0.0.0] [--port 8000] [--contexts C]
 
 Endpoints: GET /v2/health/live, /v2/health/ready, /v2/models/{model}, /v2/models/{model}/ready;
 POST /v2/models/{model}/infer with the binary tensor data extension (JSON header, then raw
@@ -52,8 +52,8 @@ class BadRequest(Exception):
 def load_seam(manifest_path):
     with open(manifest_path, "r", encoding="utf-8") as f:
         m = json.load(f)
-    if m.get("schemaVersion") != 2:
-        sys.exit("worker.py: %s is not a splitc manifest of schema 2" % manifest_path)
+    if m.get("schemaVersion") != 3:
+        sys.exit("worker.py: %s is not a splitc manifest of schema 3" % manifest_path)
     return m["seam"]
 
 
@@ -324,18 +324,20 @@ def main():
     ap.add_argument("--backend", choices=["tensorrt", "reference"], default="tensorrt")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8000)
-    ap.add_argument("--contexts", type=int, default=2, help="TensorRT execution contexts (one CUDA stream each)")
+    ap.add_argument("--contexts", type=int, help="TensorRT execution contexts, one CUDA stream each (default: the manifest's seam.runtime.gpuContexts, from the target profile)")
     ap.add_argument("--engine", default=os.path.join(HERE, "partition.plan"))
     ap.add_argument("--manifest", default=os.path.join(HERE, os.pardir, "manifest.json"))
     args = ap.parse_args()
     seam = load_seam(args.manifest)
+    if args.contexts is None:
+        args.contexts = seam["runtime"]["gpuContexts"]
     if args.backend == "reference":
         backend = ReferenceBackend(seam)
     else:
         backend = TensorRtBackend(seam, args.engine, args.contexts)
     server = ThreadingHTTPServer((args.host, args.port), make_handler(seam, backend))
     server.daemon_threads = True
-    print("worker.py: serving %s on http://%s:%d (backend %s)" % (json.dumps(seam["wire"]["model"]), args.host, server.server_address[1], args.backend), flush=True)
+    print("worker.py: serving %s on http://%s:%d (backend %s, %d contexts)" % (json.dumps(seam["wire"]["model"]), args.host, server.server_address[1], args.backend, args.contexts), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -44,7 +44,7 @@ ${XMODEL_MAP}`;
 
 const DPU_WORKER = String.raw`"""The DPU half of a splitc split: frames in, DPU batches out to the GPU half over KServe v2.
 
-    python3 worker.py --backend vart --gpu-url http://GPU-HOST:8000 --input frames/ [--threads 2]
+    python3 worker.py --backend vart --gpu-url http://GPU-HOST:8000 --input frames/ [--threads N]
     python3 worker.py --backend reference --gpu-url http://127.0.0.1:8000 --frames 300
 
 Reads frames (a directory of .npy files, float32 NCHW with the model input's shape, in name order;
@@ -253,7 +253,7 @@ def main():
     ap.add_argument("--frames", type=int)
     ap.add_argument("--input", help="directory of .npy frames")
     ap.add_argument("--output", help="directory for the outputs, NNNNNN_K.npy")
-    ap.add_argument("--threads", type=int, default=2, help="DPU runner threads")
+    ap.add_argument("--threads", type=int, help="DPU runner threads (default: the manifest's seam.runtime.dpuRunnerThreads, from the target profile)")
     ap.add_argument("--window", type=int, default=4, help="requests in flight")
     ap.add_argument("--timeout", type=float, default=5.0)
     ap.add_argument("--seed", type=int, default=1)
@@ -267,6 +267,8 @@ def main():
     with open(args.manifest, "r", encoding="utf-8") as f:
         seam = json.load(f)["seam"]
     wire = seam["wire"]
+    if args.threads is None:
+        args.threads = seam["runtime"]["dpuRunnerThreads"]
     files = None
     if args.input is not None:
         files = sorted(os.path.join(args.input, f) for f in os.listdir(args.input) if f.endswith(".npy"))
@@ -381,7 +383,7 @@ def main():
         to_send.put(None)
     lat = sorted(latencies)
     pct = lambda p: lat[min(len(lat) - 1, max(0, int(np.ceil(p / 100.0 * len(lat))) - 1))] if lat else 0.0
-    summary = {"frames": done, "fps": done / wall, "latencyMs": {"p50": pct(50), "p99": pct(99)}, "batch": batch,
+    summary = {"frames": done, "fps": done / wall, "latencyMs": {"p50": pct(50), "p99": pct(99)}, "batch": batch, "threads": args.threads,
                "fixPoints": {"input": backend.input_fix_point, "crossings": backend.fix_points}}
     if args.json:
         print(json.dumps(summary))

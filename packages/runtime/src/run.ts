@@ -61,7 +61,7 @@ export interface ServeOptions {
   /** 'plan': each request takes exactly the plan's GPU time for its frames (times `paceScale`). */
   readonly pace?: 'plan';
   readonly paceScale?: number;
-  /** Requests computed at once (GPU execution contexts). Default 1. */
+  /** Requests computed at once (GPU execution contexts). Default: the manifest's `seam.runtime.gpuContexts` (the target profile's). */
   readonly contexts?: number;
   /** onnxruntime intra-op threads. Default 1. */
   readonly threads?: number;
@@ -90,7 +90,7 @@ export async function serve(outDir: string, options: ServeOptions = {}): Promise
   try {
     server = await startServer({
       model: modelSpec(seam),
-      contexts: options.contexts ?? 1,
+      contexts: options.contexts ?? m.seam.runtime.gpuContexts,
       execute: async (inputs, frames, arrival) => {
         const t0 = performance.now();
         const outputs = await gpu.execute(inputs, frames);
@@ -128,6 +128,12 @@ export interface RunOptions {
   readonly paceScale?: number;
   /** Requests in flight on the link. Default 4. */
   readonly window?: number;
+  /**
+   * DPU calls in flight (runner threads on the board; concurrent reference calls here), their
+   * batches forwarded in order. Default: the manifest's `seam.runtime.dpuRunnerThreads` (the
+   * target profile's). Paced, the DPU still finishes one batch per batch time, as the plan prices.
+   */
+  readonly runnerThreads?: number;
   /** Seed of the generated frames. Default 1. */
   readonly seed?: number;
   /** Frames the fix_points are calibrated on (a separate seeded stream, or the first input files). Default 32. */
@@ -153,6 +159,8 @@ export interface RunResult {
   readonly frames: number;
   /** Frames per DPU call. */
   readonly batch: number;
+  /** DPU calls in flight, and the contexts of the GPU server this run started (null with `gpuUrl`). */
+  readonly concurrency: { readonly runnerThreads: number; readonly gpuContexts: number | null };
   readonly wallMs: number;
   readonly fps: number;
   /** From a frame's batch entering the DPU stage to its outputs reaching the sink. */
@@ -226,6 +234,8 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
   const threads = options.threads ?? 1;
   const window = options.window ?? 4;
   if (!Number.isInteger(window) || window < 1) throw new SplitcError('Usage', `window ${window} must be a positive integer`, { field: '--window' });
+  const runnerThreads = options.runnerThreads ?? m.seam.runtime.dpuRunnerThreads;
+  if (!Number.isInteger(runnerThreads) || runnerThreads < 1) throw new SplitcError('Usage', `runner threads ${runnerThreads} must be a positive integer`, { field: '--runner-threads' });
   const dpu = await ReferenceDpu.create(outDir, m, seam, threads);
   const files = options.input !== undefined ? listNpy(options.input) : null;
   const total = options.frames ?? files?.length ?? 300;
@@ -271,7 +281,7 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
   const batches = new BoundedQueue<Batch>(2);
   const toLink = new BoundedQueue<DpuDone>(2);
   const toSink = new BoundedQueue<GpuDone>(2);
-  const queues = [batches, toLink, toSink];
+  const queues: { fail(e: unknown): void }[] = [batches, toLink, toSink];
   let completed = 0;
   const latencies: number[] = [];
   const cosines: number[] = [];
@@ -299,17 +309,40 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
     batches.close();
   };
 
+  // The DPU: up to `runnerThreads` calls in flight, results forwarded in batch order. Paced, one
+  // Pacer serialises their finishes: the DPU completes one batch per batch time however many
+  // runners feed it (the plan's DPU stream period is batch time / batch).
   const dpuPacer = new Pacer();
-  const dpuStage = async (): Promise<void> => {
+  const running = new BoundedQueue<Promise<DpuDone>>(runnerThreads);
+  queues.push(running);
+  let dpuInFlight = 0;
+  let dpuSince = 0;
+  const dpuDispatch = async (): Promise<void> => {
     for (;;) {
       const e = await batches.popEntry();
       if (e === undefined) break;
-      const start = performance.now();
-      const tensors = await dpu.runBatch(e.item.frames);
-      if (pace !== null) await dpuPacer.finish(e.at, pace.dpuBatchMs);
-      dpuBusy += performance.now() - start;
-      dpuCalls++;
-      await toLink.push({ ...e.item, start, tensors });
+      const call = (async (): Promise<DpuDone> => {
+        const start = performance.now();
+        if (dpuInFlight++ === 0) dpuSince = start;
+        try {
+          const tensors = await dpu.runBatch(e.item.frames);
+          if (pace !== null) await dpuPacer.finish(e.at, pace.dpuBatchMs);
+          dpuCalls++;
+          return { ...e.item, start, tensors };
+        } finally {
+          if (--dpuInFlight === 0) dpuBusy += performance.now() - dpuSince;
+        }
+      })();
+      call.catch(() => undefined);
+      await running.push(call);
+    }
+    running.close();
+  };
+  const dpuCollect = async (): Promise<void> => {
+    for (;;) {
+      const p = await running.pop();
+      if (p === undefined) break;
+      await toLink.push(await p);
     }
     toLink.close();
   };
@@ -411,7 +444,7 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
 
   const t0 = performance.now();
   try {
-    await Promise.all([source(), dpuStage(), linkSend(), linkReceive(), sink()].map((p) => p.catch((e: unknown) => { fail(e); throw e; })));
+    await Promise.all([source(), dpuDispatch(), dpuCollect(), linkSend(), linkReceive(), sink()].map((p) => p.catch((e: unknown) => { fail(e); throw e; })));
   } catch (e) {
     client.close();
     await cleanup().catch(() => undefined);
@@ -428,6 +461,7 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
     gpuUrl: options.gpuUrl ?? local!.url,
     frames: completed,
     batch: seam.batch,
+    concurrency: { runnerThreads, gpuContexts: local === null ? null : m.seam.runtime.gpuContexts },
     wallMs,
     fps,
     latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99) },

@@ -59,6 +59,19 @@ describe('splitc run (reference pipeline)', () => {
     expect(r.fps).toBeGreaterThan(0);
   });
 
+  it("takes its concurrency from the manifest (the target profile's), and keeps frame order with several DPU calls in flight", async () => {
+    const m = readManifest(tinyres);
+    expect(m.seam.runtime).toEqual({ dpuRunnerThreads: 2, gpuContexts: 2 });
+    const d = await run(tinyres, { frames: 12, check: false });
+    expect(d.concurrency).toEqual({ runnerThreads: 2, gpuContexts: 2 });
+    const r = await run(tinyres, { frames: 60, runnerThreads: 3 });
+    expect(r.concurrency.runnerThreads).toBe(3);
+    expect(r.stages.dpu.calls).toBe(10);
+    expect(r.check!.orderAgreement).toBe(1);
+    expect(r.check!.minCosine).toBeGreaterThanOrEqual(0.999);
+    await expect(run(tinyres, { frames: 6, runnerThreads: 0 })).rejects.toThrow('runner threads 0 must be a positive integer');
+  });
+
   it('routes the two same-shape crossings by name: swapping them, or their fix_points, breaks the check', async () => {
     const m = readManifest(tinyres);
     const seam = seamPlan(m, 'manifest.json');

@@ -26,17 +26,18 @@ beforeAll(() => {
 afterAll(() => { for (const c of children) c.kill('SIGKILL'); });
 
 /** Start gpu/worker.py on a free port; resolves with its URL once it says it serves. */
-async function gpuWorker(out: string): Promise<{ url: string; child: ChildProcess }> {
+async function gpuWorker(out: string): Promise<{ url: string; child: ChildProcess; banner: string }> {
   const port = await new Promise<number>((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });
   const child = spawn(PYTHON, [path.join(out, 'gpu/worker.py'), '--backend', 'reference', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let err = '';
+  let banner = '';
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('serving')) resolve(); });
+    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('serving')) { banner = d.toString(); resolve(); } });
     child.on('exit', (code) => reject(new Error(`gpu/worker.py exited ${code}: ${err}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, child };
+  return { url: `http://127.0.0.1:${port}`, child, banner };
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
@@ -61,10 +62,13 @@ function writeNpyF32(file: string, shape: readonly number[], data: Float32Array)
 
 describe.runIf(ok)('emitted Python workers (reference backends) against the TypeScript runtime', () => {
   it('gpu/worker.py serves splitc run: 120 frames within cosine 0.999 of the fp32 model, in order', async () => {
-    const { url, child } = await gpuWorker(tinyres);
+    const { url, child, banner } = await gpuWorker(tinyres);
+    // Its contexts default to the manifest's (the target profile's).
+    expect(banner).toContain(`(backend reference, ${readManifest(tinyres).seam.runtime.gpuContexts} contexts)`);
     const r = await run(tinyres, { gpuUrl: url, frames: 120 });
     child.kill();
     expect(r.frames).toBe(120);
+    expect(r.concurrency.gpuContexts).toBe(null);
     expect(r.check!.minCosine).toBeGreaterThanOrEqual(0.999);
     expect(r.check!.top1Agreement).toBeGreaterThanOrEqual(0.99);
     expect(r.check!.orderAgreement).toBe(1);
@@ -129,9 +133,11 @@ describe.runIf(ok)('emitted Python workers (reference backends) against the Type
     await h.close();
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const summary = JSON.parse(r.stdout) as { frames: number; batch: number; fixPoints: { input: number; crossings: Record<string, number> } };
+    const summary = JSON.parse(r.stdout) as { frames: number; batch: number; threads: number; fixPoints: { input: number; crossings: Record<string, number> } };
     expect(summary.frames).toBe(n);
     expect(summary.batch).toBe(m.seam.batch);
+    // Runner threads default to the manifest's (the target profile's).
+    expect(summary.threads).toBe(m.seam.runtime.dpuRunnerThreads);
     expect(summary.fixPoints.crossings['/b1/b1.3/Conv_output_0']).not.toBe(summary.fixPoints.crossings['/stem/stem.2/Relu_output_0']);
     // The same calibration frames give the same fix_points in Python (numpy) and TypeScript.
     const ts = await run(tinyres, { input: frames, frames: 6, check: false });

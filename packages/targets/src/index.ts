@@ -2,6 +2,7 @@
 export * from './schema.js';
 export { builtinCatalog, parseTargetFile, readTargetFile, resolveTarget, DEFAULT_LINK, DEFAULT_PRECISION, DEFAULT_TARGET, type Catalog, type ResolvedTarget, type TargetRequest } from './registry.js';
 export { dpuSupport, DPU_LEAKY_RELU_ALPHA, type DpuSupport } from './dpu-support.js';
+export { runtimeConcurrency, DEFAULT_DPU_RUNNER_THREADS, DEFAULT_GPU_CONTEXTS, type RuntimeConcurrency } from './concurrency.js';
 export { opClass, convKind, type OpClass } from './op-class.js';
 export { dpuLayerEstimate, gpuLayerEstimate, gpuLayerTerms, linkMs, type GpuLayerTerms, type LayerEstimate } from './latency.js';
 export { gpuRoles, type GpuKernelClass, type GpuRole } from './gpu-kernels.js';

@@ -97,6 +97,11 @@ export const DpuDevice = z.object({
   efficiency: Efficiency,
   overheads: Overheads,
   limits: DpuLimits,
+  /** How the runtime drives this DPU (optional: defaults in concurrency.ts). The batch is `compute.parallelFrames`. */
+  runtime: z.object({
+    /** VART runner threads, one runner each: calls overlap only across runners (host-side work hides behind the DPU's). */
+    runnerThreads: z.number().int().positive().max(64),
+  }).strict().optional(),
   calibration: z.string().optional(),
   provenance: Provenance.optional(),
 }).strict();
@@ -139,6 +144,11 @@ export const GpuDevice = z.object({
   overheads: Overheads,
   /** Batch-1 kernel floors and fusion; without it every layer that is not fused or free costs `overheads.perLayerMs`. */
   kernels: GpuKernels.optional(),
+  /** How the runtime drives this GPU (optional: defaults in concurrency.ts). */
+  runtime: z.object({
+    /** Execution contexts, each on its own CUDA stream: one request's copies overlap another's compute. */
+    contexts: z.number().int().positive().max(64),
+  }).strict().optional(),
   calibration: z.string().optional(),
   provenance: Provenance.optional(),
 }).strict();

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SplitcError } from '@splitc/diagnostics';
 import { analyzeModel, type Graph } from '@splitc/ir';
 import { DataType, loadModel, loadModelFromBytes } from '@splitc/onnx';
-import { builtinCatalog, DPU_LEAKY_RELU_ALPHA, dpuLayerEstimate, dpuSupport, gpuLayerEstimate, gpuRoles, opClass, parseGpuProfile, parseTrtexecProfile, parseDpuProfile, resolveTarget, type GpuDevice } from '@splitc/targets';
+import { builtinCatalog, DEFAULT_DPU_RUNNER_THREADS, DEFAULT_GPU_CONTEXTS, DPU_LEAKY_RELU_ALPHA, dpuLayerEstimate, dpuSupport, runtimeConcurrency, gpuLayerEstimate, gpuRoles, opClass, parseGpuProfile, parseTrtexecProfile, parseDpuProfile, resolveTarget, type GpuDevice } from '@splitc/targets';
 import { planSplit } from '@splitc/planner';
 import { floats, model, vi } from '@splitc/test-support';
 
@@ -51,6 +51,25 @@ describe('target profiles', () => {
     const t = resolveTarget({ target: 'vck190+rtx3090', link: 'slow', targetFile: f });
     expect(t.gpu.description).toBe('a user GPU');
     expect(t.link.bandwidthBytesPerS).toBe(1e6);
+  });
+
+  it("carries the runtime's concurrency: batch = parallelFrames, runner threads and GPU contexts, optional in user files", () => {
+    expect(runtimeConcurrency(resolveTarget())).toEqual({ batch: 6, dpuRunnerThreads: 2, gpuContexts: 2 });
+    const dpu = JSON.parse(readFileSync(path.join(root, 'packages/targets/profiles/vck190.json'), 'utf8')).devices.vck190;
+    const gpu = JSON.parse(readFileSync(path.join(root, 'packages/targets/profiles/rtx2080.json'), 'utf8')).devices.rtx2080;
+    // Left out: the documented defaults.
+    const { runtime: _d, ...bareDpu } = dpu;
+    const { runtime: _g, ...bareGpu } = gpu;
+    const bare = tmpJson({ schemaVersion: 1, devices: { mydpu: { ...bareDpu, name: 'mydpu' }, mygpu: { ...bareGpu, name: 'mygpu' } } });
+    expect(runtimeConcurrency(resolveTarget({ target: 'mydpu+mygpu', targetFile: bare }))).toEqual({ batch: 6, dpuRunnerThreads: DEFAULT_DPU_RUNNER_THREADS, gpuContexts: DEFAULT_GPU_CONTEXTS });
+    // Given: used as given.
+    const set = tmpJson({ schemaVersion: 1, devices: { mydpu: { ...dpu, name: 'mydpu', compute: { ...dpu.compute, parallelFrames: 3 }, runtime: { runnerThreads: 4 } }, mygpu: { ...gpu, name: 'mygpu', runtime: { contexts: 3 } } } });
+    expect(runtimeConcurrency(resolveTarget({ target: 'mydpu+mygpu', targetFile: set }))).toEqual({ batch: 3, dpuRunnerThreads: 4, gpuContexts: 3 });
+    // Zero threads is a schema error naming the field.
+    const zero = tmpJson({ schemaVersion: 1, devices: { mydpu: { ...dpu, name: 'mydpu', runtime: { runnerThreads: 0 } } } });
+    const e = err(() => resolveTarget({ target: 'mydpu+rtx2080', targetFile: zero }));
+    expect(e.code).toBe('SPLITC4001');
+    expect(e.message).toContain('runnerThreads');
   });
 
   it('bad target files name the file and the field', () => {

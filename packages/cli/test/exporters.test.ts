@@ -10,7 +10,8 @@ import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeModel, graphTotals, type Graph } from '@splitc/ir';
 import { loadModel } from '@splitc/onnx';
-import { partitionBytes, partitionGraph, type Partitioned } from '@splitc/partition';
+import { partitionGraph } from '@splitc/partition';
+import { maxRelDiff, runStitched } from '@splitc/test-support';
 import { planSplit } from '@splitc/planner';
 import { resolveTarget } from '@splitc/targets';
 import { compile, inspect } from 'splitc';
@@ -29,26 +30,6 @@ function feed(g: Graph): { name: string; tensor: ort.Tensor } {
   return { name, tensor: new ort.Tensor('float32', x, shape) };
 }
 
-async function stitched(g: Graph, p: Partitioned, input: { name: string; tensor: ort.Tensor }): Promise<Record<string, ort.Tensor>> {
-  const values: Record<string, ort.Tensor> = { [input.name]: input.tensor };
-  for (const side of [p.dpu, p.gpu]) {
-    if (side === null) continue;
-    const s = await ort.InferenceSession.create(partitionBytes(side));
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const i of side.inputs) feeds[i.name] = values[i.name]!;
-    Object.assign(values, await s.run(feeds));
-    await s.release();
-  }
-  return Object.fromEntries(g.outputs.map((o) => [o, values[o]!]));
-}
-
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) { scale = Math.max(scale, Math.abs(b[i]!)); diff = Math.max(diff, Math.abs(a[i]! - b[i]!)); }
-  return diff / Math.max(scale, 1e-12);
-}
-
 const FIXTURES = readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort();
 
 describe('exporter patterns: import, plan, compile, stitched partitions agree with onnxruntime', () => {
@@ -64,10 +45,10 @@ describe('exporter patterns: import, plan, compile, stitched partitions agree wi
       let checked = 0;
       for (const c of plan.candidates) {
         const mask = c.kind === 'prefix' ? g.layers.map((l) => l.index < c.index!) : g.layers.map((l) => plan.split.dpuLayers.includes(l.name));
-        const out = await stitched(g, partitionGraph(g, mask), input);
+        const out = await runStitched(g.outputs, partitionGraph(g, mask), input);
         for (const o of g.outputs) {
           expect(out[o]!.dims, `${file} k=${c.index}`).toEqual(ref[o]!.dims);
-          expect(relDiff(out[o]!.data as Float32Array, ref[o]!.data as Float32Array), `${file} k=${c.index}`).toBeLessThanOrEqual(1e-4);
+          expect(maxRelDiff(out[o]!.data as Float32Array, ref[o]!.data as Float32Array), `${file} k=${c.index}`).toBeLessThanOrEqual(1e-4);
         }
         checked++;
       }

@@ -13,7 +13,7 @@ import { planSplit } from '@splitc/planner';
 import { resolveTarget } from '@splitc/targets';
 import { emitSeamOnnx, dpuLayoutShape, seamInputNames } from '@splitc/emit-tensorrt';
 import { SplitcError } from '@splitc/diagnostics';
-import { havePython, runPython } from '@splitc/test-support';
+import { havePython, maxRelDiff, runPython, runStitched } from '@splitc/test-support';
 
 const root = path.resolve(__dirname, '../../..');
 const WEIGHTED = ['lenet5-weights', 'tinyres-weights', 'mobilenetv2-weights'];
@@ -27,30 +27,6 @@ function input(g: Graph): { name: string; tensor: ort.Tensor } {
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = Math.sin(i * 0.37) + 0.25 * Math.cos(i * 0.011);
   return { name, tensor: new ort.Tensor('float32', x, shape) };
-}
-
-/** Run the partitions one after the other; returns the model outputs. */
-async function runStitched(g: Graph, p: Partitioned, feed: { name: string; tensor: ort.Tensor }): Promise<Record<string, ort.Tensor>> {
-  const values: Record<string, ort.Tensor> = { [feed.name]: feed.tensor };
-  for (const side of [p.dpu, p.gpu]) {
-    if (side === null) continue;
-    const s = await ort.InferenceSession.create(partitionBytes(side));
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const i of side.inputs) feeds[i.name] = values[i.name]!;
-    Object.assign(values, await s.run(feeds));
-    await s.release();
-  }
-  return Object.fromEntries(g.outputs.map((o) => [o, values[o]!]));
-}
-
-function maxRelDiff(a: Float32Array, b: Float32Array): number {
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]!));
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-  }
-  return diff / Math.max(scale, 1e-12);
 }
 
 const checkerFiles: string[] = [];
@@ -72,7 +48,7 @@ describe('stitched partitions reproduce the full model (onnxruntime)', () => {
         const mask = c.kind === 'prefix' ? g.layers.map((l) => l.index < c.index!) : names.map((n) => plan.split.dpuLayers.includes(n));
         const p = partitionGraph(g, mask);
         expect(p.crossing.length).toBe(c.crossingTensors);
-        const out = await runStitched(g, p, feed);
+        const out = await runStitched(g.outputs, p, feed);
         for (const o of g.outputs) {
           expect(maxRelDiff(out[o]!.data as Float32Array, ref[o]!.data as Float32Array), `${name} k=${c.index}`).toBeLessThanOrEqual(1e-4);
           expect(out[o]!.dims).toEqual(ref[o]!.dims);
@@ -147,7 +123,7 @@ describe('stitched partitions reproduce the full model (onnxruntime)', () => {
     const feed = input(g);
     const full = await ort.InferenceSession.create(bytes);
     const ref = await full.run({ [feed.name]: feed.tensor });
-    const out = await runStitched(g, p, feed);
+    const out = await runStitched(g.outputs, p, feed);
     expect(maxRelDiff(out.y!.data as Float32Array, ref.y!.data as Float32Array)).toBeLessThanOrEqual(1e-6);
   });
 

@@ -144,7 +144,8 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
   command(SERVE, async (a) => {
     const { serve } = await import('@splitc/runtime');
     const handle = await serve(String(a.out), {
-      port: positiveInteger(argv, a, 'port', true), host: String(a.host), contexts: positiveInteger(argv, a, 'contexts'), threads: positiveInteger(argv, a, 'threads'),
+      port: positiveInteger(argv, a, 'port', true), host: String(a.host), threads: positiveInteger(argv, a, 'threads'),
+      ...(a.contexts === undefined ? {} : { contexts: positiveInteger(argv, a, 'contexts') }),
       ...(a.pace === 'plan' ? { pace: 'plan' as const, paceScale: positiveNumber(argv, a, 'pace-scale') } : {}),
     });
     const endpoint = `${handle.url}/v2/models/${handle.model}/infer`;
@@ -161,6 +162,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       ...optional('gpuUrl', a['gpu-url'] as string | undefined), ...optional('frames', frames), ...optional('input', a.input as string | undefined),
       ...optional('model', a.model as string | undefined), ...(a.pace === 'plan' ? { pace: 'plan' as const, paceScale: positiveNumber(argv, a, 'pace-scale') } : {}),
       calibrationFrames: positiveInteger(argv, a, 'calibration-frames'),
+      ...(a['runner-threads'] === undefined ? {} : { runnerThreads: positiveInteger(argv, a, 'runner-threads') }),
       ...(a.timeout === undefined ? {} : { timeoutMs: 1000 * positiveNumber(argv, a, 'timeout') }),
       window: positiveInteger(argv, a, 'window'), seed: integer(argv, a, 'seed'), threads: positiveInteger(argv, a, 'threads'),
       check: a.check !== false, onProgress,

@@ -1,7 +1,7 @@
 // `splitc serve` and `splitc run` as a user drives them: two processes over loopback, the JSON
 // they print, and how they stop and fail. (The pipeline itself is tested in packages/runtime.)
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,15 @@ describe('splitc serve + splitc run over loopback', () => {
     expect(res.pace.scale).toBe(3000);
     expect(res.efficiency).toBeCloseTo(res.fps / res.pace.predictedFps, 9);
     expect(splitc(['run', out, '--pace', 'plan', '--pace-scale', '-1'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: field --pace-scale: --pace-scale must be a positive number, got "-1"\n' });
+  }, 60_000);
+
+  it('concurrency defaults to the manifest\'s (from the target profile); --runner-threads overrides it', () => {
+    const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { seam: { runtime: { dpuRunnerThreads: number; gpuContexts: number } } };
+    const base = JSON.parse(splitc(['run', out, '--frames', '12', '--json']).stdout) as { concurrency: { runnerThreads: number; gpuContexts: number } };
+    expect(base.concurrency).toEqual({ runnerThreads: manifest.seam.runtime.dpuRunnerThreads, gpuContexts: manifest.seam.runtime.gpuContexts });
+    const three = JSON.parse(splitc(['run', out, '--frames', '12', '--runner-threads', '3', '--json']).stdout) as { concurrency: { runnerThreads: number }; check: { orderAgreement: number } };
+    expect(three.concurrency.runnerThreads).toBe(3);
+    expect(three.check.orderAgreement).toBe(1);
   }, 60_000);
 
   it('bad numbers are usage errors', () => {

@@ -96,6 +96,18 @@ class FlowNetwork {
         it[u] = next[it[u]!]!;
       }
     };
+    // Most flow goes straight through one node (s→u→t: a layer priced on both devices). Push
+    // it first, in one linear pass: Dinic then only routes what is left. Any maximum flow gives
+    // the same minimal source side, so the cut is unchanged.
+    for (let e = head[s]!; e !== -1; e = next[e]!) {
+      const u = to[e]!;
+      for (let f = head[u]!; f !== -1 && cap[e]! > 1e-12; f = next[f]!) {
+        if (to[f] !== t || (f & 1) !== 0) continue;
+        const push = Math.min(cap[e]!, cap[f]!);
+        cap[e]! -= push; cap[e ^ 1]! += push;
+        cap[f]! -= push; cap[f ^ 1]! += push;
+      }
+    }
     while (bfs()) {
       it.set(head);
       for (let f = augment(); f > 0; f = augment());

@@ -191,17 +191,24 @@ function compileHashing(modelPath: string, options: CompileOptions, out: string,
     },
   });
 
-  writeAtomically(out, files, options.force === true);
+  writeAtomically(out, files, options.force === true, options.onProgress);
   return manifest!;
 }
 
-/** Build the whole tree in a sibling temporary directory, then rename it into place (write-file.ts). */
-function writeAtomically(out: string, files: readonly FileOut[], force: boolean): void {
+/**
+ * Build the whole tree in a sibling temporary directory, then rename it into place (write-file.ts).
+ * Progress counts the bytes of the files known in advance (all but the manifest, made last).
+ */
+function writeAtomically(out: string, files: readonly FileOut[], force: boolean, onProgress?: ProgressSink): void {
+  const total = files.reduce((n, f) => (typeof f.parts === 'function' ? n : n + f.parts.reduce((m, p) => m + p.length, 0)), 0);
+  let before = 0;
   writeDirAtomic(out, force, (tmp) => {
     for (const f of files) {
       const dest = path.join(tmp, f.rel);
       mkdirSync(path.dirname(dest), { recursive: true });
-      writeParts(dest, piecesOf(f));
+      const pieces = piecesOf(f);
+      writeParts(dest, pieces, onProgress === undefined || typeof f.parts === 'function' ? undefined : (n) => onProgress({ phase: 'write', done: before + n, total, unit: 'bytes' }));
+      if (typeof f.parts !== 'function') before += pieces.reduce((m, p) => m + p.length, 0);
       if (f.executable === true) chmodSync(dest, 0o755);
     }
   });

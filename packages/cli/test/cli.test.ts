@@ -182,6 +182,7 @@ describe('progress', () => {
     const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, SPLITC_PROGRESS_DELAY_MS: '0' } });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\rread model \[#+-*\] +\d+% +[\d.]+\/14\.0 MB\x1b\[K/);
+    expect(r.stdout).toMatch(/\rwrite \[#+\] 100% +[\d.]+\/[\d.]+ MB\x1b\[K/);
     expect(r.stdout.endsWith('\r\x1b[K')).toBe(true);
   });
 

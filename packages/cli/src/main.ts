@@ -58,7 +58,8 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
   const width = io.columns !== undefined && io.columns > 0 ? Math.min(io.columns, 120) : 100;
   /** Progress and warnings for one command run, honouring --quiet, --json and the terminal. */
   const reporters = (a: CommonArgs) => {
-    const delay = Number(process.env.SPLITC_PROGRESS_DELAY_MS);
+    const delayEnv = process.env.SPLITC_PROGRESS_DELAY_MS;
+    const delay = delayEnv === undefined || delayEnv.trim() === '' ? NaN : Number(delayEnv);
     const line = progressLine(
       io.stderrIsTTY === true && a.quiet !== true && a.json !== true ? { write: io.stderr, columns } : undefined,
       Number.isFinite(delay) && delay >= 0 ? { delayMs: delay } : {},

@@ -2,6 +2,7 @@
 // builds with profiling export for `splitc plan --profile-gpu`, and the seam model that turns the
 // DPU's INT8 NHWC tensors into the float NCHW tensors the GPU partition reads.
 
+import { dpuLayoutShape, seamInputNames } from '@splitc/compile';
 import { mdCode, oneLine, pyString, SplitcError } from '@splitc/diagnostics';
 import { DataType, encodeModel, type NodeInput } from '@splitc/onnx';
 import type { GpuDevice, Precision } from '@splitc/targets';
@@ -191,13 +192,8 @@ is untouched.
 `;
 }
 
-/** Names of the seam model's inputs for one crossing tensor. */
-export const seamInputNames = (name: string): { readonly q: string; readonly scale: string } => ({ q: `${name}__int8`, scale: `${name}__scale` });
-
-/** DPU layout of a crossing tensor: NHWC for rank 4, unchanged otherwise. */
-export function dpuLayoutShape(shape: readonly number[]): number[] {
-  return shape.length === 4 ? [shape[0]!, shape[2]!, shape[3]!, shape[1]!] : [...shape];
-}
+// The seam's names and layout are defined once, in the seam record (@splitc/compile).
+export { dpuLayoutShape, seamInputNames } from '@splitc/compile';
 
 /**
  * The seam: for each crossing tensor, Cast(int8 → float) · scale, then NHWC → NCHW for rank-4

@@ -4,6 +4,7 @@
 import { oneLine } from './escape.js';
 
 export { htmlText, mdCode, oneLine, pyEscape, pyString, shellQuote } from './escape.js';
+export { elementCount } from './element-count.js';
 export { issuePath, MAX_JSON_BYTES, readJsonFile, readRegularFile, schemaError, type ReadJsonOptions, type SchemaIssue } from './json-file.js';
 
 /** Stable diagnostic codes. Never renumber: scripts and CI steps match on them. */

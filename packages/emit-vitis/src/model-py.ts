@@ -160,7 +160,7 @@ function emitLayer(g: Graph, l: Layer, m: string, arg: (i: number) => string): E
       if (l.op === 'Gemm' && ((l.attrs.get('transA')?.i ?? 0) !== 0 || (l.attrs.get('alpha')?.f ?? 1) !== 1 || (l.attrs.get('beta')?.f ?? 1) !== 1)) unsupported(l, 'Gemm with transA, alpha ≠ 1 or beta ≠ 1');
       const [inF, outF] = transB ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
       const bias = l.op === 'Gemm' && l.inputs[2] !== undefined && l.inputs[2] !== '';
-      if (bias && shape(l.inputs[2]!).reduce((x, y) => x * y, 1) !== outF) unsupported(l, 'Gemm bias that is not one value per output');
+      if (bias && elementCount(shape(l.inputs[2]!)) !== outF) unsupported(l, 'Gemm bias that is not one value per output');
       const weights: Emitted['weights'] = [[`${m}.weight`, weightName(1), transB ? 'copy' : 'transpose']];
       if (bias) weights.push([`${m}.bias`, weightName(2), 'flatten']);
       return { init: [`self.${m} = nn.Linear(${inF}, ${outF}, bias=${bias ? 'True' : 'False'})`], expr: `self.${m}(${arg(0)})`, weights };

@@ -62,9 +62,5 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** Elements of a tensor of shape `dims` (1 for a scalar): the one definition every package uses. */
-export function elementCount(dims: readonly number[]): number {
-  let n = 1;
-  for (const d of dims) n *= d;
-  return n;
-}
+/** Elements of a shape: the one definition, from @splitc/diagnostics (which the runtime can load lightly). */
+export { elementCount } from '@splitc/diagnostics';

@@ -5,7 +5,7 @@
 
 import { SplitcError, assert } from '@splitc/diagnostics';
 import type { Graph, Layer, Tensor } from '@splitc/ir';
-import { cutTensors, resolveAlias } from '@splitc/ir';
+import { cutTensors, elementCount, resolveAlias } from '@splitc/ir';
 import {
   dataTypeName, encodeModelParts, encodeValues, partsLength, type NodeInput, type OnnxNode, type OnnxTensor, type TensorInput, type ValueInfoInput,
 } from '@splitc/onnx';
@@ -96,7 +96,7 @@ function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNam
     } else if (s?.kind === 'initializer' || s?.kind === 'attribute') {
       const ot: OnnxTensor = s.tensor;
       const data = src.tensorBytes(ot);
-      if (data.length === 0 && ot.dims.reduce((a, b) => a * b, 1) !== 0) throw new SplitcError('MissingWeights', `${root.name} has no data`, where);
+      if (data.length === 0 && elementCount(ot.dims) !== 0) throw new SplitcError('MissingWeights', `${root.name} has no data`, where);
       const fresh = { name: root.name, dataType: ot.dataType, dims: ot.dims, data };
       weights.push({ ...fresh, inline: fresh });
     } else if (s?.kind === 'computed') {

@@ -3,6 +3,7 @@
 // `Inference-Header-Content-Length` HTTP header. Tensor bytes are never copied when decoding:
 // each tensor's data is a view into the received body.
 
+import { elementCount } from '@splitc/diagnostics';
 /** Datatypes the runtime moves (the protocol has more; others are refused with a 400). */
 export const DATATYPE_BYTES = { INT8: 1, UINT8: 1, FP32: 4 } as const;
 export type Datatype = keyof typeof DATATYPE_BYTES;
@@ -47,7 +48,7 @@ export interface EncodedBody {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-const elements = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+const elements = elementCount;
 
 function encodeWithBinary(json: Record<string, unknown>, tensors: readonly Uint8Array[]): EncodedBody {
   const header = Buffer.from(JSON.stringify(json), 'utf8');

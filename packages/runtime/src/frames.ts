@@ -3,7 +3,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SplitcError } from '@splitc/diagnostics';
+import { elementCount, SplitcError } from '@splitc/diagnostics';
 
 /** mulberry32: a small, fast, seeded 32-bit generator. */
 function mulberry32(seed: number): () => number {
@@ -27,7 +27,7 @@ function mulberry32(seed: number): () => number {
 export function seededFrame(seed: number, index: number, shape: readonly number[]): Float32Array {
   const next = mulberry32((seed * 0x9e3779b1 + index * 0x85ebca6b) >>> 0);
   const normal = (): number => Math.sqrt(-2 * Math.log(Math.max(next(), 1e-12))) * Math.cos(2 * Math.PI * next());
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = elementCount(shape);
   const out = new Float32Array(n);
   if (shape.length !== 4 || shape[2]! < 2 || shape[3]! < 2) {
     for (let i = 0; i < n; i++) out[i] = normal();
@@ -75,7 +75,7 @@ export function readNpy(file: string, shape: readonly number[]): Float32Array {
   const want = shape[0] === 1 ? shape.slice(1) : shape;
   const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
   if (dims === undefined || !(same(dims, shape) || same(dims, want))) bad(`shape (${dims?.join(', ') ?? '?'}) is not the model input's (${shape.join(', ')})`);
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = elementCount(shape);
   if (buf.length - start !== n * 4) bad(`holds ${buf.length - start} data bytes, expected ${n * 4}`);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = buf.readFloatLE(start + i * 4);

@@ -4,7 +4,7 @@
 // is loaded on first use, so the package works without it until a reference executor is needed.
 
 import path from 'node:path';
-import { SplitcError } from '@splitc/diagnostics';
+import { elementCount, SplitcError } from '@splitc/diagnostics';
 import type { Manifest } from '@splitc/compile';
 import { ProtocolError, type WireData } from './codec.js';
 import { chooseFixPoint, dequantizeFromNhwc, fakeQuantize, quantizeToNhwc } from './quantize.js';
@@ -45,7 +45,7 @@ async function session(ort: Ort, file: string, threads: number): Promise<OrtSess
   }
 }
 
-const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+const size = elementCount;
 
 /** One frame: the model input's float values (NCHW, batch 1). */
 export type Frame = Float32Array;

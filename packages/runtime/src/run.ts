@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readManifest, type Manifest } from '@splitc/compile';
-import { SplitcError, type ProgressSink } from '@splitc/diagnostics';
+import { elementCount, SplitcError, type ProgressSink } from '@splitc/diagnostics';
 import { InferenceClient } from './client.js';
 import { typedView, type WireData } from './codec.js';
 import { listNpy, readNpy, seededFrame } from './frames.js';
@@ -262,7 +262,7 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
     if (options.gpuUrl === undefined) local = await serve(outDir, { threads, ...(pace !== null ? { pace: 'plan' as const, paceScale: pace.scale } : {}) });
     const url = options.gpuUrl ?? local!.url;
     const spec = modelSpec(seam);
-    const maxResponse = 65536 + spec.outputs.reduce((n, o) => n + o.shape.reduce((a, b) => a * b, 1) * 4, 0);
+    const maxResponse = 65536 + spec.outputs.reduce((n, o) => n + elementCount(o.shape) * 4, 0);
     const paced = pace === null ? 0 : 2 * window * seam.batch * Math.max(pace.gpuFrameMs, pace.linkFrameMs, pace.dpuBatchMs / seam.batch);
     client = new InferenceClient(url, seam.model, { maxResponseBytes: maxResponse, window, timeoutMs: Math.max(options.timeoutMs ?? 30_000, paced) });
     // The server must serve this model with exactly the seam's tensors.

@@ -4,7 +4,7 @@
 
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { SplitcError } from '@splitc/diagnostics';
+import { elementCount, SplitcError } from '@splitc/diagnostics';
 import { DATATYPE_BYTES, HEADER_LENGTH, ProtocolError, decodeRequest, encodeResponse, type Datatype, type EncodedBody, type InferRequest, type WireData } from './codec.js';
 
 export interface TensorSpec {
@@ -88,7 +88,7 @@ export function validateRequest(req: InferRequest, model: ModelSpec): { inputs: 
 
 /** The largest request body the model can need (binary tensors plus the JSON header). */
 export function maxRequestBytes(model: ModelSpec, maxHeaderBytes = MAX_HEADER_BYTES): number {
-  return model.inputs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * DATATYPE_BYTES[s.datatype], maxHeaderBytes);
+  return model.inputs.reduce((n, s) => n + elementCount(s.shape) * DATATYPE_BYTES[s.datatype], maxHeaderBytes);
 }
 
 /**

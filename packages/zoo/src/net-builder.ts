@@ -2,7 +2,7 @@
 // encoder. Weights are either graph inputs without initializers (structure-only, as PyTorch's
 // `export_params=False` writes them: small files) or seeded float initializers.
 
-import { DataType, encodeModel, type NodeInput, type OnnxAttribute, type TensorInput, type ValueInfoInput } from '@splitc/onnx';
+import { DataType, elementCount, encodeModel, type NodeInput, type OnnxAttribute, type TensorInput, type ValueInfoInput } from '@splitc/onnx';
 import type { Rng } from './rng.js';
 
 export type Shape = readonly number[];
@@ -64,7 +64,7 @@ export class NetBuilder {
   private weight(dims: readonly number[], fanIn: number, fill?: number): string {
     const name = this.fresh('w');
     if (this.options.weights) {
-      const n = dims.reduce((a, b) => a * b, 1);
+      const n = elementCount(dims);
       // Uniform with the variance of He initialisation (keeps deep ReLU stacks finite), or a constant.
       const scale = Math.sqrt(6 / Math.max(fanIn, 1));
       const data = new Float32Array(n);
@@ -166,7 +166,7 @@ export class NetBuilder {
 
   flatten(x: string): string {
     const s = this.shape(x);
-    return this.node('Flatten', [x], [s[0]!, s.slice(1).reduce((a, b) => a * b, 1)], [int('axis', 1)]);
+    return this.node('Flatten', [x], [s[0]!, elementCount(s.slice(1))], [int('axis', 1)]);
   }
 
   gemm(x: string, out: number): string {

@@ -15,6 +15,12 @@ export interface PlanOptions {
   readonly measured?: MeasuredProfiles;
   /** Also search min cuts (non-prefix DPU sets). Default true. */
   readonly minCut?: boolean;
+  /**
+   * How the min-cut weight sweep is solved: 'bisect' (default) skips weightings whose mask the
+   * sweep's linearity already determines; 'all' solves every one (the reference that tests
+   * compare against: both give the same plan).
+   */
+  readonly sweep?: 'bisect' | 'all';
 }
 
 interface Evaluated extends Candidate {
@@ -109,8 +115,11 @@ export function planSplit(g: Graph, target: ResolvedTarget, options: PlanOptions
       weights.push([lam / target.dpu.compute.parallelFrames, 1 - lam, 1 - lam], [lam / target.dpu.compute.parallelFrames, 1 - lam, 1]);
     }
     const problem = prepareMinCut(g, tensorBytes);
-    for (const [a, b, c] of weights) {
-      const mask = problem.solve({ dpuMs: costs.dpuMs, gpuMs: costs.gpuMs, dpuAllowed, linkMsPerByte: 1e3 / target.link.bandwidthBytesPerS, a, b, c });
+    const masks = (options.sweep === 'all' ? solveAll : sweepMasks)(weights, (k) => {
+      const [a, b, c] = weights[k]!;
+      return problem.solve({ dpuMs: costs.dpuMs, gpuMs: costs.gpuMs, dpuAllowed, linkMsPerByte: 1e3 / target.link.bandwidthBytesPerS, a, b, c });
+    });
+    for (const mask of masks) {
       if (isPrefix(mask)) continue; // already a prefix candidate (or not allowed, like any prefix past maxPrefix)
       const key = maskKey(mask);
       if (seen.has(key)) continue;
@@ -187,6 +196,51 @@ export function planSplit(g: Graph, target: ResolvedTarget, options: PlanOptions
 }
 
 /** True when the mask is [true × k, false × (n − k)] for some k. */
+/**
+ * The min-cut mask of every weighting of the sweep, solving as few of them as possible. Weights
+ * 0 is the latency point; then two families interleave (odd and even indices), each affine in its
+ * λ = i/20. The weighted cost of a fixed cut is linear in λ, so the optimum (the lower envelope of
+ * those lines) is concave: a cut that is optimal at λ1 and λ2 is optimal everywhere between, and
+ * every cut optimal at an inner λ is optimal at λ1 too, so the solver's minimal optimal set (the
+ * intersection of the optimal sets) is the same there. Equal masks at both ends of an interval
+ * therefore fill it without solving; otherwise bisect. Same masks as solving all 39, in order.
+ */
+function sweepMasks(weights: readonly (readonly number[])[], solve: (k: number) => boolean[]): boolean[][] {
+  const masks: (boolean[] | undefined)[] = new Array(weights.length);
+  const at = (k: number): boolean[] => (masks[k] ??= solve(k));
+  masks[0] = solve(0);
+  for (const first of [1, 2]) {
+    const family: number[] = [];
+    for (let k = first; k < weights.length; k += 2) family.push(k);
+    if (family.length === 0) continue;
+    // An explicit stack of intervals [lo, hi] over the family's positions (no recursion).
+    const stack: [number, number][] = [[0, family.length - 1]];
+    while (stack.length > 0) {
+      const [lo, hi] = stack.pop()!;
+      const a = at(family[lo]!);
+      const b = at(family[hi]!);
+      if (hi - lo <= 1) continue;
+      if (sameMask(a, b)) {
+        for (let k = lo + 1; k < hi; k++) masks[family[k]!] = a;
+        continue;
+      }
+      const mid = (lo + hi) >> 1;
+      stack.push([mid, hi], [lo, mid]);
+    }
+  }
+  return masks.map((m, k) => m ?? at(k));
+}
+
+function solveAll(weights: readonly (readonly number[])[], solve: (k: number) => boolean[]): boolean[][] {
+  return weights.map((_, k) => solve(k));
+}
+
+function sameMask(a: readonly boolean[], b: readonly boolean[]): boolean {
+  if (a === b) return true;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function isPrefix(mask: readonly boolean[]): boolean {
   let k = 0;
   while (k < mask.length && mask[k]) k++;

@@ -79,3 +79,20 @@ export function mdCode(s: string): string {
   const pad = t.startsWith('`') || t.endsWith('`') || t === '' ? ' ' : '';
   return `${fence}${pad}${t}${pad}${fence}`;
 }
+
+/**
+ * A protocol-buffers text-format string literal (`"…"`, as in Triton's config.pbtxt) that parses to
+ * exactly the UTF-8 bytes of `s`. The result is printable ASCII: `"` and `\` are escaped, every
+ * other byte outside 0x20–0x7e (controls, line breaks, and each UTF-8 byte of a non-ASCII
+ * character) is a three-digit octal escape, which the C++ and Python parsers read the same way. A
+ * lone surrogate (not encodable as UTF-8) becomes U+FFFD, as any UTF-8 encoder writes it.
+ */
+export function pbtxtString(s: string): string {
+  let out = '"';
+  for (const b of new TextEncoder().encode(s)) {
+    if (b === 0x22 || b === 0x5c) out += `\\${String.fromCharCode(b)}`;
+    else if (b >= 0x20 && b <= 0x7e) out += String.fromCharCode(b);
+    else out += `\\${b.toString(8).padStart(3, '0')}`;
+  }
+  return `${out}"`;
+}

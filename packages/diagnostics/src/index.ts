@@ -3,7 +3,7 @@
 
 import { oneLine } from './escape.js';
 
-export { htmlText, mdCode, oneLine, pyEscape, pyString, shellQuote } from './escape.js';
+export { htmlText, mdCode, oneLine, pbtxtString, pyEscape, pyString, shellQuote } from './escape.js';
 export { elementCount } from './element-count.js';
 export { issuePath, MAX_JSON_BYTES, readJsonFile, readRegularFile, schemaError, type ReadJsonOptions, type SchemaIssue } from './json-file.js';
 

@@ -3,7 +3,7 @@
 // string that was quoted; oneLine, htmlText and mdCode never let a line break or markup through.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { htmlText, mdCode, oneLine, pyString, shellQuote, SplitcError } from '@splitc/diagnostics';
+import { htmlText, mdCode, oneLine, pbtxtString, pyString, shellQuote, SplitcError } from '@splitc/diagnostics';
 import { havePython, PYTHON } from '@splitc/test-support';
 
 const ALPHABET = [
@@ -64,5 +64,25 @@ describe('oneLine, htmlText, mdCode', () => {
     expect(htmlText('</script><b a="1">&')).toBe('&lt;/script&gt;&lt;b a=&quot;1&quot;&gt;&amp;');
     expect(mdCode('a`b')).toBe('``a`b``');
     expect(mdCode('`x`')).toBe('`` `x` ``');
+  });
+});
+
+describe('pbtxtString', () => {
+  it.runIf(havePython('google.protobuf'))('protobuf text_format (Python) parses every literal back to the string\'s UTF-8', () => {
+    // A repeated string field of a message every protobuf ships (FileDescriptorProto.dependency), one per line.
+    const lines = STRINGS.map((s) => `dependency: ${pbtxtString(s)}`);
+    for (const l of lines) expect(l).toMatch(/^[\x20-\x7e]*$/); // printable ASCII: no raw line break, control or bidi character
+    const src = 'import json, sys\nfrom google.protobuf import descriptor_pb2, text_format\nm = text_format.Parse(sys.stdin.read(), descriptor_pb2.FileDescriptorProto())\nsys.stdout.write(json.dumps(list(m.dependency)))\n';
+    const r = spawnSync(PYTHON, ['-c', src], { input: lines.join('\n'), encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual(STRINGS.map(wellFormed));
+  });
+
+  it('escapes quotes, backslashes, line breaks and non-ASCII bytes; a lone surrogate is U+FFFD', () => {
+    expect(pbtxtString('a"b\\c')).toBe('"a\\"b\\\\c"');
+    expect(pbtxtString('x\ny\r\u0000')).toBe('"x\\012y\\015\\000"');
+    expect(pbtxtString('é\u2028')).toBe('"\\303\\251\\342\\200\\250"');
+    expect(pbtxtString('\ud800')).toBe(pbtxtString('\ufffd'));
+    expect(pbtxtString('')).toBe('""');
   });
 });

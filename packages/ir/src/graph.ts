@@ -108,7 +108,10 @@ export interface GraphParts {
 export function buildGraph(parts: GraphParts): Graph {
   const file = parts.source.file;
   if (parts.layers.length > 0 && 'index' in parts.layers[0]! && sameTopology(parts.layers as readonly Layer[], parts.tensors)) {
-    return assemble(parts, parts.layers as readonly Layer[]);
+    // The previous graph's consumer lists (a pass spreads it into `parts`) depend only on the
+    // layers' positions and input lists, which sameTopology has just found unchanged.
+    const previous = (parts as { readonly consumers?: ReadonlyMap<string, readonly number[]> }).consumers;
+    return assemble(parts, parts.layers as readonly Layer[], previous);
   }
   const producedBy = new Map<string, number>();
   parts.layers.forEach((l, i) => {
@@ -169,24 +172,17 @@ function sameTopology(layers: readonly Layer[], tensors: ReadonlyMap<string, Ten
 }
 
 /** Producers, consumers and the lazy topology of layers already in order. */
-function assemble(parts: GraphParts, layers: readonly Layer[]): Graph {
+function assemble(parts: GraphParts, layers: readonly Layer[], previousConsumers?: ReadonlyMap<string, readonly number[]>): Graph {
   const tensors = new Map(parts.tensors);
   for (const l of layers) {
     for (const o of l.outputs) {
       if (o === '') continue;
       const prev = tensors.get(o);
+      if (prev !== undefined && prev.producer === l.index) continue; // already says so: no copy
       tensors.set(o, prev === undefined ? { name: o, kind: 'activation', dtype: 0, shape: undefined, producer: l.index } : { ...prev, producer: l.index });
     }
   }
-  const consumers = new Map<string, number[]>();
-  for (const l of layers) {
-    for (const name of new Set(l.inputs)) {
-      if (name === '') continue;
-      let list = consumers.get(name);
-      if (list === undefined) consumers.set(name, (list = []));
-      list.push(l.index);
-    }
-  }
+  const consumers = previousConsumers ?? consumersOf(layers);
   const graph = { source: parts.source, opset: parts.opset, layers, tensors, inputs: parts.inputs, outputs: parts.outputs, consumers } as Omit<Graph, 'topology'>;
   // The graphlib topology is built on first use only: every pass rebuilds the Graph, and building
   // it eagerly was most of the import time of large graphs. Not enumerable, so `{ ...graph }` in a
@@ -194,6 +190,24 @@ function assemble(parts: GraphParts, layers: readonly Layer[]): Graph {
   let topology: TopologyGraph | undefined;
   Object.defineProperty(graph, 'topology', { enumerable: false, get: () => (topology ??= topologyOf(layers, tensors)) });
   return graph as Graph;
+}
+
+function consumersOf(layers: readonly Layer[]): Map<string, number[]> {
+  const consumers = new Map<string, number[]>();
+  for (const l of layers) {
+    // Each reader once per tensor; a Set only for long input lists (a 20,000-input Concat).
+    const seen = l.inputs.length > 8 ? new Set<string>() : undefined;
+    for (let k = 0; k < l.inputs.length; k++) {
+      const name = l.inputs[k]!;
+      if (name === '') continue;
+      if (seen !== undefined ? seen.has(name) : l.inputs.indexOf(name) !== k) continue;
+      seen?.add(name);
+      let list = consumers.get(name);
+      if (list === undefined) consumers.set(name, (list = []));
+      list.push(l.index);
+    }
+  }
+  return consumers;
 }
 
 function topologyOf(layers: readonly Layer[], tensors: ReadonlyMap<string, Tensor>): TopologyGraph {

@@ -1,13 +1,11 @@
-// The `inspect` job as an API: load, analyse and summarise a model.
+// The `inspect` job as an API: load and analyse a model (analyzeFile, @splitc/compile), summarise it.
 
+import { analyzeFile, type InspectOptions } from '@splitc/compile';
 import { oneLine } from '@splitc/diagnostics';
-import { analyzeModel, graphTotals, type Graph } from '@splitc/ir';
-import { dataTypeName, loadModel, type LoadOptions } from '@splitc/onnx';
+import { graphTotals, type Graph } from '@splitc/ir';
+import { dataTypeName } from '@splitc/onnx';
 
-export interface InspectOptions {
-  /** Static shapes for data inputs with symbolic dims, e.g. `{ input: [1, 3, 224, 224] }`. */
-  readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
-}
+export type { InspectOptions };
 
 export interface TensorSummary {
   readonly name: string;
@@ -31,24 +29,6 @@ export interface InspectReport {
   readonly outputs: readonly TensorSummary[];
   readonly layers: readonly LayerSummary[];
   readonly totals: { readonly macs: number; readonly params: number; readonly layers: number };
-}
-
-/**
- * Load and analyse an ONNX model (static shapes, folded constants, per-layer costs). The file is
- * read once; it is hashed only when `load.hasher` is given or `g.source.sha256()` is called.
- */
-export function analyzeFile(path: string, options: InspectOptions = {}, load: LoadOptions = {}): Graph {
-  return analyzeModel(loadModel(path, load), options.inputShapes !== undefined ? { inputShapes: ownShapes(options.inputShapes) } : {});
-}
-
-/**
- * The caller's shapes as a map without a prototype: a model input named `constructor` or
- * `__proto__` is looked up as a name, never found on Object.prototype (or lost as one).
- */
-function ownShapes(shapes: Readonly<Record<string, readonly number[]>>): Readonly<Record<string, readonly number[]>> {
-  const out = Object.create(null) as Record<string, readonly number[]>;
-  for (const [k, v] of Object.entries(shapes)) out[k] = v;
-  return out;
 }
 
 /** The report of `splitc inspect`. Large weights are never read: the summary does not need them. */

@@ -1,71 +1,11 @@
-// The `plan` job as an API: analyse a model, resolve the target, read measured profiles, plan.
+// The `plan` job's output: the table, the JSON, plan.json and the HTML report. Planning itself
+// (plan, planGraph, preparePredictor) is in @splitc/compile.
 
-import type { Graph } from '@splitc/ir';
-import { planSplit, withPredictedSplit, type Objective, type Plan } from '@splitc/planner';
-import type { GnnPredictor } from '@splitc/gnn';
-import { readDpuProfile, readGpuProfile, resolveTarget, type ResolvedTarget, type TargetRequest } from '@splitc/targets';
-import { oneLine, SplitcError } from '@splitc/diagnostics';
-import { sha256HasherFor } from '@splitc/onnx';
-import { analyzeFile, type InspectOptions } from './inspect.js';
-import { renderReport, serializePlan } from '@splitc/planner';
-import { validateOutputPath, writeFilesAtomic, type OutputFile } from './write-file.js';
+import { validateOutputPath, writeFilesAtomic, type OutputFile } from '@splitc/compile';
+import { oneLine } from '@splitc/diagnostics';
+import { renderReport, serializePlan, type Plan } from '@splitc/planner';
 
-export interface PlanRequest extends TargetRequest, InspectOptions {
-  readonly objective?: string;
-  /** trtexec --exportProfile JSON, or a GPU-half timing file (scripts/measure-gpu-half.py), measured on the GPU. */
-  readonly profileGpu?: string;
-  /** splitc DPU timing file (docs/planning.md, "Measured profiles"). */
-  readonly profileDpu?: string;
-  /** Which predictor chooses the split: `exact` (the exact search; default) or `gnn` (needs `gnn`: see preparePredictor). */
-  readonly predictor?: string;
-  /** The loaded GNN predictor (preparePredictor loads it). */
-  readonly gnn?: GnnPredictor;
-  /** A GNN weights directory (model.json + weights.bin) instead of the shipped one. */
-  readonly gnnWeights?: string;
-}
-
-export function parsePredictor(p: string | undefined): 'exact' | 'gnn' {
-  if (p === undefined) return 'exact';
-  if (p !== 'exact' && p !== 'gnn') throw new SplitcError('Usage', `predictor ${JSON.stringify(p)} must be exact or gnn`, { field: '--predictor' });
-  return p;
-}
-
-/** The request with the GNN loaded when it asks for `predictor: 'gnn'` (async: the wasm backend starts asynchronously). */
-export async function preparePredictor<R extends PlanRequest>(req: R): Promise<R> {
-  if (parsePredictor(req.predictor) !== 'gnn' || req.gnn !== undefined) return req;
-  // Loaded only here: TensorFlow.js costs every other run ~35 MiB and a second of start-up.
-  const { loadPredictor } = await import('@splitc/gnn');
-  return { ...req, gnn: await loadPredictor(req.gnnWeights !== undefined ? { weightsDir: req.gnnWeights } : {}) };
-}
-
-export function parseObjective(o: string | undefined): Objective {
-  if (o === undefined) return 'stream';
-  if (o !== 'stream' && o !== 'latency') throw new SplitcError('Usage', `objective ${JSON.stringify(o)} must be stream or latency`, { field: '--objective' });
-  return o;
-}
-
-/** Plan a split of the model at `path` (the plan records its sha256, hashed while it is read). */
-export function plan(path: string, req: PlanRequest = {}): Plan {
-  const hasher = sha256HasherFor(path);
-  try {
-    return planGraph(analyzeFile(path, req, { hasher }), req);
-  } finally {
-    hasher.close();
-  }
-}
-
-export function planGraph(g: Graph, req: PlanRequest = {}, target: ResolvedTarget = resolveTarget(req)): Plan {
-  const objective = parseObjective(req.objective);
-  const names = new Set(g.layers.map((l) => l.name));
-  const measured = {
-    ...(req.profileGpu !== undefined ? { gpu: readGpuProfile(req.profileGpu, names) } : {}),
-    ...(req.profileDpu !== undefined ? { dpu: readDpuProfile(req.profileDpu, names) } : {}),
-  };
-  const exact = planSplit(g, target, { objective, measured });
-  if (parsePredictor(req.predictor) === 'exact') return exact;
-  if (req.gnn === undefined) throw new SplitcError('Usage', 'predictor gnn is not loaded: await preparePredictor(request) first', { field: '--predictor' });
-  return withPredictedSplit(exact, g, req.gnn.predict(g, target, objective).index, { name: 'gnn', weights: req.gnn.weights });
-}
+export { parseObjective, parsePredictor, plan, planGraph, preparePredictor, type PlanRequest } from '@splitc/compile';
 
 /** The object printed by `splitc plan --json`. */
 export function planJson(p: Plan): object {

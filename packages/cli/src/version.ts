@@ -1,2 +1,2 @@
-// The splitc version, stamped into every generated file and manifest.
-export const VERSION = '0.1.0';
+// The splitc version: defined in @splitc/compile, which stamps it into every generated file and manifest.
+export { VERSION } from '@splitc/compile';

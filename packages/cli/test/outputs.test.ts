@@ -122,7 +122,7 @@ describe('signals and stale temporaries', () => {
     // A child process that signals itself in the middle of filling the temporary tree.
     const d = tmp();
     const script = `
-import { writeDirAtomic } from ${JSON.stringify(path.join(ROOT, 'packages/cli/dist/write-file.js'))};
+import { writeDirAtomic } from ${JSON.stringify(path.join(ROOT, 'packages/compile/dist/write-file.js'))};
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 writeDirAtomic(${JSON.stringify(path.join(d, 'out'))}, false, (tmp) => {

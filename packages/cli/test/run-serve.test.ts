@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../src/compile.js';
+import { compile } from '@splitc/compile';
 import { BIN, ROOT, splitc } from './run-cli.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'splitc-run-cli-'));

@@ -2,7 +2,7 @@
 // builds with profiling export for `splitc plan --profile-gpu`, and the seam model that turns the
 // DPU's INT8 NHWC tensors into the float NCHW tensors the GPU partition reads.
 
-import { dpuLayoutShape, seamInputNames } from '@splitc/compile';
+import { dpuLayoutShape, seamInputNames } from '@splitc/ir';
 import { mdCode, oneLine, pyString, SplitcError } from '@splitc/diagnostics';
 import { DataType, encodeModel, type NodeInput } from '@splitc/onnx';
 import type { GpuDevice, Precision } from '@splitc/targets';
@@ -192,8 +192,8 @@ is untouched.
 `;
 }
 
-// The seam's names and layout are defined once, in the seam record (@splitc/compile).
-export { dpuLayoutShape, seamInputNames } from '@splitc/compile';
+// The seam's names and layout are defined once, in the seam record (@splitc/ir, seam.ts).
+export { dpuLayoutShape, seamInputNames } from '@splitc/ir';
 
 /**
  * The seam: for each crossing tensor, Cast(int8 → float) · scale, then NHWC → NCHW for rank-4

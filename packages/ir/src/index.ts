@@ -1,6 +1,6 @@
 // @splitc/ir: the layer-graph IR, op rules and the analysis pipeline.
 export * from './graph.js';
-export { importModel, MAX_FOLDED_ELEMENTS, MAX_FLOAT_VALUE_ELEMENTS, storedTensor, type ImportOptions } from './import-model.js';
+export { importModel, importWarnings, MAX_FOLDED_ELEMENTS, MAX_FLOAT_VALUE_ELEMENTS, storedTensor, type ImportOptions } from './import-model.js';
 export { OP_RULES, ruleFor, OpContext, type OpRule, type TensorType } from './ops/index.js';
 export { decodeWindow, windowGeometry, WINDOW_OPS, type WindowGeometry, type AutoPad } from './ops/window.js';
 export { runPasses, type Pass, type Instrument, type GraphProperty } from './passes/pass.js';
@@ -14,3 +14,7 @@ export { costFeatures, layerCost, graphTotals, isLearnedParam, type GraphTotals 
 export { verifyGraph, verifier } from './passes/verify.js';
 export { PIPELINE, analyzeModel, type AnalyzeOptions } from './pipeline.js';
 export { cutTensors, isClosedCut, type CutTensor } from './cut.js';
+export {
+  CrossingEntry, SeamSection, crossingEntry, seamSection, dpuLayoutShape, seamInputNames, servedModelName, batchedShape,
+  DPU_LAYOUT, DPU_DTYPE, WIRE_PROTOCOL, QUANTIZATION, type SeamInput, type CutTensorLike, type WireTensor,
+} from './seam.js';

@@ -5,7 +5,7 @@
 
 import path from 'node:path';
 import { elementCount, SplitcError } from '@splitc/diagnostics';
-import type { Manifest } from '@splitc/compile';
+import type { Manifest } from '@splitc/compile/manifest';
 import { ProtocolError, type WireData } from './codec.js';
 import { chooseFixPoint, dequantizeFromNhwc, fakeQuantize, quantizeToNhwc } from './quantize.js';
 

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readManifest, type Manifest } from '@splitc/compile';
+import { readManifest, type Manifest } from '@splitc/compile/manifest';
 import { elementCount, SplitcError, type ProgressSink } from '@splitc/diagnostics';
 import { InferenceClient } from './client.js';
 import { typedView, type WireData } from './codec.js';

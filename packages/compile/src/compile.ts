@@ -3,20 +3,21 @@
 // into place only when everything succeeded.
 
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SplitcError, type ProgressSink } from '@splitc/diagnostics';
-import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitGpuWorkerPy, emitSeamOnnx, dpuLayoutShape, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
+import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitGpuWorkerPy, emitSeamOnnx, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
 import { emitCompileSh, emitDpuWorkerPy, emitModelPy, emitQuantizePy, emitVitisReadme, emitXmodelMapPy, outputModules, MODULE_CLASS, PYTORCH_VERSION, VITIS_AI_VERSION, XMODEL_NAME } from '@splitc/emit-vitis';
+import { crossingEntry, dpuLayoutShape, seamSection, type CrossingEntry } from '@splitc/ir';
 import { sha256HasherFor, type Sha256Hasher, type Sha256Job } from '@splitc/onnx';
 import { partitionGraph, writeParts, type Partition } from '@splitc/partition';
 import { candidateAt, renderReport, type Candidate, type Plan } from '@splitc/planner';
 import { resolveTarget, runtimeConcurrency } from '@splitc/targets';
-import { analyzeFile } from './inspect.js';
+import { analyzeFile } from './analyze.js';
 import { checkOutputDir, writeDirAtomic } from './write-file.js';
 import { planGraph, type PlanRequest } from './plan.js';
 import { VERSION } from './version.js';
-import { crossingEntry, MANIFEST_SCHEMA_VERSION, seamSection, type ArtifactEntry, type CrossingEntry, type Manifest } from '@splitc/compile';
+import { MANIFEST_SCHEMA_VERSION, type ArtifactEntry, type Manifest } from './manifest.js';
 
 export interface CompileOptions extends PlanRequest {
   /** Output directory. */
@@ -32,8 +33,6 @@ export interface CompileOptions extends PlanRequest {
   /** Called as large files are read, hashed and written (the CLI draws it on a terminal). */
   readonly onProgress?: ProgressSink;
 }
-
-export type { ArtifactEntry, CrossingEntry, Manifest };
 
 interface FileOut {
   readonly rel: string;

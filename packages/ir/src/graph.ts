@@ -145,25 +145,28 @@ export function buildGraph(parts: GraphParts): Graph {
   const order = stableTopologicalOrder(parts.layers, producedBy, file);
   const layers: Layer[] = order.map((old, i) => {
     const l = parts.layers[old]!;
-    return { ...l, index: i, [SORTED]: { inputs: l.inputs, outputs: l.outputs } };
+    sortedAt.set(l.inputs, i);
+    sortedOutputs.add(l.outputs);
+    return { ...l, index: i };
   });
   return assemble(parts, layers);
 }
 
 /**
- * Marks layers that buildGraph ordered and checked. A pass that only changes tensors or costs
+ * The input and output lists of layers that buildGraph ordered and checked (by identity, with
+ * the index each was ordered at). A pass that only changes tensors or costs
  * (infer-shapes, cost-features) hands the same layers back: each still at its index, reading and
  * writing the same tensors, so ordering and checking them again would find nothing new.
  */
-const SORTED = Symbol('sorted');
+const sortedAt = new WeakMap<readonly string[], number>();
+const sortedOutputs = new WeakSet<readonly string[]>();
 
 function sameTopology(layers: readonly Layer[], tensors: ReadonlyMap<string, Tensor>): boolean {
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i]!;
-    const was = (l as { [SORTED]?: { inputs: unknown; outputs: unknown } })[SORTED];
-    // Same position, and the very input and output lists that were ordered (a pass that rewires
-    // a layer makes new lists).
-    if (l.index !== i || was === undefined || was.inputs !== l.inputs || was.outputs !== l.outputs) return false;
+    // Same position, and the very input and output lists that were ordered there (a pass that
+    // rewires a layer makes new lists; spreading a layer keeps them).
+    if (l.index !== i || sortedAt.get(l.inputs) !== i || !sortedOutputs.has(l.outputs)) return false;
     for (const name of l.inputs) if (name !== '' && !tensors.has(name)) return false;
     // The tensors a layer writes must still be activations (a pass may have made one a constant).
     for (const o of l.outputs) if (o !== '' && tensors.get(o)?.kind !== undefined && tensors.get(o)!.kind !== 'activation') return false;

@@ -109,9 +109,15 @@ function compileHashing(modelPath: string, options: CompileOptions, out: string,
     digests.set(rel, job);
     return { rel, parts: pieces };
   };
+  // The worker already hashes the source; when both halves exist, the larger one is hashed here
+  // on the main thread after it is written (when the worker would still be busy with the other),
+  // so the two cores finish together instead of one waiting for the other.
+  const bytesOf = (p: Partition | null): number => (p === null ? 0 : [...p.parts, ...(p.externalData?.parts ?? [])].reduce((n, b) => n + b.length, 0));
+  const inlineDir = hasher.background && parts.dpu !== null && parts.gpu !== null ? (bytesOf(parts.dpu) >= bytesOf(parts.gpu) ? 'dpu' : 'gpu') : null;
   const addPartition = (dir: string, p: Partition): void => {
-    files.push(hashing(`${dir}/partition.onnx`, p.parts));
-    if (p.externalData !== undefined) files.push(hashing(`${dir}/${p.externalData.location}`, p.externalData.parts));
+    const add = (rel: string, pieces: readonly Uint8Array[]): void => { files.push(dir === inlineDir ? { rel, parts: pieces } : hashing(rel, pieces)); };
+    add(`${dir}/partition.onnx`, p.parts);
+    if (p.externalData !== undefined) add(`${dir}/${p.externalData.location}`, p.externalData.parts);
   };
   if (parts.dpu !== null) {
     const dpu = parts.dpu;

@@ -1,13 +1,14 @@
-// Outputs never destroy what the user did not name (issue 9, item 2): unusable -o paths are usage
-// errors, --force replaces only a directory that splitc wrote, the files of one command appear
-// together or not at all, signals during the final write leave no temporary directory, and
-// temporaries of dead runs are swept.
+// Outputs never destroy what the user did not name (issue 9, item 2), through the CLI: unusable -o
+// paths are usage errors, --force replaces only a directory that splitc wrote, the files of one
+// command appear together or not at all, a signal during the final write leaves no temporary
+// directory, and temporaries of dead runs are swept. The writer's API (@splitc/compile's
+// write-file.ts) is tested in packages/compile/test/write-file.test.ts.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, symlinkSync, watch, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { plan, validateOutputPath, writeFilesAtomic, writePlanOutputs, SplitcError } from 'splitc';
+import { plan, writePlanOutputs } from 'splitc';
 import { BIN, ROOT, splitc } from './run-cli.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'splitc-outputs-'));
@@ -27,15 +28,6 @@ describe('-o paths that name no new output are usage errors', () => {
     expect(readdirSync(d).sort()).toEqual(['keep.txt', 'sub']);
     expect(readdirSync(path.join(d, 'sub'))).toEqual(['mine.txt']);
     expect(readFileSync(path.join(d, 'keep.txt'), 'utf8')).toBe('keep');
-  });
-
-  it('the API refuses the same, the filesystem root, and names too long for our temporaries', () => {
-    for (const p of ['', ' ', '.', '..', 'a/..', '/', '//', 'x\u0000y']) {
-      expect(() => validateOutputPath(p, '-o'), JSON.stringify(p)).toThrow(SplitcError);
-    }
-    expect(() => validateOutputPath('x'.repeat(201), '-o')).toThrow('-o "' + 'x'.repeat(201) + '" has a last component of 201 bytes; at most 200 are allowed');
-    expect(validateOutputPath('a/b/out', '-o')).toBe(path.resolve('a/b/out'));
-    expect(validateOutputPath('x'.repeat(200), '-o')).toBe(path.resolve('x'.repeat(200)));
   });
 
   it('a 300-character -o: a typed error, exit 2, nothing written (compile and plan)', () => {
@@ -118,40 +110,6 @@ describe('the outputs of one command appear together or not at all', () => {
 });
 
 describe('signals and stale temporaries', () => {
-  it('SIGTERM during the final write: held until the tree is complete, then the process dies of it; no temporary left', () => {
-    // A child process that signals itself in the middle of filling the temporary tree.
-    const d = tmp();
-    const script = `
-import { writeDirAtomic } from ${JSON.stringify(path.join(ROOT, 'packages/compile/dist/write-file.js'))};
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-writeDirAtomic(${JSON.stringify(path.join(d, 'out'))}, false, (tmp) => {
-  writeFileSync(path.join(tmp, 'first'), '1');
-  process.kill(process.pid, 'SIGTERM');
-  writeFileSync(path.join(tmp, 'second'), '2');
-});
-console.log('written');
-`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('written\n');
-    expect(r.signal).toBe('SIGTERM');
-    expect(readdirSync(d)).toEqual(['out']);
-    expect(readdirSync(path.join(d, 'out')).sort()).toEqual(['first', 'second']);
-  });
-
-  it('one listener per signal however many writes run, and none once they are done', async () => {
-    const d = tmp();
-    const turns = (): Promise<void> => new Promise((r) => setImmediate(() => setImmediate(() => setImmediate(r))));
-    await turns(); // earlier tests' writes release their listener after two turns of the loop
-    const before = process.listenerCount('SIGINT');
-    for (let i = 0; i < 25; i++) writeFilesAtomic([{ file: path.join(d, `f${i}`), data: String(i) }]);
-    expect(process.listenerCount('SIGINT')).toBe(before + 1);
-    await turns();
-    expect(process.listenerCount('SIGINT')).toBe(before);
-    expect(readdirSync(d)).toHaveLength(25);
-  });
-
   it('splitc compile killed with SIGTERM while it writes leaves no .OUT.splitc-PID directory', async () => {
     const d = tmp();
     const out = path.join(d, 'out');

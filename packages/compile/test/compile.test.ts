@@ -1,31 +1,42 @@
-// `splitc compile` end to end: the artifact tree, manifest, golden files, determinism, atomic
-// output, script hygiene, and the programmatic API.
+// The compile driver through its API (`import { compile } from '@splitc/compile'`, no CLI): the
+// artifact tree, manifest, golden files, determinism, atomic output and script hygiene. What the
+// `splitc compile` command prints and its exit codes: packages/cli/test/compile-cli.test.ts.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compile, type Manifest } from 'splitc';
+import { compile, type CompileOptions, type Manifest } from '@splitc/compile';
+import { SplitcError } from '@splitc/diagnostics';
 import { haveDebianData, havePython, PYTHON } from '@splitc/test-support';
-import { ROOT, splitc } from './run-cli.js';
+
+const ROOT = path.resolve(__dirname, '../../..');
+/** A fixture by its path in the repository (vitest runs from the root; golden paths stay relative). */
+const at = (p: string): string => path.resolve(ROOT, p);
+const errorOf = (f: () => unknown): SplitcError => {
+  try { f(); } catch (e) { if (e instanceof SplitcError) return e; throw e; }
+  throw new Error('expected a SplitcError');
+};
+const quiet = (o: CompileOptions): CompileOptions => ({ onWarning: () => undefined, ...o });
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'splitc-compile-'));
 const walk = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? walk(path.join(dir, f)) : [path.join(dir, f)])).sort();
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
-describe('splitc compile', () => {
+describe('compile()', () => {
   it('writes the partitions, the Vitis AI and TensorRT builds, the seam, the report and a manifest', () => {
     const out = path.join(tmp(), 'out');
-    const r = splitc(['compile', 'fixtures/models/mobilenetv2-weights.onnx', '--target', 'vck190+rtx2080', '-o', out]);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    const warnings: string[] = [];
+    const returned = compile(at('fixtures/models/mobilenetv2-weights.onnx'), { target: 'vck190+rtx2080', output: out, onWarning: (w) => warnings.push(w) });
+    expect(warnings).toEqual([]);
     expect(walk(out).map((f) => path.relative(out, f))).toEqual([
       'dpu/README.md', 'dpu/compile.sh', 'dpu/model.py', 'dpu/partition.onnx', 'dpu/quantize.py', 'dpu/worker.py', 'dpu/xmodel_map.py',
       'gpu/README.md', 'gpu/build_engine.py', 'gpu/build_engine.sh', 'gpu/model.py', 'gpu/partition.onnx', 'gpu/seam.onnx', 'gpu/worker.py',
       'manifest.json', 'report.html',
     ]);
     const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(m).toEqual(JSON.parse(JSON.stringify(returned)));
     expect(m.schemaVersion).toBe(3);
     expect(m.seam.batch).toBe(6);
     // The runtime's concurrency, from the vck190 and rtx2080 profiles.
@@ -55,32 +66,35 @@ describe('splitc compile', () => {
     }
   });
 
-  it('is byte-identical on a second run, and the API returns the written manifest', () => {
+  it('is byte-identical on a second run, and returns the written manifest', () => {
     const d = tmp();
-    expect(splitc(['compile', 'fixtures/models/tinyres-weights.onnx', '-o', path.join(d, 'a'), '--split', '9']).status).toBe(0);
-    const m = compile('fixtures/models/tinyres-weights.onnx', { output: path.join(d, 'b'), split: 9, onWarning: () => undefined });
+    compile(at('fixtures/models/tinyres-weights.onnx'), quiet({ output: path.join(d, 'a'), split: 9 }));
+    const m = compile(at('fixtures/models/tinyres-weights.onnx'), quiet({ output: path.join(d, 'b'), split: 9 }));
     const a = walk(path.join(d, 'a')).map((f) => [path.relative(path.join(d, 'a'), f), sha(f)]);
     const b = walk(path.join(d, 'b')).map((f) => [path.relative(path.join(d, 'b'), f), sha(f)]);
     expect(b).toEqual(a);
     expect(JSON.parse(readFileSync(path.join(d, 'b', 'manifest.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(m)));
   });
 
-  it('--split warns when it is not the best, and refuses an invalid index', () => {
+  it('split: warns when it is not the best, and refuses an invalid index', () => {
     const d = tmp();
-    const r = splitc(['compile', 'fixtures/models/mobilenetv2-weights.onnx', '-o', path.join(d, 'o'), '--split', '10']);
-    expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/^warning: split 10 is not the best for the stream objective: [0-9.]+ ms against [0-9.]+ ms at k = \d+\n$/);
+    const warnings: string[] = [];
+    compile(at('fixtures/models/mobilenetv2-weights.onnx'), { output: path.join(d, 'o'), split: 10, onWarning: (w) => warnings.push(w) });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^split 10 is not the best for the stream objective: [0-9.]+ ms against [0-9.]+ ms at k = \d+$/);
     const m = JSON.parse(readFileSync(path.join(d, 'o', 'manifest.json'), 'utf8')) as Manifest;
     expect(m.split).toMatchObject({ index: 10, forced: true });
-    const bad = splitc(['compile', 'fixtures/models/lenet5-weights.onnx', '-o', path.join(d, 'p'), '--split', '99']);
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toBe('error SPLITC4011: field --split: invalid split: split 99 is not a valid cut: valid indices are 0..12\n');
-    expect(existsSync(path.join(d, 'p'))).toBe(false);
+    const bad = errorOf(() => compile(at('fixtures/models/lenet5-weights.onnx'), { output: path.join(d, 'p'), split: 99 }));
+    expect(bad.code).toBe('SPLITC4011');
+    expect(bad.message).toContain('invalid split: split 99 is not a valid cut: valid indices are 0..12');
+    expect(errorOf(() => compile(at('fixtures/models/lenet5-weights.onnx'), { output: path.join(d, 'p'), split: 1.5 })).code).toBe('SPLITC9001');
+    expect(readdirSync(d)).toEqual(['o']);
   });
 
   it('matches the golden files (regenerate with npm run golden)', () => {
     for (const name of ['lenet5-weights', 'mobilenetv2-weights']) {
       const out = path.join(tmp(), 'out');
+      // Relative, as `npm run golden` gives it: the manifest records the model path as given.
       compile(`fixtures/models/${name}.onnx`, { output: out });
       const golden = path.join(ROOT, 'fixtures/golden', name);
       const files = walk(golden).map((f) => path.relative(golden, f));
@@ -93,77 +107,85 @@ describe('splitc compile', () => {
 });
 
 describe('failures leave nothing behind', () => {
-  it('an existing output is never touched without --force, and a splitc output is replaced with it', () => {
+  const LENET = at('fixtures/models/lenet5-weights.onnx');
+
+  it('an existing output is never touched without force, and a splitc output is replaced with it', () => {
     const d = tmp();
     const out = path.join(d, 'out');
     mkdirSync(out);
     writeFileSync(path.join(out, 'keep.txt'), 'mine');
-    const r = splitc(['compile', 'fixtures/models/lenet5-weights.onnx', '-o', out]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`error SPLITC5001: ${out}: output exists: pass --force to replace it\n`);
+    const e = errorOf(() => compile(LENET, { output: out }));
+    expect([e.code, e.message]).toEqual(['SPLITC5001', `${out}: output exists: pass --force to replace it`]);
     expect(readdirSync(out)).toEqual(['keep.txt']);
-    // Not written by splitc: --force does not replace it either (outputs.test.ts has the other cases).
-    expect(splitc(['compile', 'fixtures/models/lenet5-weights.onnx', '-o', out, '--force']).status).toBe(1);
+    // Not written by splitc: force does not replace it either.
+    expect(errorOf(() => compile(LENET, { output: out, force: true })).message).toBe(`${out}: output exists: is not a splitc output (it has no splitc manifest.json); --force replaces only a directory that splitc wrote`);
     expect(readdirSync(out)).toEqual(['keep.txt']);
     const ours = path.join(d, 'ours');
-    expect(splitc(['compile', 'fixtures/models/lenet5-weights.onnx', '-o', ours]).status).toBe(0);
+    compile(LENET, { output: ours });
     writeFileSync(path.join(ours, 'keep.txt'), 'mine');
-    expect(splitc(['compile', 'fixtures/models/lenet5-weights.onnx', '-o', ours, '--force']).status).toBe(0);
+    compile(LENET, { output: ours, force: true });
     expect(existsSync(path.join(ours, 'keep.txt'))).toBe(false);
     expect(existsSync(path.join(ours, 'manifest.json'))).toBe(true);
     expect(readdirSync(d).sort()).toEqual(['ours', 'out']);
   });
 
-  it('a bad model: one line, exit 1, no output and no temporary directory', () => {
+  it('a file, a symbolic link and an output holding the model are refused even with force', () => {
+    const d = tmp();
+    writeFileSync(path.join(d, 'file'), 'data');
+    expect(errorOf(() => compile(LENET, { output: path.join(d, 'file'), force: true })).message).toMatch(/: output exists: is not a directory; /);
+    mkdirSync(path.join(d, 'theirs'));
+    symlinkSync(path.join(d, 'theirs'), path.join(d, 'link'));
+    expect(errorOf(() => compile(LENET, { output: path.join(d, 'link'), force: true })).message).toMatch(/: output exists: is a symbolic link; /);
+    const out = path.join(d, 'out');
+    compile(LENET, { output: out });
+    writeFileSync(path.join(out, 'model.onnx'), readFileSync(LENET));
+    const inside = errorOf(() => compile(path.join(out, 'model.onnx'), { output: out, force: true }));
+    expect([inside.code, inside.message]).toEqual(['SPLITC9001', `field -o: -o "${out}" holds the input "${path.join(out, 'model.onnx')}"; write the output elsewhere`]);
+    expect(existsSync(path.join(out, 'model.onnx'))).toBe(true);
+    expect(readFileSync(path.join(d, 'file'), 'utf8')).toBe('data');
+    expect(readdirSync(d).sort()).toEqual(['file', 'link', 'out', 'theirs']);
+  });
+
+  it('a bad model: a typed error, no output and no temporary directory', () => {
     const d = tmp();
     const junk = path.join(d, 'junk.onnx');
     writeFileSync(junk, 'not a model');
-    const r = splitc(['compile', junk, '-o', path.join(d, 'out')]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^error SPLITC100[34]: /);
+    expect(errorOf(() => compile(junk, { output: path.join(d, 'out') })).code).toMatch(/^SPLITC100[34]$/);
     expect(readdirSync(d)).toEqual(['junk.onnx']);
   });
 
   it('a structure-only model: no weights to write', () => {
     const d = tmp();
-    const r = splitc(['compile', 'fixtures/models/resnet18.onnx', '-o', path.join(d, 'out')]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^error SPLITC5003: fixtures\/models\/resnet18.onnx: field tensor ".*": model has no weights to write: .* \(a structure-only export\?\); export the model with its weights\n$/);
+    const e = errorOf(() => compile('fixtures/models/resnet18.onnx', { output: path.join(d, 'out') }));
+    expect(e.code).toBe('SPLITC5003');
+    expect(e.message).toMatch(/^fixtures\/models\/resnet18.onnx: field tensor ".*": model has no weights to write: .* \(a structure-only export\?\); export the model with its weights$/);
     expect(readdirSync(d)).toEqual([]);
   });
 
   it.skipIf(process.getuid?.() === 0)('an unwritable output directory', () => {
     const d = tmp();
     chmodSync(d, 0o500);
-    const r = splitc(['compile', 'fixtures/models/lenet5-weights.onnx', '-o', path.join(d, 'out')]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^error SPLITC5002: /);
-    chmodSync(d, 0o700);
+    try {
+      expect(errorOf(() => compile(LENET, { output: path.join(d, 'out') })).code).toBe('SPLITC5002');
+    } finally {
+      chmodSync(d, 0o700);
+    }
     expect(readdirSync(d)).toEqual([]);
   });
 
   it('missing parent directories are created, and removed again when the compile fails', () => {
     const d = tmp();
-    expect(splitc(['compile', 'fixtures/models/lenet5-weights.onnx', '-o', path.join(d, 'a', 'b', 'out')]).status).toBe(0);
+    compile(LENET, { output: path.join(d, 'a', 'b', 'out') });
     expect(existsSync(path.join(d, 'a', 'b', 'out', 'manifest.json'))).toBe(true);
-    const r = splitc(['compile', 'fixtures/models/resnet18.onnx', '-o', path.join(d, 'x', 'y', 'out')]);
-    expect(r.status).toBe(1);
+    expect(errorOf(() => compile(at('fixtures/models/resnet18.onnx'), { output: path.join(d, 'x', 'y', 'out') })).code).toBe('SPLITC5003');
     expect(readdirSync(d)).toEqual(['a']);
   });
 
-  it('an output path that is a file in the way (as root too)', () => {
+  it('an output path below a file', () => {
     const d = tmp();
     writeFileSync(path.join(d, 'file'), 'x');
-    const r = splitc(['compile', 'fixtures/models/lenet5-weights.onnx', '-o', path.join(d, 'file', 'out')]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^error SPLITC5002: /);
+    expect(errorOf(() => compile(LENET, { output: path.join(d, 'file', 'out') })).code).toBe('SPLITC5002');
     expect(readdirSync(d)).toEqual(['file']);
-  });
-
-  it('-o is required', () => {
-    const r = splitc(['compile', 'fixtures/models/lenet5-weights.onnx']);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toBe('error SPLITC9001: missing -o (--output) (run splitc compile --help)\n');
   });
 });
 
@@ -171,7 +193,7 @@ describe('emitted scripts are sound', () => {
   const d = tmp();
   const outs = ['mobilenetv2-weights', 'tinyres-weights', 'lenet5-weights'].map((name, i) => {
     const out = path.join(d, name);
-    compile(`fixtures/models/${name}.onnx`, { output: out, ...(i === 1 ? { split: 7 } : {}), onWarning: () => undefined });
+    compile(at(`fixtures/models/${name}.onnx`), quiet({ output: out, ...(i === 1 ? { split: 7 } : {}) }));
     return out;
   });
   const files = outs.flatMap(walk);

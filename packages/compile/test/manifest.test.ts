@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compile } from 'splitc';
+import { compile } from '@splitc/compile';
 import { dpuLayoutShape, readManifest, seamSection, serializeManifest, servedModelName } from '@splitc/compile';
 import { SplitcError } from '@splitc/diagnostics';
 

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from 'splitc';
+import { compile } from '@splitc/compile';
 import { readManifest } from '@splitc/compile';
 import { planPace, ReferenceDpu, ReferenceGpu, ReferenceModel, run, seamPlan, seededFrame, serve, typedView } from '@splitc/runtime';
 import { SplitcError } from '@splitc/diagnostics';

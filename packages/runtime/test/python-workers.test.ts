@@ -8,7 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile } from 'splitc';
+import { compile } from '@splitc/compile';
 import { readManifest } from '@splitc/compile';
 import { ReferenceModel, run, seededFrame, serve } from '@splitc/runtime';
 import { havePython, PYTHON } from '../../ir/test/python.js';

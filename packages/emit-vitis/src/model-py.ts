@@ -104,6 +104,13 @@ function emitLayer(g: Graph, l: Layer, m: string, arg: (i: number) => string): E
       if (Math.abs(alpha - 1 / 6) > 1e-6 || beta !== 0.5) unsupported(l, `HardSigmoid(alpha=${alpha}, beta=${beta}) is not PyTorch's Hardsigmoid`);
       return { init: [`self.${m} = nn.Hardsigmoid()`], expr: `self.${m}(${arg(0)})`, weights: [] };
     }
+    case 'Gelu': {
+      // Recognised from its erf or tanh decomposition (recognize-activations), or ONNX Gelu (opset 20).
+      const approximate = new TextDecoder().decode(l.attrs.get('approximate')?.s ?? new Uint8Array());
+      if (approximate === 'tanh') return { init: [`self.${m} = nn.GELU(approximate="tanh")`], expr: `self.${m}(${arg(0)})`, weights: [] };
+      if (approximate !== '' && approximate !== 'none') unsupported(l, `Gelu with approximate=${JSON.stringify(approximate)}`);
+      return { init: [`self.${m} = nn.GELU()`], expr: `self.${m}(${arg(0)})`, weights: [] };
+    }
     case 'Clip': {
       const lo = constValue(1)?.[0] ?? l.attrs.get('min')?.f;
       const hi = constValue(2)?.[0] ?? l.attrs.get('max')?.f;

@@ -129,6 +129,96 @@ describe('recognize-activations: decomposed activations become one layer', () =>
   });
 });
 
+describe('recognize-activations: ReLU6 from Max/Min and GELU\'s tanh approximation', () => {
+  const x = vi('x', [1, 4, 3, 3]);
+  const y = vi('y', [1, 4, 3, 3]);
+  const relu6Layer = (g: Graph) => {
+    expect(ops(g)).toEqual(['Clip']);
+    const l = g.layers[0]!;
+    expect(l.inputs).toEqual(['x']);
+    expect([l.attrs.get('min')!.f, l.attrs.get('max')!.f]).toEqual([0, 6]);
+    return l;
+  };
+
+  it('Min(Max(x, 0), 6), Max(Min(6, x), 0) and Min(Relu(x), 6) → Clip(0, 6), bounds from Constant nodes or initializers', () => {
+    const a = relu6Layer(run(model({
+      nodes: [constant('zero', [], [0]), constant('six', [], [6]), { opType: 'Max', inputs: ['x', 'zero'], outputs: ['m'] }, { name: 'out', opType: 'Min', inputs: ['m', 'six'], outputs: ['y'] }],
+      inputs: [x], outputs: [y],
+    })));
+    expect(a.name).toBe('out');
+    expect(a.fusedNodes!.map((n) => n.opType)).toEqual(['Max', 'Min']);
+    relu6Layer(run(model({
+      nodes: [{ opType: 'Min', inputs: ['six', 'x'], outputs: ['m'] }, { opType: 'Max', inputs: ['zero', 'm'], outputs: ['y'] }],
+      inputs: [x], outputs: [y], initializers: [scalarInit('zero', 0), scalarInit('six', 6)],
+    })));
+    relu6Layer(run(model({
+      nodes: [{ opType: 'Relu', inputs: ['x'], outputs: ['r'] }, { opType: 'Min', inputs: ['r', 'six'], outputs: ['y'] }],
+      inputs: [x], outputs: [y], initializers: [scalarInit('six', 6)],
+    })));
+  });
+
+  it('leaves other bounds, three-input Min/Max and shared intermediates alone', () => {
+    const chain = (lo: number, hi: number) => ops(run(model({
+      nodes: [{ opType: 'Max', inputs: ['x', 'lo'], outputs: ['m'] }, { opType: 'Min', inputs: ['m', 'hi'], outputs: ['y'] }],
+      inputs: [x], outputs: [y], initializers: [scalarInit('lo', lo), scalarInit('hi', hi)],
+    })));
+    expect(chain(0, 5)).toEqual(['Max', 'Min']);
+    expect(chain(-1, 6)).toEqual(['Max', 'Min']);
+    expect(ops(run(model({
+      nodes: [{ opType: 'Max', inputs: ['x', 'lo'], outputs: ['m'] }, { opType: 'Min', inputs: ['m', 'hi'], outputs: ['n'] }, { opType: 'Add', inputs: ['n', 'm'], outputs: ['y'] }],
+      inputs: [x], outputs: [y], initializers: [scalarInit('lo', 0), scalarInit('hi', 6)],
+    })))).toEqual(['Max', 'Min', 'Add']);
+    expect(ops(run(model({
+      nodes: [{ opType: 'Max', inputs: ['x', 'lo'], outputs: ['m'] }, { opType: 'Min', inputs: ['m', 'hi', 'x'], outputs: ['y'] }],
+      inputs: [x], outputs: [y], initializers: [scalarInit('lo', 0), scalarInit('hi', 6)],
+    })))).toEqual(['Max', 'Min']);
+  });
+
+  /** ½ · x · (1 + tanh(√(2/π) · (x + κ · x³))) as PyTorch (approximate='tanh', opset < 20) or tf2onnx write it. */
+  const geluTanh = (form: 'pytorch' | 'tf2onnx', kappa = 0.044715) => model({
+    nodes: form === 'pytorch'
+      ? [constant('beta', [], [Math.sqrt(2 / Math.PI)]), constant('kappa', [], [kappa]), constant('one', [], [1]), constant('half', [], [0.5]),
+        { opType: 'Mul', inputs: ['x', 'x'], outputs: ['xx'] }, { opType: 'Mul', inputs: ['x', 'xx'], outputs: ['x3'] },
+        { opType: 'Mul', inputs: ['kappa', 'x3'], outputs: ['kx3'] }, { opType: 'Add', inputs: ['x', 'kx3'], outputs: ['s'] },
+        { opType: 'Mul', inputs: ['beta', 's'], outputs: ['inner'] }, { opType: 'Tanh', inputs: ['inner'], outputs: ['t'] },
+        { opType: 'Add', inputs: ['one', 't'], outputs: ['a'] }, { opType: 'Mul', inputs: ['x', 'a'], outputs: ['xa'] },
+        { name: 'out', opType: 'Mul', inputs: ['half', 'xa'], outputs: ['y'] }]
+      : [constant('three', [], [3]), constant('beta', [], [0.7978845608028654]), constant('kappa', [], [kappa]), constant('one', [], [1]), constant('half', [], [0.5]),
+        { opType: 'Pow', inputs: ['x', 'three'], outputs: ['x3'] }, { opType: 'Mul', inputs: ['x3', 'kappa'], outputs: ['kx3'] },
+        { opType: 'Add', inputs: ['kx3', 'x'], outputs: ['s'] }, { opType: 'Mul', inputs: ['s', 'beta'], outputs: ['inner'] },
+        { opType: 'Tanh', inputs: ['inner'], outputs: ['t'] }, { opType: 'Add', inputs: ['t', 'one'], outputs: ['a'] },
+        { opType: 'Mul', inputs: ['half', 'x'], outputs: ['hx'] }, { name: 'out', opType: 'Mul', inputs: ['hx', 'a'], outputs: ['y'] }],
+    inputs: [x], outputs: [y],
+  });
+
+  it('GELU\'s tanh approximation, PyTorch\'s and tf2onnx\'s arrangement → Gelu(approximate = "tanh")', () => {
+    for (const form of ['pytorch', 'tf2onnx'] as const) {
+      const g = run(geluTanh(form));
+      expect(ops(g), form).toEqual(['Gelu']);
+      const l = g.layers[0]!;
+      expect(l.name).toBe('out');
+      expect(l.inputs).toEqual(['x']);
+      expect(new TextDecoder().decode(l.attrs.get('approximate')!.s)).toBe('tanh');
+      expect(l.fusedNodes!.length, form).toBe(form === 'pytorch' ? 9 : 8);
+      expect(graphTotals(g).params).toBe(0);
+    }
+  });
+
+  it('a different constant or a shared intermediate is not GELU', () => {
+    expect(ops(run(geluTanh('pytorch', 0.05)))).not.toContain('Gelu');
+    const shared = run(model({
+      nodes: [constant('beta', [], [Math.sqrt(2 / Math.PI)]), constant('kappa', [], [0.044715]), constant('one', [], [1]), constant('half', [], [0.5]),
+        { opType: 'Mul', inputs: ['x', 'x'], outputs: ['xx'] }, { opType: 'Mul', inputs: ['x', 'xx'], outputs: ['x3'] },
+        { opType: 'Mul', inputs: ['kappa', 'x3'], outputs: ['kx3'] }, { opType: 'Add', inputs: ['x', 'kx3'], outputs: ['s'] },
+        { opType: 'Mul', inputs: ['beta', 's'], outputs: ['inner'] }, { opType: 'Tanh', inputs: ['inner'], outputs: ['t'] },
+        { opType: 'Add', inputs: ['one', 't'], outputs: ['a'] }, { opType: 'Mul', inputs: ['x', 'a'], outputs: ['xa'] },
+        { opType: 'Mul', inputs: ['half', 'xa'], outputs: ['g'] }, { opType: 'Add', inputs: ['g', 't'], outputs: ['y'] }],
+      inputs: [x], outputs: [y],
+    }));
+    expect(ops(shared)).not.toContain('Gelu');
+  });
+});
+
 describe('fold-affine: per-channel scales and shifts fold into the convolution or Gemm before them', () => {
   it('the MobileNetV3-style fixture: no scale outside a convolution, activations recognised', () => {
     const g = fixture('mobilenetv3-decomposed.onnx');

@@ -5,9 +5,14 @@
 //                x · HardSigmoid(x)          Mul(x, HardSigmoid(x)) with PyTorch's alpha = 1/6
 //   SiLU         x · sigmoid(x)              Mul(x, Sigmoid(x))
 //   GELU         x · ½ · (1 + erf(x / √2))   Mul(Mul(x, Add(Erf(Div(x, √2)), 1)), 0.5)
-// (ReLU6 is already one node, Clip(0, 6).) A pattern matches only when every intermediate tensor
-// is read by the pattern alone; the recognised layer keeps the source nodes (`fusedNodes`), so
-// partitions still hold exactly the computation of the source model.
+//   GELU (tanh)  ½ · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))   the three factors multiplied in
+//                any order, x³ as Mul(x, Mul(x, x)) or Pow(x, 3) (PyTorch approximate='tanh' before
+//                opset 20, tf2onnx/Keras): Gelu with approximate = "tanh"
+//   ReLU6        Min(Max(x, 0), 6), Max(Min(x, 6), 0), Min(Relu(x), 6) (tf2onnx, hand-written
+//                graphs): Clip with min = 0, max = 6 as attributes, the form PyTorch's ReLU6 maps to
+// A pattern matches only when every intermediate tensor is read by the pattern alone and its
+// constants are the formula's (within a relative 1e-5); the recognised layer keeps the source
+// nodes (`fusedNodes`), so partitions still hold exactly the computation of the source model.
 
 import { buildGraph, elementCount, type Graph, type Layer, type Tensor } from '../graph.js';
 import type { Pass } from './pass.js';
@@ -21,7 +26,7 @@ export const recognizeActivations: Pass = {
   run(graph) {
     let g = graph;
     // HardSigmoid first: HardSwish's second form is built on it.
-    for (const match of [matchHardSigmoid, matchHardSwish, matchSilu, matchGelu]) g = rewrite(g, match);
+    for (const match of [matchHardSigmoid, matchHardSwish, matchSilu, matchGelu, matchGeluTanh, matchRelu6]) g = rewrite(g, match);
     return g;
   },
 };
@@ -193,6 +198,91 @@ const matchGelu: Matcher = (g, l) => {
     const d = div === undefined ? undefined : withScalar(g, div, ['Div']);
     if (div === undefined || d === undefined || d[0] !== x || !close(d[1], Math.SQRT2)) continue;
     return { op: 'Gelu', x, layers: [div, erf, add, mul, l] };
+  }
+  return undefined;
+};
+
+const attr = (name: string, f: number) => [name, { name, type: 'float' as const, f }] as const;
+const RELU6 = new Map([attr('min', 0), attr('max', 6)]);
+const TANH = new Map([['approximate', { name: 'approximate', type: 'string' as const, s: new TextEncoder().encode('tanh') }]]);
+
+/** Max(x, lo) or Min(x, hi) with a scalar bound: [x, bound]. */
+function bound(g: Graph, l: Layer, op: 'Max' | 'Min'): [string, number] | undefined {
+  if (l.op !== op || l.inputs.length !== 2) return undefined;
+  for (const k of [0, 1]) {
+    const v = scalar(g, l.inputs[1 - k]);
+    if (v !== undefined && isData(g, l.inputs[k])) return [l.inputs[k]!, v];
+  }
+  return undefined;
+}
+
+const matchRelu6: Matcher = (g, l) => {
+  // Min(Max(x, 0), 6) | Max(Min(x, 6), 0) | Min(Relu(x), 6)
+  for (const [outer, inner, outerBound, innerBound] of [['Min', 'Max', 6, 0], ['Max', 'Min', 0, 6]] as const) {
+    const o = bound(g, l, outer);
+    if (o === undefined || o[1] !== outerBound || !internal(g, o[0])) continue;
+    const p = producer(g, o[0]);
+    if (p === undefined) continue;
+    const i = bound(g, p, inner);
+    if (i !== undefined && i[1] === innerBound) return { op: 'Clip', x: i[0], layers: [p, l], attrs: RELU6 };
+    if (outer === 'Min' && p.op === 'Relu' && isData(g, p.inputs[0])) return { op: 'Clip', x: p.inputs[0]!, layers: [p, l], attrs: RELU6 };
+  }
+  return undefined;
+};
+
+/** The leaves of a tree of two-input Muls whose inner products are private to it, with the Muls. */
+function productLeaves(g: Graph, l: Layer, maxLeaves: number): { leaves: string[]; muls: Layer[] } | undefined {
+  if (l.op !== 'Mul' || l.inputs.length !== 2) return undefined;
+  const leaves: string[] = [];
+  const muls: Layer[] = [l];
+  for (let k = 0; k < muls.length; k++) {
+    for (const name of muls[k]!.inputs) {
+      const p = producer(g, name);
+      if (p !== undefined && p.op === 'Mul' && p.inputs.length === 2 && internal(g, name) && muls.length + leaves.length < maxLeaves) muls.push(p);
+      else leaves.push(name);
+    }
+  }
+  return leaves.length <= maxLeaves ? { leaves, muls } : undefined;
+}
+
+/** x³ as Mul(x, Mul(x, x)), Mul(Mul(x, x), x) or Pow(x, 3): the layers, when `name` is so made. */
+function cubeOf(g: Graph, name: string, x: string): Layer[] | undefined {
+  const c = producer(g, name);
+  if (c === undefined || !internal(g, name)) return undefined;
+  if (c.op === 'Pow') return c.inputs[0] === x && scalar(g, c.inputs[1]) === 3 ? [c] : undefined;
+  const t = productLeaves(g, c, 3);
+  return t !== undefined && t.leaves.length === 3 && t.leaves.every((n) => n === x) ? t.muls : undefined;
+}
+
+const matchGeluTanh: Matcher = (g, l) => {
+  // ½ · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³))), the three factors in any order.
+  const top = productLeaves(g, l, 3);
+  if (top === undefined || top.leaves.length !== 3) return undefined;
+  const halfAt = top.leaves.findIndex((n) => close(scalar(g, n), 0.5));
+  if (halfAt < 0) return undefined;
+  const rest = top.leaves.filter((_, i) => i !== halfAt);
+  for (const k of [0, 1]) {
+    const x = rest[k]!;
+    const a = rest[1 - k]!;
+    if (!isData(g, x) || !internal(g, a)) continue;
+    const add = producer(g, a);
+    const one = add === undefined ? undefined : withScalar(g, add, ['Add']);
+    if (one === undefined || one[1] !== 1 || !internal(g, one[0])) continue;
+    const tanh = producer(g, one[0]);
+    if (tanh === undefined || tanh.op !== 'Tanh' || !internal(g, tanh.inputs[0]!)) continue;
+    const scale = producer(g, tanh.inputs[0]);
+    const beta = scale === undefined ? undefined : withScalar(g, scale, ['Mul']);
+    if (beta === undefined || !close(beta[1], Math.sqrt(2 / Math.PI)) || !internal(g, beta[0])) continue;
+    const sum = producer(g, beta[0]);
+    if (sum === undefined || sum.op !== 'Add' || sum.inputs.length !== 2) continue;
+    const other = sum.inputs[0] === x ? sum.inputs[1]! : sum.inputs[1] === x ? sum.inputs[0]! : undefined;
+    if (other === undefined || !internal(g, other)) continue;
+    const kappaMul = producer(g, other);
+    const kappa = kappaMul === undefined ? undefined : withScalar(g, kappaMul, ['Mul']);
+    if (kappa === undefined || !close(kappa[1], 0.044715)) continue;
+    const cube = cubeOf(g, kappa[0], x);
+    if (cube === undefined) continue;
+    return { op: 'Gelu', x, layers: [...cube, kappaMul!, sum, scale!, tanh, add!, ...top.muls], attrs: TANH };
   }
   return undefined;
 };

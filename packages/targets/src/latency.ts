@@ -23,13 +23,24 @@ export interface LayerEstimate {
   readonly opClass: OpClass;
 }
 
+/** Calls `f` once for each distinct non-empty name of `names` (no Set for the usual short lists). */
+function forEachDistinct(names: readonly string[], f: (name: string) => void): void {
+  if (names.length > 8) {
+    for (const name of new Set(names)) if (name !== '') f(name);
+    return;
+  }
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k]!;
+    if (name !== '' && names.indexOf(name) === k) f(name);
+  }
+}
+
 function activationElements(g: Graph, l: Layer): number {
   let n = 0;
-  for (const name of new Set(l.inputs)) {
-    if (name === '') continue;
+  forEachDistinct(l.inputs, (name) => {
     const t = g.tensors.get(name)!;
     if (t.kind === 'activation' || t.kind === 'input') n += elementCount(t.shape!);
-  }
+  });
   for (const o of l.outputs) if (o !== '') n += elementCount(g.tensors.get(o)!.shape!);
   return n;
 }
@@ -74,13 +85,15 @@ export interface GpuLayerTerms {
 function activationBytes(g: Graph, l: Layer, bytesPerElement: number, cacheBytes: number): [number, number] {
   let big = 0;
   let small = 0;
-  for (const name of new Set([...l.inputs, ...l.outputs])) {
-    if (name === '') continue;
+  const add = (name: string): void => {
     const t = g.tensors.get(name)!;
-    if (t.kind !== 'activation' && t.kind !== 'input') continue;
+    if (t.kind !== 'activation' && t.kind !== 'input') return;
     const b = elementCount(t.shape!) * bytesPerElement;
     if (b > cacheBytes) big += b; else small += b;
-  }
+  };
+  forEachDistinct(l.inputs, add);
+  // An output is never also an input of the same layer (the graph is acyclic).
+  forEachDistinct(l.outputs, add);
   return [big, small];
 }
 

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeModel, graphTotals, verifier, type Graph } from '@splitc/ir';
 import { DataType, loadModel, loadModelFromBytes, type NodeInput, type OnnxAttribute } from '@splitc/onnx';
-import { floats, model, vi } from '@splitc/test-support';
+import ort from 'onnxruntime-node';
+import { partitionGraph } from '@splitc/partition';
+import { floats, maxRelDiff, model, runStitched, vi } from '@splitc/test-support';
 
 const root = path.resolve(__dirname, '../../..');
 const run = (bytes: Uint8Array): Graph => analyzeModel(loadModelFromBytes(bytes, 'test.onnx'), { instruments: [verifier] });
@@ -269,6 +271,93 @@ describe('fold-affine: per-channel scales and shifts fold into the convolution o
       inputs: [vi('x', [1, 2, 3, 3]), vi('w', [2, 2, 1, 1]), vi('k', [2, 1, 1])], outputs: [vi('y', [1, 2, 3, 3])],
     });
     expect(ops(run(bytes))).toEqual(['Conv', 'Mul']);
+  });
+});
+
+describe('fold-affine: per-input-channel scales before a convolution; shifts only where nothing is padded', () => {
+  const W = (dims: number[], seed: number) => ({ name: `w${seed}`, dataType: DataType.FLOAT, dims, data: floats(Array.from({ length: dims.reduce((p, q) => p * q, 1) }, (_, i) => 0.4 * Math.sin(seed + 0.9 * i))) });
+  const C = (name: string, values: number[]) => ({ name, dataType: DataType.FLOAT, dims: [1, values.length, 1, 1], data: floats(values) });
+  const padded = (pad: number, group = 1): OnnxAttribute[] => [{ name: 'pads', type: 'ints', ints: [pad, pad, pad, pad] }, { name: 'group', type: 'int', i: group }];
+  const feed = (g: Graph) => {
+    const shape = [...g.tensors.get(g.inputs[0]!)!.shape!];
+    const data = new Float32Array(shape.reduce((p, q) => p * q, 1)).map((_, i) => 2 * Math.sin(0.37 * i) + 0.5);
+    return { name: g.inputs[0]!, tensor: new ort.Tensor('float32', data, shape) };
+  };
+  /** The analysed graph's partitions, stitched at every prefix, against the source model in onnxruntime. */
+  const agrees = async (bytes: Uint8Array, g: Graph): Promise<void> => {
+    const input = feed(g);
+    const full = await ort.InferenceSession.create(bytes);
+    const ref = (await full.run({ [input.name]: input.tensor }))[g.outputs[0]!]!;
+    await full.release();
+    for (let k = 0; k <= g.layers.length; k++) {
+      const out = (await runStitched(g.outputs, partitionGraph(g, g.layers.map((l) => l.index < k)), input))[g.outputs[0]!]!;
+      expect(out.dims).toEqual(ref.dims);
+      expect(maxRelDiff(out.data as Float32Array, ref.data as Float32Array), `k=${k}`).toBeLessThanOrEqual(1e-5);
+    }
+  };
+
+  it('input normalisation (x − mean) / std before a padded convolution: the division folds, the subtraction stays', async () => {
+    const bytes = model({
+      nodes: [
+        { name: 'sub', opType: 'Sub', inputs: ['x', 'mean'], outputs: ['s'] }, { name: 'div', opType: 'Div', inputs: ['s', 'std'], outputs: ['d'] },
+        { name: 'conv', opType: 'Conv', inputs: ['d', 'w1', 'b'], outputs: ['c'], attributes: padded(1) }, { name: 'relu', opType: 'Relu', inputs: ['c'], outputs: ['y'] },
+      ],
+      inputs: [vi('x', [1, 3, 6, 6])], outputs: [vi('y', [1, 4, 6, 6])],
+      initializers: [W([4, 3, 3, 3], 1), C('mean', [0.5, -0.25, 1]), C('std', [2, 0.5, 4]), { name: 'b', dataType: DataType.FLOAT, dims: [4], data: floats([0.1, 0.2, -0.3, 0]) }],
+    });
+    const g = run(bytes);
+    expect(ops(g)).toEqual(['Sub', 'Conv', 'Relu']);
+    expect(g.layers[1]!.inputs[0]).toBe('s');
+    // W[o, c, k] / std[c]; the bias unchanged.
+    const w = g.tensors.get(g.layers[1]!.inputs[1]!)!;
+    const data = w.source?.kind === 'computed' ? new Float32Array(w.source.data.slice().buffer) : new Float32Array();
+    expect(data[0]).toBeCloseTo(0.4 * Math.sin(1) / 2, 6);
+    expect(data[9]).toBeCloseTo(0.4 * Math.sin(1 + 0.9 * 9) / 0.5, 6);
+    await agrees(bytes, g);
+  });
+
+  it('a shift folds into the bias of an unpadded convolution; a scale folds into a depthwise one', async () => {
+    const bytes = model({
+      nodes: [
+        { name: 'add', opType: 'Add', inputs: ['shift', 'x'], outputs: ['a'] }, { name: 'mul', opType: 'Mul', inputs: ['a', 'scale'], outputs: ['m'] },
+        { name: 'conv', opType: 'Conv', inputs: ['m', 'w1'], outputs: ['c'], attributes: padded(0) },
+        { name: 'scale2', opType: 'Mul', inputs: ['c', 'scale2'], outputs: ['m2'] },
+        { name: 'dw', opType: 'Conv', inputs: ['m2', 'w2'], outputs: ['y'], attributes: padded(1, 4) },
+      ],
+      inputs: [vi('x', [1, 3, 6, 6])], outputs: [vi('y', [1, 4, 4, 4])],
+      initializers: [W([4, 3, 3, 3], 1), W([4, 1, 3, 3], 2), C('shift', [1, -2, 0.5]), C('scale', [0.5, 3, -1]), C('scale2', [2, -1, 0.25, 4])],
+    });
+    const g = run(bytes);
+    // The Mul after the first convolution folds into it (its output is read by the Mul alone).
+    expect(ops(g)).toEqual(['Conv', 'Conv']);
+    expect(g.layers[0]!.inputs[0]).toBe('x');
+    await agrees(bytes, g);
+  });
+
+  it('a shift before a zero-padded convolution is not folded (the border would read the shift)', async () => {
+    const bytes = model({
+      nodes: [{ name: 'add', opType: 'Add', inputs: ['x', 'shift'], outputs: ['a'] }, { name: 'conv', opType: 'Conv', inputs: ['a', 'w1'], outputs: ['y'], attributes: padded(1) }],
+      inputs: [vi('x', [1, 3, 5, 5])], outputs: [vi('y', [1, 4, 5, 5])],
+      initializers: [W([4, 3, 3, 3], 1), C('shift', [1, -2, 0.5])],
+    });
+    const g = run(bytes);
+    expect(ops(g)).toEqual(['Add', 'Conv']);
+    await agrees(bytes, g);
+  });
+
+  it('leaves a scale whose input is read elsewhere, or that is not per channel', () => {
+    const shared = run(model({
+      nodes: [{ name: 'mul', opType: 'Mul', inputs: ['x', 'scale'], outputs: ['m'] }, { name: 'conv', opType: 'Conv', inputs: ['m', 'w1'], outputs: ['c'] }, { name: 'add', opType: 'Add', inputs: ['m', 'm'], outputs: ['y2'] }],
+      inputs: [vi('x', [1, 3, 5, 5])], outputs: [vi('c', [1, 4, 3, 3]), vi('y2', [1, 3, 5, 5])],
+      initializers: [W([4, 3, 3, 3], 1), C('scale', [1, 2, 3])],
+    }));
+    expect(ops(shared)).toEqual(['Mul', 'Conv', 'Add']);
+    const spatial = run(model({
+      nodes: [{ name: 'mul', opType: 'Mul', inputs: ['x', 'scale'], outputs: ['m'] }, { name: 'conv', opType: 'Conv', inputs: ['m', 'w1'], outputs: ['y'] }],
+      inputs: [vi('x', [1, 3, 5, 5])], outputs: [vi('y', [1, 4, 3, 3])],
+      initializers: [W([4, 3, 3, 3], 1), { name: 'scale', dataType: DataType.FLOAT, dims: [1, 1, 1, 5], data: floats([1, 2, 3, 4, 5]) }],
+    }));
+    expect(ops(spatial)).toEqual(['Mul', 'Conv']);
   });
 });
 

@@ -169,20 +169,27 @@ function sameTopology(layers: readonly Layer[], tensors: ReadonlyMap<string, Ten
     if (l.index !== i || sortedAt.get(l.inputs) !== i || !sortedOutputs.has(l.outputs)) return false;
     for (const name of l.inputs) if (name !== '' && !tensors.has(name)) return false;
     // The tensors a layer writes must still be activations (a pass may have made one a constant).
-    for (const o of l.outputs) if (o !== '' && tensors.get(o)?.kind !== undefined && tensors.get(o)!.kind !== 'activation') return false;
+    for (const o of l.outputs) {
+      const kind = o === '' ? undefined : tensors.get(o)?.kind;
+      if (kind !== undefined && kind !== 'activation') return false;
+    }
   }
   return true;
 }
 
 /** Producers, consumers and the lazy topology of layers already in order. */
 function assemble(parts: GraphParts, layers: readonly Layer[], previousConsumers?: ReadonlyMap<string, readonly number[]>): Graph {
-  const tensors = new Map(parts.tensors);
+  // Graphs are immutable, so the given map is kept as it is unless a tensor must learn its
+  // producer (after a pass that keeps the topology, none does: no copy of a 40,000-entry map).
+  let tensors: ReadonlyMap<string, Tensor> = parts.tensors;
+  let own: Map<string, Tensor> | undefined;
   for (const l of layers) {
     for (const o of l.outputs) {
       if (o === '') continue;
       const prev = tensors.get(o);
-      if (prev !== undefined && prev.producer === l.index) continue; // already says so: no copy
-      tensors.set(o, prev === undefined ? { name: o, kind: 'activation', dtype: 0, shape: undefined, producer: l.index } : { ...prev, producer: l.index });
+      if (prev !== undefined && prev.producer === l.index) continue; // already says so
+      if (own === undefined) tensors = own = new Map(parts.tensors);
+      own.set(o, prev === undefined ? { name: o, kind: 'activation', dtype: 0, shape: undefined, producer: l.index } : { ...prev, producer: l.index });
     }
   }
   const consumers = previousConsumers ?? consumersOf(layers);

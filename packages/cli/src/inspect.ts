@@ -2,7 +2,7 @@
 
 import { analyzeFile, type InspectOptions } from '@splitc/compile';
 import { oneLine } from '@splitc/diagnostics';
-import { graphTotals, type Graph } from '@splitc/ir';
+import { graphTotals, importWarnings, type Graph } from '@splitc/ir';
 import { dataTypeName } from '@splitc/onnx';
 
 export type { InspectOptions };
@@ -29,6 +29,8 @@ export interface InspectReport {
   readonly outputs: readonly TensorSummary[];
   readonly layers: readonly LayerSummary[];
   readonly totals: { readonly macs: number; readonly params: number; readonly layers: number };
+  /** What the import assumed, e.g. a dynamic batch dim set to 1 (the CLI prints each on stderr). */
+  readonly warnings: readonly string[];
 }
 
 /** The report of `splitc inspect`. Large weights are never read: the summary does not need them. */
@@ -59,6 +61,7 @@ export function summarize(g: Graph): InspectReport {
       params: l.cost!.params,
     })),
     totals: graphTotals(g),
+    warnings: importWarnings(g),
   };
 }
 

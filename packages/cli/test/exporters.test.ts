@@ -14,8 +14,8 @@ import { partitionGraph } from '@splitc/partition';
 import { maxRelDiff, runStitched } from '@splitc/test-support';
 import { planSplit } from '@splitc/planner';
 import { resolveTarget } from '@splitc/targets';
-import { compile, inspect } from 'splitc';
-import { ROOT } from './run-cli.js';
+import { compile, inspect, plan } from 'splitc';
+import { ROOT, splitc } from './run-cli.js';
 
 const dir = path.join(ROOT, 'fixtures/models/exporters');
 const work = mkdtempSync(path.join(tmpdir(), 'splitc-exporters-'));
@@ -85,9 +85,25 @@ describe('what the canonicalisation buys', () => {
     expect(planSplit(g, resolveTarget()).baselines.dpuOnly).not.toBeNull();
   });
 
-  it('a dynamic batch is planned at batch 1', () => {
-    const r = inspect(path.join(dir, 'dynamic-batch.onnx'));
+  it('a dynamic batch is planned at batch 1, with a warning naming the input and the dim (inspect, plan, compile, the CLI)', () => {
+    const model = path.join(dir, 'dynamic-batch.onnx');
+    const r = inspect(model);
     expect(r.inputs[0]!.shape).toEqual([1, 3, 16, 16]);
     expect(r.totals).toEqual(inspect(path.join(dir, 'constant-weights-init.onnx')).totals);
+    const warning = 'input "input": dim 0 is dynamic ("N"); planned and compiled for a batch of 1 (give an input shape to choose another)';
+    // Before, the batch became 1 silently.
+    expect(r.warnings).toEqual([warning]);
+    expect(inspect(model, { inputShapes: { input: [1, 3, 16, 16] } }).warnings).toEqual([]);
+    expect(inspect(path.join(dir, 'constant-weights-init.onnx')).warnings).toEqual([]);
+    const planned: string[] = [];
+    plan(model, { onWarning: (w) => planned.push(w) });
+    expect(planned).toEqual([warning]);
+    const compiled: string[] = [];
+    compile(model, { output: path.join(work, 'dynamic-batch-warned'), force: true, onWarning: (w) => compiled.push(w) });
+    expect(compiled).toEqual([warning]);
+    const cli = splitc(['compile', model, '-o', path.join(work, 'dynamic-batch-cli'), '--force']);
+    expect(cli.status).toBe(0);
+    expect(cli.stderr).toBe(`warning: ${warning}\n`);
+    expect(JSON.parse(splitc(['inspect', model, '--json']).stdout).warnings).toEqual([warning]);
   });
 });

@@ -13,7 +13,8 @@ describe('splitc inspect --json', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j)).toEqual(['model', 'inputs', 'outputs', 'layers', 'totals']);
+    expect(Object.keys(j)).toEqual(['model', 'inputs', 'outputs', 'layers', 'totals', 'warnings']);
+    expect(j.warnings).toEqual([]);
     expect(j.model).toEqual({ path: 'fixtures/models/resnet18.onnx', opset: 13, producer: 'pytorch 1.13.0' });
     expect(j.inputs).toEqual([{ name: 'input', shape: [1, 3, 224, 224], dtype: 'float32' }]);
     expect(j.outputs).toEqual([{ name: 'output', shape: [1, 1000], dtype: 'float32' }]);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { SplitcError, type ProgressSink } from '@splitc/diagnostics';
 import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitGpuWorkerPy, emitSeamOnnx, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
 import { emitCompileSh, emitDpuWorkerPy, emitModelPy, emitQuantizePy, emitVitisReadme, emitXmodelMapPy, outputModules, MODULE_CLASS, PYTORCH_VERSION, VITIS_AI_VERSION, XMODEL_NAME } from '@splitc/emit-vitis';
-import { crossingEntry, dpuLayoutShape, seamSection, type CrossingEntry } from '@splitc/ir';
+import { crossingEntry, dpuLayoutShape, importWarnings, seamSection, type CrossingEntry } from '@splitc/ir';
 import { sha256HasherFor, type Sha256Hasher, type Sha256Job } from '@splitc/onnx';
 import { partitionGraph, writeParts, type Partition } from '@splitc/partition';
 import { candidateAt, renderReport, type Candidate, type Plan } from '@splitc/planner';
@@ -86,6 +86,7 @@ export function compile(modelPath: string, options: CompileOptions): Manifest {
 
 function compileHashing(modelPath: string, options: CompileOptions, out: string, hasher: Sha256Hasher): Manifest {
   const g = analyzeFile(modelPath, options, { hasher, ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}) });
+  for (const w of importWarnings(g)) options.onWarning?.(w);
   const target = resolveTarget(options);
   const plan = planGraph(g, options, target);
   const names = g.layers.map((l) => l.name);

@@ -1,7 +1,7 @@
 // The `plan` job as an API: analyse a model, resolve the target, read measured profiles, plan.
 
 import type { GnnPredictor } from '@splitc/gnn';
-import type { Graph } from '@splitc/ir';
+import { importWarnings, type Graph } from '@splitc/ir';
 import { planSplit, withPredictedSplit, type Objective, type Plan } from '@splitc/planner';
 import { readDpuProfile, readGpuProfile, resolveTarget, type ResolvedTarget, type TargetRequest } from '@splitc/targets';
 import { SplitcError } from '@splitc/diagnostics';
@@ -20,6 +20,8 @@ export interface PlanRequest extends TargetRequest, InspectOptions {
   readonly gnn?: GnnPredictor;
   /** A GNN weights directory (model.json + weights.bin) instead of the shipped one. */
   readonly gnnWeights?: string;
+  /** Called with warnings, e.g. a dynamic batch dim planned at 1 (importWarnings). */
+  readonly onWarning?: (message: string) => void;
 }
 
 export function parsePredictor(p: string | undefined): 'exact' | 'gnn' {
@@ -46,7 +48,9 @@ export function parseObjective(o: string | undefined): Objective {
 export function plan(path: string, req: PlanRequest = {}): Plan {
   const hasher = sha256HasherFor(path);
   try {
-    return planGraph(analyzeFile(path, req, { hasher }), req);
+    const g = analyzeFile(path, req, { hasher });
+    for (const w of importWarnings(g)) req.onWarning?.(w);
+    return planGraph(g, req);
   } finally {
     hasher.close();
   }

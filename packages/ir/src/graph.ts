@@ -44,6 +44,8 @@ export interface Tensor {
   readonly source?: TensorSource;
   /** Index of the producing layer, for activations. */
   readonly producer?: number;
+  /** A data input whose symbolic leading (batch) dim was set to 1: that dim's name (null when unnamed). */
+  readonly dynamicBatch?: { readonly param: string | null };
 }
 
 export interface LayerCost {

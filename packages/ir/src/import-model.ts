@@ -1,7 +1,7 @@
 // ONNX model → Graph IR. Initializers become params/constants, graph inputs are split into real
 // data inputs and weights of structure-only exports, nodes become layers in topological order.
 
-import { SplitcError } from '@splitc/diagnostics';
+import { oneLine, SplitcError } from '@splitc/diagnostics';
 import { DataType, dataTypeSize, decodeValues, elementCount, isFloatType, type LoadedModel, type OnnxAttribute, type OnnxTensor, type ValueInfo } from '@splitc/onnx';
 import { buildGraph, type ConstValue, type Graph, type Layer, type Tensor } from './graph.js';
 
@@ -59,9 +59,10 @@ export function importModel(source: LoadedModel, options: ImportOptions = {}): G
     const shape = staticInputShape(vi, isParam ? undefined : options.inputShapes?.[vi.name], file);
     const dtype = vi.elemType ?? 0;
     if (dtype === 0) throw new SplitcError('NotAModel', `graph input ${JSON.stringify(vi.name)} has no tensor type`, { file, field: `graph.input ${vi.name}` });
+    const batchSetTo1 = !isParam && options.inputShapes?.[vi.name] === undefined && isDynamicBatch(vi.shape);
     tensors.set(vi.name, isParam
       ? { name: vi.name, kind: 'param', dtype, shape, source: { kind: 'graph-input' } }
-      : { name: vi.name, kind: 'input', dtype, shape });
+      : { name: vi.name, kind: 'input', dtype, shape, ...(batchSetTo1 ? { dynamicBatch: { param: typeof vi.shape![0] === 'string' ? vi.shape![0] : null } } : {}) });
     if (!isParam) dataInputs.push(vi.name);
   }
   for (const name of Object.keys(options.inputShapes ?? {})) {
@@ -131,14 +132,32 @@ function staticInputShape(vi: ValueInfo, override: readonly number[] | undefined
   }
   if (vi.shape === undefined) throw new SplitcError('DynamicShape', 'input has no shape; give one with --input-shape NAME=1x3x224x224', where);
   return vi.shape.map((d, i) => {
-    // A symbolic leading dim of an image-like input is a dynamic batch (PyTorch dynamic_axes,
-    // tf2onnx's unknown batch): splitc plans one frame at a time, so it is 1.
-    if (typeof d !== 'number' && i === 0 && vi.shape!.length >= 2 && vi.shape!.slice(1).every((x) => typeof x === 'number')) return 1;
+    // A dynamic batch: splitc plans one frame at a time, so it is 1 (importWarnings says so).
+    if (i === 0 && isDynamicBatch(vi.shape)) return 1;
     if (typeof d !== 'number') {
       throw new SplitcError('DynamicShape', `dim ${i} is ${d === null ? 'unknown' : JSON.stringify(d)}; give a static shape with --input-shape ${vi.name}=${vi.shape!.map((x) => (typeof x === 'number' ? x : 1)).join('x')}`, where);
     }
     return d;
   });
+}
+
+/** A symbolic leading dim of an input whose other dims are static: a dynamic batch (PyTorch dynamic_axes, tf2onnx's unknown batch). */
+function isDynamicBatch(shape: ValueInfo['shape']): boolean {
+  return shape !== undefined && shape.length >= 2 && typeof shape[0] !== 'number' && shape.slice(1).every((x) => typeof x === 'number');
+}
+
+/**
+ * What the import assumed that the user should know: each data input whose dynamic batch dim was
+ * set to 1, by input and dim name. Reported by inspect (`warnings`), plan and compile.
+ */
+export function importWarnings(g: Graph): string[] {
+  const out: string[] = [];
+  for (const name of g.inputs) {
+    const b = g.tensors.get(name)?.dynamicBatch;
+    if (b === undefined) continue;
+    out.push(oneLine(`input ${JSON.stringify(name)}: dim 0 is dynamic (${b.param === null ? 'unnamed' : JSON.stringify(b.param)}); planned and compiled for a batch of 1 (give an input shape to choose another)`));
+  }
+  return out;
 }
 
 // Weight slots: inputs of these ops at these positions hold learned parameters.

@@ -1,6 +1,6 @@
 // @splitc/ir: the layer-graph IR, op rules and the analysis pipeline.
 export * from './graph.js';
-export { importModel, MAX_FOLDED_ELEMENTS, MAX_FLOAT_VALUE_ELEMENTS, storedTensor, type ImportOptions } from './import-model.js';
+export { importModel, importWarnings, MAX_FOLDED_ELEMENTS, MAX_FLOAT_VALUE_ELEMENTS, storedTensor, type ImportOptions } from './import-model.js';
 export { OP_RULES, ruleFor, OpContext, type OpRule, type TensorType } from './ops/index.js';
 export { decodeWindow, windowGeometry, WINDOW_OPS, type WindowGeometry, type AutoPad } from './ops/window.js';
 export { runPasses, type Pass, type Instrument, type GraphProperty } from './passes/pass.js';

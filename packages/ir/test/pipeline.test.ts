@@ -2,7 +2,7 @@
 // opset-dependent rules, input classification, and the errors users see.
 import { describe, expect, it } from 'vitest';
 import { SplitcError } from '@splitc/diagnostics';
-import { analyzeModel, graphTotals, verifier, type Graph } from '@splitc/ir';
+import { analyzeModel, graphTotals, importWarnings, verifier, type Graph } from '@splitc/ir';
 import { DataType, loadModelFromBytes } from '@splitc/onnx';
 import { floats, int64s, model, vi } from '@splitc/test-support';
 
@@ -177,7 +177,15 @@ describe('errors', () => {
       nodes: [{ opType: 'Relu', inputs: ['x'], outputs: ['y'] }],
       inputs: [vi('x', ['N', 3, 4, 4])], outputs: [vi('y', ['N', 3, 4, 4])],
     });
-    expect(run(bytes).tensors.get('y')!.shape).toEqual([1, 3, 4, 4]);
-    expect(run(bytes, { x: [2, 3, 4, 4] }).tensors.get('y')!.shape).toEqual([2, 3, 4, 4]);
+    const g = run(bytes);
+    expect(g.tensors.get('y')!.shape).toEqual([1, 3, 4, 4]);
+    // Not silently: the assumption is a warning naming the input and the dim's name.
+    expect(importWarnings(g)).toEqual(['input "x": dim 0 is dynamic ("N"); planned and compiled for a batch of 1 (give an input shape to choose another)']);
+    const given = run(bytes, { x: [2, 3, 4, 4] });
+    expect(given.tensors.get('y')!.shape).toEqual([2, 3, 4, 4]);
+    expect(importWarnings(given)).toEqual([]);
+    expect(importWarnings(run(bytes, { x: [1, 3, 4, 4] }))).toEqual([]);
+    const unnamed = model({ nodes: [{ opType: 'Relu', inputs: ['x'], outputs: ['y'] }], inputs: [vi('x', [1, 3, 4, 4])], outputs: [vi('y', [1, 3, 4, 4])] });
+    expect(importWarnings(run(unnamed))).toEqual([]);
   });
 });

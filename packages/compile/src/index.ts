@@ -10,6 +10,7 @@ export {
 export { VERSION } from './version.js';
 // The seam record lives in @splitc/ir (beside the cut it describes); re-exported for callers.
 export {
-  CrossingEntry, SeamSection, crossingEntry, seamSection, dpuLayoutShape, seamInputNames, servedModelName, batchedShape,
-  DPU_LAYOUT, DPU_DTYPE, WIRE_PROTOCOL, QUANTIZATION, type SeamInput, type CutTensorLike, type WireTensor,
+  CrossingEntry, SeamSection, crossingEntry, seamSection, dpuLayoutShape, seamInputNames, servedModelName, batchedShape, linkBytes, linkDtype,
+  CROSSING_FROM, DPU_LAYOUT, DPU_DTYPE, NCHW_TO_NHWC, NHWC_TO_NCHW, WIRE_PROTOCOL, QUANTIZATION,
+  type CrossingFrom, type SeamInput, type CutTensorLike, type WireTensor,
 } from '@splitc/ir';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readJsonFile, schemaError, SplitcError } from '@splitc/diagnostics';
 import { Candidate, Objective, Plan } from '@splitc/planner/plan-schema';
-import { CrossingEntry, SeamSection } from '@splitc/ir';
+import { CrossingEntry, SeamSection } from '@splitc/ir/seam';
 
 /**
  * 2: the seam gained the DPU batch, the DPU layout and the wire contract (KServe v2 endpoint).

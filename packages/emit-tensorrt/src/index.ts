@@ -2,7 +2,7 @@
 // builds with profiling export for `splitc plan --profile-gpu`, and the seam model that turns the
 // DPU's INT8 NHWC tensors into the float NCHW tensors the GPU partition reads.
 
-import { dpuLayoutShape, seamInputNames } from '@splitc/ir';
+import { dpuLayoutShape, NHWC_TO_NCHW, seamInputNames } from '@splitc/ir';
 import { mdCode, oneLine, pyString, SplitcError } from '@splitc/diagnostics';
 import { DataType, encodeModel, type NodeInput } from '@splitc/onnx';
 import type { GpuDevice, Precision } from '@splitc/targets';
@@ -186,7 +186,7 @@ The DPU hands over INT8 tensors in NHWC order; each is dequantised with its outp
 \`fix_point\` (x = q · 2^-fix_point, read from the compiled xmodel at run time with VART's
 \`get_attr("fix_point")\`) and transposed to NCHW. \`seam.onnx\` does exactly that for
 ${x.seamInputs.length === 0 ? 'no tensor (nothing crosses from the DPU)' : x.seamInputs.map(mdCode).join(', ')}:
-its inputs are \`<name>__int8\` (int8, DPU layout) and \`<name>__scale\` (float scalar), its outputs the
+its inputs are \`${seamInputNames('<name>').q}\` (int8, DPU layout) and \`${seamInputNames('<name>').scale}\` (float scalar), its outputs the
 partition's input names. The runtime runs it on the host before the engine; \`partition.onnx\` itself
 is untouched.
 `;
@@ -212,7 +212,7 @@ export function emitSeamOnnx(tensors: readonly { readonly name: string; readonly
     const s = rank4 ? `${t.name}__nhwc` : t.name;
     nodes.push({ name: `${t.name}/cast`, opType: 'Cast', inputs: [q], outputs: [f], attributes: [{ name: 'to', type: 'int', i: DataType.FLOAT }] });
     nodes.push({ name: `${t.name}/dequantize`, opType: 'Mul', inputs: [f, scale], outputs: [s] });
-    if (rank4) nodes.push({ name: `${t.name}/to_nchw`, opType: 'Transpose', inputs: [s], outputs: [t.name], attributes: [{ name: 'perm', type: 'ints', ints: [0, 3, 1, 2] }] });
+    if (rank4) nodes.push({ name: `${t.name}/to_nchw`, opType: 'Transpose', inputs: [s], outputs: [t.name], attributes: [{ name: 'perm', type: 'ints', ints: [...NHWC_TO_NCHW] }] });
   }
   return encodeModel({
     irVersion: 8,

@@ -1,15 +1,16 @@
 // Cuts of the layer graph: which tensors cross from a DPU-side set of layers to the GPU side.
 // The planner prices them; the partition writer makes them the two partitions' interface.
 
-import { elementCount, type Graph } from './graph.js';
+import type { Graph } from './graph.js';
+import { linkBytes, type CrossingFrom } from './seam.js';
 
 export interface CutTensor {
   readonly name: string;
   readonly shape: readonly number[];
-  /** One byte per element: INT8 from the DPU, the uint8 camera frame for a model input. */
+  /** Bytes per frame on the link (seam.ts, linkBytes): INT8 from the DPU, the uint8 camera frame for a model input. */
   readonly bytes: number;
   /** dpu: made by a DPU-side layer; input: a model input read on the GPU side. */
-  readonly from: 'dpu' | 'input';
+  readonly from: CrossingFrom;
 }
 
 /**
@@ -22,10 +23,10 @@ export function cutTensors(g: Graph, onDpu: readonly boolean[]): CutTensor[] {
   const outputs = new Set(g.outputs);
   for (const [name, t] of g.tensors) {
     if (t.kind !== 'activation' && t.kind !== 'input') continue;
-    const from = t.producer === undefined ? 'input' : onDpu[t.producer] ? 'dpu' : null;
+    const from: CrossingFrom | null = t.producer === undefined ? 'input' : onDpu[t.producer] ? 'dpu' : null;
     if (from === null) continue;
     const readOnGpu = (g.consumers.get(name) ?? []).some((c) => !onDpu[c]);
-    if (readOnGpu || (from === 'dpu' && outputs.has(name))) out.push({ name, shape: t.shape!, bytes: elementCount(t.shape!), from });
+    if (readOnGpu || (from === 'dpu' && outputs.has(name))) out.push({ name, shape: t.shape!, bytes: linkBytes(t.shape!), from });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

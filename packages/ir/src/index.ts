@@ -15,6 +15,7 @@ export { verifyGraph, verifier } from './passes/verify.js';
 export { PIPELINE, analyzeModel, type AnalyzeOptions } from './pipeline.js';
 export { cutTensors, isClosedCut, type CutTensor } from './cut.js';
 export {
-  CrossingEntry, SeamSection, crossingEntry, seamSection, dpuLayoutShape, seamInputNames, servedModelName, batchedShape,
-  DPU_LAYOUT, DPU_DTYPE, WIRE_PROTOCOL, QUANTIZATION, type SeamInput, type CutTensorLike, type WireTensor,
+  CrossingEntry, SeamSection, crossingEntry, seamSection, dpuLayoutShape, seamInputNames, servedModelName, batchedShape, linkBytes, linkDtype,
+  CROSSING_FROM, DPU_LAYOUT, DPU_DTYPE, NCHW_TO_NHWC, NHWC_TO_NCHW, WIRE_PROTOCOL, QUANTIZATION,
+  type CrossingFrom, type SeamInput, type CutTensorLike, type WireTensor,
 } from './seam.js';

@@ -1,8 +1,12 @@
 // The seam between the DPU half and the GPU half, as one record: which tensors cross, their
 // dtype and DPU layout, how they are quantized, and how many frames travel together (the DPU
-// batch). The manifest carries it; the runtime and the emitted workers read it from there.
+// batch). The one module for these facts: the cut (cut.ts) and the planner price the link with
+// it, the partition writer's crossing list is typed by it, the TensorRT emitter builds the seam
+// model from it, compile writes it into the manifest, and the runtime and the emitted workers
+// read it from there.
 
 import { z } from 'zod';
+import { elementCount } from '@splitc/diagnostics';
 
 /** The DPU's tensors are NHWC (channels last); the GPU partition reads NCHW. */
 export const DPU_LAYOUT = 'NHWC';
@@ -17,10 +21,29 @@ export const QUANTIZATION = {
   dequantize: 'x = q * 2^-fix_point',
 } as const;
 
+/** Where a crossing tensor is made: `dpu`, an output of the DPU half; `input`, a model input the GPU side reads. */
+export const CROSSING_FROM = ['dpu', 'input'] as const;
+export type CrossingFrom = (typeof CROSSING_FROM)[number];
+
+/** Axis permutation from the GPU's NCHW to the DPU's NHWC, and back (rank-4 tensors only). */
+export const NCHW_TO_NHWC = [0, 2, 3, 1] as const;
+export const NHWC_TO_NCHW = [0, 3, 1, 2] as const;
+
 /** DPU layout of a crossing tensor: NHWC for rank 4, unchanged otherwise. */
 export function dpuLayoutShape(shape: readonly number[]): number[] {
-  return shape.length === 4 ? [shape[0]!, shape[2]!, shape[3]!, shape[1]!] : [...shape];
+  return shape.length === 4 ? NCHW_TO_NHWC.map((axis) => shape[axis]!) : [...shape];
 }
+
+/**
+ * Bytes one frame of a crossing tensor takes on the link: one per element, INT8 from the DPU
+ * (DPU_DTYPE) or the uint8 camera frame for a model input read on the GPU side.
+ */
+export function linkBytes(shape: readonly number[]): number {
+  return elementCount(shape);
+}
+
+/** The link's dtype for a crossing tensor made on `from`. */
+export const linkDtype = (from: CrossingFrom): string => (from === 'dpu' ? DPU_DTYPE : 'uint8');
 
 /** Names of the seam model's inputs for one crossing tensor. */
 export const seamInputNames = (name: string): { readonly q: string; readonly scale: string } => ({ q: `${name}__int8`, scale: `${name}__scale` });
@@ -39,7 +62,7 @@ export const CrossingEntry = z.object({
   shape: dims,
   dtype: z.string(),
   /** dpu: made by the DPU partition; input: a model input the GPU side reads directly. */
-  from: z.enum(['dpu', 'input']),
+  from: z.enum(CROSSING_FROM),
   dpu: z.object({ layout: z.string(), shape: dims, dtype: z.string() }).strict().nullable(),
   gpu: z.object({ layout: z.string(), dtype: z.string() }).strict(),
   link: z.object({ dtype: z.string(), bytes: z.number().int().nonnegative() }).strict(),
@@ -86,7 +109,7 @@ export interface CutTensorLike {
   readonly name: string;
   readonly shape: readonly number[];
   readonly dtype: string;
-  readonly from: 'dpu' | 'input';
+  readonly from: CrossingFrom;
 }
 
 /** The manifest's entry for one tensor crossing the cut. */
@@ -98,7 +121,7 @@ export function crossingEntry(c: CutTensorLike): CrossingEntry {
     from: c.from,
     dpu: c.from === 'dpu' ? { layout: c.shape.length === 4 ? DPU_LAYOUT : 'row-major', shape: dpuLayoutShape(c.shape), dtype: DPU_DTYPE } : null,
     gpu: { layout: c.shape.length === 4 ? 'NCHW' : 'row-major', dtype: c.dtype },
-    link: { dtype: c.from === 'dpu' ? DPU_DTYPE : 'uint8', bytes: c.shape.reduce((a, b) => a * b, 1) },
+    link: { dtype: linkDtype(c.from), bytes: linkBytes(c.shape) },
     quantization: c.from === 'dpu' ? { scheme: QUANTIZATION.scheme, dequantize: QUANTIZATION.dequantize, fixPoint: 'the fix_point attribute of the DPU output tensor in the compiled xmodel, read at run time' } : null,
   };
 }

@@ -5,7 +5,7 @@
 
 import { SplitcError, assert } from '@splitc/diagnostics';
 import type { Graph, Layer, Tensor } from '@splitc/ir';
-import { cutTensors, elementCount, resolveAlias } from '@splitc/ir';
+import { cutTensors, elementCount, resolveAlias, type CrossingFrom } from '@splitc/ir';
 import {
   dataTypeName, encodeModelParts, encodeValues, partsLength, type NodeInput, type OnnxNode, type OnnxTensor, type TensorInput, type ValueInfoInput,
 } from '@splitc/onnx';
@@ -31,9 +31,10 @@ export interface Partition {
   readonly byteLength: number;
 }
 
+/** A tensor crossing the cut, as the seam record (@splitc/ir, seam.ts: crossingEntry) takes it. */
 export interface CrossingSignature extends TensorSignature {
   /** dpu: an output of the DPU partition; input: a model input that the GPU side also reads. */
-  readonly from: 'dpu' | 'input';
+  readonly from: CrossingFrom;
 }
 
 export interface Partitioned {

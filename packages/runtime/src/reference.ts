@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { elementCount, SplitcError } from '@splitc/diagnostics';
 import type { Manifest } from '@splitc/compile/manifest';
+import { batchedShape } from '@splitc/ir/seam';
 import { ProtocolError, type WireData } from './codec.js';
 import { chooseFixPoint, dequantizeFromNhwc, fakeQuantize, quantizeToNhwc } from './quantize.js';
 
@@ -78,7 +79,7 @@ export function seamPlan(m: Manifest, file: string): SeamPlan {
     batch: m.seam.batch,
     input: { name: m.partitions.dpu.inputs[0]!, shape: [] },
     crossings,
-    outputs: m.seam.wire.outputs.map((o) => ({ name: o.name, shape: [1, ...o.shape.slice(1)] })),
+    outputs: m.seam.wire.outputs.map((o) => ({ name: o.name, shape: batchedShape(o.shape, 1) })),
   };
 }
 
@@ -127,7 +128,7 @@ export class ReferenceDpu {
       this.seam.crossings.forEach((c, k) => quantizeToNhwc(out[c.name]!.data as Float32Array, c.shape.slice(1), this.fixPoints.get(c.name)!, bufs[k]!, i * size(c.shape)));
     }
     return this.seam.crossings.map((c, k) => ({
-      name: c.name, datatype: 'INT8' as const, shape: [n, ...c.wireShape.slice(1)],
+      name: c.name, datatype: 'INT8' as const, shape: batchedShape(c.wireShape, n),
       data: new Uint8Array(bufs[k]!.buffer), parameters: { fix_point: this.fixPoints.get(c.name)! },
     }));
   }
@@ -164,7 +165,7 @@ export class ReferenceGpu {
       const r = await this.s.run(feeds);
       this.seam.outputs.forEach((o, k) => outs[k]!.set(r[o.name]!.data as Float32Array, f * size(o.shape)));
     }
-    return this.seam.outputs.map((o, k) => ({ name: o.name, datatype: 'FP32' as const, shape: [n, ...o.shape.slice(1)], data: new Uint8Array(outs[k]!.buffer) }));
+    return this.seam.outputs.map((o, k) => ({ name: o.name, datatype: 'FP32' as const, shape: batchedShape(o.shape, n), data: new Uint8Array(outs[k]!.buffer) }));
   }
 
   release(): Promise<void> {

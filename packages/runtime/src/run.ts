@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readManifest, type Manifest } from '@splitc/compile/manifest';
+import { batchedShape } from '@splitc/ir/seam';
 import { elementCount, SplitcError, type ProgressSink } from '@splitc/diagnostics';
 import { InferenceClient } from './client.js';
 import { typedView, type WireData } from './codec.js';
@@ -49,7 +50,7 @@ function modelSpec(seam: SeamPlan): ModelSpec {
   return {
     name: seam.model,
     inputs: seam.crossings.map((c) => ({ name: c.name, datatype: 'INT8', shape: c.wireShape })),
-    outputs: seam.outputs.map((o) => ({ name: o.name, datatype: 'FP32', shape: [seam.batch, ...o.shape.slice(1)] })),
+    outputs: seam.outputs.map((o) => ({ name: o.name, datatype: 'FP32', shape: batchedShape(o.shape, seam.batch) })),
   };
 }
 

@@ -1,5 +1,6 @@
-// @splitc/runtime reads manifests but never loads the CLI or the IR: walk the import graph of its
-// built modules and check which workspace packages it reaches.
+// @splitc/runtime reads manifests but never loads the CLI or the IR (only the IR's seam record,
+// @splitc/ir/seam, which needs zod and diagnostics alone): walk the import graph of its built
+// modules and check which workspace packages it reaches.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -31,10 +32,11 @@ function reachable(entry: string): Set<string> {
 }
 
 describe('@splitc/runtime boundaries', () => {
-  it('reaches diagnostics, compile (manifest) and the plan and target schemas only: no IR, ONNX or CLI', () => {
+  it('reaches diagnostics, compile (manifest), the seam record and the plan and target schemas only: no IR passes, ONNX or CLI', () => {
     const files = [...reachable(path.join(ROOT, 'packages/runtime/dist/index.js'))].map((f) => path.relative(ROOT, f)).sort();
     const packages = new Set(files.map((f) => f.split(path.sep).slice(0, 2).join('/')));
-    expect([...packages].sort()).toEqual(['packages/compile', 'packages/diagnostics', 'packages/planner', 'packages/runtime', 'packages/targets']);
+    expect([...packages].sort()).toEqual(['packages/compile', 'packages/diagnostics', 'packages/ir', 'packages/planner', 'packages/runtime', 'packages/targets']);
+    expect(files.filter((f) => f.startsWith('packages/ir'))).toEqual(['packages/ir/dist/seam.js']);
     expect(files.filter((f) => f.startsWith('packages/planner'))).toEqual(['packages/planner/dist/plan-schema.js']);
     expect(files.filter((f) => f.startsWith('packages/targets'))).toEqual(['packages/targets/dist/schema.js']);
   });

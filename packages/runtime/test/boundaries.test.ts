@@ -32,11 +32,12 @@ function reachable(entry: string): Set<string> {
 }
 
 describe('@splitc/runtime boundaries', () => {
-  it('reaches diagnostics, compile (manifest), the seam record and the plan and target schemas only: no IR passes, ONNX or CLI', () => {
+  it('reaches diagnostics, the manifest, the seam record and the plan and target schemas only: no compile driver, IR passes, ONNX or CLI', () => {
     const files = [...reachable(path.join(ROOT, 'packages/runtime/dist/index.js'))].map((f) => path.relative(ROOT, f)).sort();
     const packages = new Set(files.map((f) => f.split(path.sep).slice(0, 2).join('/')));
     expect([...packages].sort()).toEqual(['packages/compile', 'packages/diagnostics', 'packages/ir', 'packages/planner', 'packages/runtime', 'packages/targets']);
     expect(files.filter((f) => f.startsWith('packages/ir'))).toEqual(['packages/ir/dist/seam.js']);
+    expect(files.filter((f) => f.startsWith('packages/compile'))).toEqual(['packages/compile/dist/manifest.js']);
     expect(files.filter((f) => f.startsWith('packages/planner'))).toEqual(['packages/planner/dist/plan-schema.js']);
     expect(files.filter((f) => f.startsWith('packages/targets'))).toEqual(['packages/targets/dist/schema.js']);
   });

@@ -9,7 +9,7 @@
 // Prints the tarball's path. Deterministic: npm pack normalises timestamps and modes.
 
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +62,15 @@ function copyPublished(fromDir, toDir, files) {
     if (!existsSync(from)) fail(`${path.relative(ROOT, from)} is missing: run npm run build first`);
     cpSync(from, path.join(toDir, f), { recursive: true, filter: (src) => !/\.(map|tsbuildinfo)$/.test(src) });
   }
+}
+
+// The installed `splitc` bin runs dist/bundle/ (bin/splitc.js): it must be the bundle of this build.
+const bundleEntry = path.join(ROOT, 'packages/cli/dist/bundle/splitc.mjs');
+if (!existsSync(bundleEntry)) fail('packages/cli/dist/bundle/ is missing: run npm run build first');
+const bundledAt = statSync(bundleEntry).mtimeMs;
+for (const name of readdirSync(path.join(ROOT, 'packages'))) {
+  const info = path.join(ROOT, 'packages', name, 'tsconfig.tsbuildinfo');
+  if (existsSync(info) && statSync(info).mtimeMs > bundledAt) fail(`packages/${name} was rebuilt after the bundle: run npm run build first`);
 }
 
 const stage = mkdtempSync(path.join(os.tmpdir(), 'splitc-pack-'));

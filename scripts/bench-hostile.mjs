@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { DataType, encodeModel } from '@splitc/onnx';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'packages/cli/dist/bin.js');
+const bin = path.join(root, 'packages/cli/bin/splitc.js'); // the launcher users run (the bundle when current)
 const args = process.argv.slice(2);
 const keepAt = args.indexOf('--keep');
 const dir = keepAt >= 0 ? args[keepAt + 1] : mkdtempSync(path.join(tmpdir(), 'splitc-hostile-bench-'));

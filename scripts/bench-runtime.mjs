@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 // Benchmark: the runtime over loopback. Prints figures; not a test.
 //
-//   node scripts/bench-runtime.mjs [codec] [pace] [memory] [--frames N] [--memory-frames N]
+//   node scripts/bench-runtime.mjs [codec] [pace] [memory] [--frames N] [--memory-frames N] [--repeat N] [--case NAME]
 //
 //   codec   KServe v2 requests with binary tensor data through the node:http server (in a second
-//           process) and client, over loopback, a no-op model, beside plain TCP between the same
-//           two processes as the floor: GB/s for a 1.2 MB batch (6×56×56×64 INT8, a ResNet
-//           crossing) with 4 and 1 requests in flight, and requests/s for a 1 KB body (a Nagle /
-//           delayed-ACK stall would show here as ~25 requests/s).
+//           process) and client, over loopback, a no-op model, each case beside plain TCP
+//           between the same two processes (the floor, measured just before it): per request the
+//           payload size, requests/s and GB/s of tensor bytes each way, and the CPU each process
+//           used. Cases: one ResNet18 crossing ×6 frames (6×56×56×64 INT8, 1.2 MB) → logits with
+//           4 and 1 requests in flight; the same crossing echoed back (1.2 MB each way); a 48-frame
+//           batch (9.6 MB); a 1 KB body for requests/s (a Nagle / delayed-ACK stall would show
+//           here as ~25 requests/s). --repeat N runs them N times and prints min and median;
+//           --case NAME runs one case (crossing, echo, large, small).
 //   pace    `run --pace plan` on tinyres (--split 5), mobilenetv2 and resnet18 (exported with
 //           PyTorch on first use into fixtures/models/large/), at the planner's split: every
 //           stage takes the plan's time for its batch, scaled by a factor large enough that the
@@ -18,6 +22,7 @@
 //           every 1,000 frames; growth after warm-up.
 import { fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,58 +35,155 @@ const args = process.argv.slice(2);
 const option = (name, fallback) => {
   const at = args.indexOf(name);
   if (at < 0) return fallback;
-  return Number(args.splice(at, 2)[1]);
+  const v = args.splice(at, 2)[1];
+  return typeof fallback === 'string' || name === '--case' ? v : Number(v);
 };
 const frames = option('--frames', 600);
 const memoryFrames = option('--memory-frames', 10_000);
+const repeat = option('--repeat', 1);
+const only = option('--case', undefined);
 const which = args.length > 0 ? new Set(args) : new Set(['codec', 'pace', 'memory']);
-if (!which.has('codec-server')) console.log(`node ${process.version}, ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+if (!which.has('codec-server') && !which.has('floor-server')) console.log(`node ${process.version}, ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 const dir = mkdtempSync(path.join(tmpdir(), 'splitc-bench-runtime-'));
 
-const SHAPE = [6, 56, 56, 64];
-const ECHO = { name: 'echo', inputs: [{ name: 'x', datatype: 'INT8', shape: SHAPE }], outputs: [{ name: 'y', datatype: 'FP32', shape: [6, 1] }] };
+// The codec cases. `in`/`out`: the request's input and the response's output tensor; the executor
+// answers without computing (zeros, or for `echo` the request's bytes unchanged), so what is timed
+// is the codec, node:http and the sockets.
+const CROSSING = [6, 56, 56, 64]; // one ResNet18 crossing (layer1 output, NHWC INT8) × 6 frames
+const CASES = {
+  crossing: { label: 'ResNet18 crossing ×6 frames → logits', in: { datatype: 'INT8', shape: CROSSING }, out: { datatype: 'FP32', shape: [6, 1000] }, count: 1500 },
+  echo: { label: 'ResNet18 crossing ×6 frames, echoed back', in: { datatype: 'INT8', shape: CROSSING }, out: { datatype: 'INT8', shape: CROSSING }, count: 1000, echo: true },
+  large: { label: 'ResNet18 crossing ×48 frames → logits', in: { datatype: 'INT8', shape: [48, 56, 56, 64] }, out: { datatype: 'FP32', shape: [48, 1000] }, count: 200 },
+  small: { label: '1×4×4×64 INT8 → 1 FP32 (latency)', in: { datatype: 'INT8', shape: [1, 4, 4, 64] }, out: { datatype: 'FP32', shape: [1, 1] }, count: 5000 },
+};
+const bytesOf = (t) => t.shape.reduce((a, b) => a * b, 1) * (t.datatype === 'FP32' ? 4 : 1);
+const modelOf = (name, c) => ({ name, inputs: [{ name: 'x', ...c.in }], outputs: [{ name: 'y', ...c.out }] });
 
 /** The server side of the codec benchmark, in its own process (as `splitc serve` would be). */
 async function codecServer() {
-  const server = await startServer({ model: ECHO, contexts: 4, execute: async (_inputs, n) => ({ outputs: [{ name: 'y', datatype: 'FP32', shape: [n, 1], data: new Uint8Array(n * 4) }], computeMs: 0 }) });
-  const small = await startServer({ model: { ...ECHO, inputs: [{ name: 'x', datatype: 'INT8', shape: [1, 4, 4, 64] }] }, execute: async (_inputs, n) => ({ outputs: [{ name: 'y', datatype: 'FP32', shape: [n, 1], data: new Uint8Array(n * 4) }], computeMs: 0 }) });
-  const raw = net.createServer((s) => s.resume());
-  await new Promise((r) => raw.listen(0, '127.0.0.1', r));
-  process.send({ url: server.url, smallUrl: small.url, rawPort: raw.address().port });
+  const urls = {};
+  for (const [name, c] of Object.entries(CASES)) {
+    const zeros = new Uint8Array(bytesOf(c.out));
+    const execute = c.echo
+      ? async (inputs, n) => ({ outputs: [{ name: 'y', datatype: c.out.datatype, shape: [n, ...c.out.shape.slice(1)], data: inputs[0].data }], computeMs: 0 })
+      : async (_inputs, n) => ({ outputs: [{ name: 'y', datatype: c.out.datatype, shape: [n, ...c.out.shape.slice(1)], data: zeros.subarray(0, (zeros.length / c.out.shape[0]) * n) }], computeMs: 0 });
+    urls[name] = (await startServer({ model: modelOf(name, c), contexts: 4, execute })).url;
+  }
+  process.on('message', (m) => {
+    if (m === 'exit') process.exit(0);
+    if (m === 'cpu') process.send({ cpu: process.cpuUsage() });
+  });
+  process.send({ urls });
+}
+
+/**
+ * The references, in a process of their own (so that their traffic does not change the codec
+ * server's garbage collector): plain TCP, a sink (reads and drops) and an echo (writes back what
+ * it reads), and bare node:http.
+ */
+async function floorServer() {
+  const sink = net.createServer({ noDelay: true }, (s) => s.resume());
+  const echo = net.createServer({ noDelay: true }, (s) => s.pipe(s));
+  // Bare node:http, no codec: drops the body, answers with as many bytes as the crossing case.
+  const answer = Buffer.alloc(bytesOf(CASES.crossing.out));
+  const bare = http.createServer({ noDelay: true }, (req, res) => {
+    req.on('data', () => undefined);
+    req.on('end', () => { res.writeHead(200, { 'content-length': String(answer.length) }); res.end(answer); });
+  });
+  await Promise.all([sink, echo, bare].map((x) => new Promise((r) => x.listen(0, '127.0.0.1', r))));
+  process.on('message', (m) => { if (m === 'exit') process.exit(0); });
+  process.send({ sinkPort: sink.address().port, echoPort: echo.address().port, barePort: bare.address().port });
+}
+
+/** Plain TCP between the two processes: `total` bytes in `size`-byte writes, to the sink or echoed back. */
+async function tcpFloor(port, size, total, echo) {
+  const buf = Buffer.alloc(size, 1);
+  const c = net.connect({ port, host: '127.0.0.1', noDelay: true });
+  await new Promise((r) => c.once('connect', r));
+  let back = 0;
+  const returned = echo ? new Promise((r) => c.on('data', (d) => { back += d.length; if (back >= total) r(); })) : null;
+  const t0 = performance.now();
+  for (let sent = 0; sent < total; sent += size) if (!c.write(buf)) await new Promise((r) => c.once('drain', r));
+  if (echo) await returned;
+  else await new Promise((r) => c.end(r));
+  const s = (performance.now() - t0) / 1000;
+  c.destroy();
+  return total / s / 1e9;
+}
+
+/** Bare node:http between the two processes, no codec: `count` POSTs of `size` bytes, `window` at a time. */
+async function bareHttp(port, size, count, window) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: window, noDelay: true });
+  const body = Buffer.alloc(size, 1);
+  const one = () => new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', agent, headers: { 'content-length': String(size) } }, (res) => { res.on('data', () => undefined); res.on('end', resolve); });
+    req.on('error', reject);
+    req.end(body);
+  });
+  for (let i = 0; i < 20; i++) await one();
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: window }, async () => { while (next++ < count) await one(); }));
+  const s = (performance.now() - t0) / 1000;
+  agent.destroy();
+  return count * size / s / 1e9;
 }
 
 async function codec() {
-  const child = fork(fileURLToPath(import.meta.url), ['codec-server']);
-  const { url, smallUrl, rawPort } = await new Promise((r) => child.once('message', r));
-  // The floor: the same bytes over a plain TCP socket between the two processes.
-  {
-    const buf = Buffer.alloc(SHAPE.reduce((a, b) => a * b, 1), 1);
-    const n = 1000;
-    const c = net.connect(rawPort, '127.0.0.1');
-    await new Promise((r) => c.once('connect', r));
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) if (!c.write(buf)) await new Promise((r) => c.once('drain', r));
-    await new Promise((r) => c.end(r));
-    const s = (performance.now() - t0) / 1000;
-    console.log(`codec  floor: plain TCP between the two processes, ${(n * buf.length / s / 1e9).toFixed(2)} GB/s`);
-  }
-  const measure = async (label, s, count, window, url) => {
-    const data = new Uint8Array(s.reduce((a, b) => a * b, 1)).map((_, i) => i);
-    const client = new InferenceClient(url, 'echo', { maxResponseBytes: 1 << 16, window });
-    const one = () => client.infer({ inputs: [{ name: 'x', datatype: 'INT8', shape: s, data }] });
+  const child = fork(fileURLToPath(import.meta.url), ['codec-server'], { execArgv: process.execArgv });
+  const { urls } = await new Promise((r) => child.once('message', r));
+  const floors = fork(fileURLToPath(import.meta.url), ['floor-server']);
+  const { sinkPort, echoPort, barePort } = await new Promise((r) => floors.once('message', r));
+  const serverCpu = async () => { child.send('cpu'); return (await new Promise((r) => child.once('message', r))).cpu; };
+  const busy = (a, b, s) => ((b.user - a.user + b.system - a.system) / 1e6 / s * 100).toFixed(0);
+  const perRequest = (a, b, n) => ((b.user - a.user + b.system - a.system) / n).toFixed(0);
+  const results = [];
+  const measure = async (name, window) => {
+    const c = CASES[name];
+    const inBytes = bytesOf(c.in);
+    const outBytes = bytesOf(c.out);
+    const data = new Uint8Array(inBytes).map((_, i) => i);
+    // The floor first, in the same run: the same bytes over plain TCP (each direction the case uses).
+    const floorBytes = Math.max(inBytes, 1 << 20) * Math.min(c.count, 400);
+    const floor = name === 'small' ? NaN : await tcpFloor(c.echo ? echoPort : sinkPort, Math.max(inBytes, 65536), floorBytes, c.echo);
+    const client = new InferenceClient(urls[name], name, { maxResponseBytes: outBytes + 65536, window });
+    const one = () => client.infer({ inputs: [{ name: 'x', datatype: c.in.datatype, shape: c.in.shape, data }] });
     for (let i = 0; i < 20; i++) await one(); // warm-up: connections, JIT
+    const cpu0 = process.cpuUsage();
+    const scpu0 = await serverCpu();
     const t0 = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: window }, async () => { while (next++ < count) await one(); }));
-    const s2 = (performance.now() - t0) / 1000;
+    await Promise.all(Array.from({ length: window }, async () => { while (next++ < c.count) await one(); }));
+    const s = (performance.now() - t0) / 1000;
+    const cpu1 = process.cpuUsage();
+    const scpu1 = await serverCpu();
     client.close();
-    console.log(`codec  ${label}: ${count} requests in ${s2.toFixed(2)} s = ${(count / s2).toFixed(0)} req/s, ${((count * data.length) / s2 / 1e9).toFixed(2)} GB/s of tensor data`);
+    const r = { name, window, rps: c.count / s, gbIn: (c.count * inBytes) / s / 1e9, gbOut: (c.count * outBytes) / s / 1e9, floor };
+    results.push(r);
+    const mb = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : `${(n / 1e3).toFixed(1)} KB`);
+    const ratio = Number.isNaN(floor) ? '' : `; plain-TCP floor ${floor.toFixed(2)} GB/s${c.echo ? ' each way' : ''}, ratio ${((c.echo ? Math.min(r.gbIn, r.gbOut) : r.gbIn) / floor).toFixed(2)}`;
+    if (name === 'crossing' && window === 4) {
+      r.bare = await bareHttp(barePort, inBytes, c.count, window);
+      console.log(`codec  reference: bare node:http (no codec, body dropped, ${mb(outBytes)} answer), window ${window}: ${r.bare.toFixed(2)} GB/s in`);
+    }
+    console.log(`codec  ${c.label}, window ${window}: ${mb(inBytes)} in / ${mb(outBytes)} out per request, ${r.rps.toFixed(0)} req/s, tensor bytes ${r.gbIn.toFixed(2)} GB/s in + ${r.gbOut.toFixed(2)} GB/s out${ratio}; CPU client ${busy(cpu0, cpu1, s)}% (${perRequest(cpu0, cpu1, c.count)} µs/request) server ${busy(scpu0, scpu1, s)}% (${perRequest(scpu0, scpu1, c.count)} µs/request) (load ${loadavg()[0].toFixed(1)})`);
   };
-  const bytes = SHAPE.reduce((a, b) => a * b, 1);
-  await measure(`${(bytes / 1e6).toFixed(2)} MB INT8 batch, window 4`, SHAPE, 2000, 4, url);
-  await measure(`${(bytes / 1e6).toFixed(2)} MB INT8 batch, window 1`, SHAPE, 1000, 1, url);
-  await measure('1 KB (1×4×4×64), window 1', [1, 4, 4, 64], 5000, 1, smallUrl);
-  child.kill();
+  for (let i = 0; i < repeat; i++) {
+    if (repeat > 1) console.log(`codec  run ${i + 1} of ${repeat}`);
+    for (const [name, window] of [['crossing', 4], ['crossing', 1], ['echo', 4], ['large', 2], ['small', 1]]) {
+      if (only === undefined || only === name) await measure(name, window);
+    }
+  }
+  if (repeat > 1) {
+    const keys = [...new Set(results.map((r) => `${r.name} window ${r.window}`))];
+    const stat = (xs) => { const v = [...xs].sort((a, b) => a - b); return `min ${v[0].toFixed(2)} median ${v[Math.floor(v.length / 2)].toFixed(2)}`; };
+    for (const k of keys) {
+      const rs = results.filter((r) => `${r.name} window ${r.window}` === k);
+      console.log(`codec  ${k} over ${rs.length} runs: GB/s in ${stat(rs.map((r) => r.gbIn))}; GB/s out ${stat(rs.map((r) => r.gbOut))}; req/s ${stat(rs.map((r) => r.rps))}${Number.isNaN(rs[0].floor) ? '' : `; floor ${stat(rs.map((r) => r.floor))}; ratio ${stat(rs.map((r) => (r.name === 'echo' ? Math.min(r.gbIn, r.gbOut) : r.gbIn) / r.floor))}`}${rs[0].bare === undefined ? '' : `; bare node:http ${stat(rs.map((r) => r.bare))}`}`);
+    }
+  }
+  child.send('exit');
+  floors.send('exit');
 }
 
 async function pace() {
@@ -137,7 +239,8 @@ async function memory() {
 }
 
 if (which.has('codec-server')) await codecServer();
+else if (which.has('floor-server')) await floorServer();
 else if (which.has('codec')) await codec();
 if (which.has('pace')) await pace();
 if (which.has('memory')) await memory();
-if (which.has('codec-server')) await new Promise(() => undefined);
+if (which.has('codec-server') || which.has('floor-server')) await new Promise(() => undefined);

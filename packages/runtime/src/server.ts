@@ -54,11 +54,15 @@ function errorBody(message: string): EncodedBody {
 
 function send(res: http.ServerResponse, status: number, body: EncodedBody, close = false): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { ...body.headers, ...(close ? { connection: 'close' } : {}) });
+  res.writeHead(status, close ? { ...body.headers, connection: 'close' } : body.headers);
+  // Corked: the status line, headers, JSON header and every tensor go to the socket in one writev;
+  // the tensors are written from the caller's buffers, never concatenated.
+  const pieces = body.pieces;
+  if (pieces.length === 1) { res.end(pieces[0]); return; }
   res.cork();
-  for (const p of body.pieces) res.write(p);
-  res.uncork();
+  for (let i = 0; i < pieces.length; i++) res.write(pieces[i]);
   res.end();
+  res.uncork();
 }
 
 const jsonBody = (x: unknown): EncodedBody => {
@@ -93,8 +97,8 @@ export function maxRequestBytes(model: ModelSpec, maxHeaderBytes = MAX_HEADER_BY
 
 /**
  * Request bodies are read into buffers of the largest size the model allows, reused once the
- * answer is sent: at most one per request being read or executed, so memory stays flat and the
- * garbage collector does not see a megabyte per request.
+ * answer has left: at most one per request being read, executed or answered, so memory stays flat
+ * and the garbage collector does not see a megabyte per request.
  */
 class BodyPool {
   private readonly free: Buffer[] = [];
@@ -105,45 +109,6 @@ class BodyPool {
   give(b: Buffer): void {
     if (this.free.length < this.keep) this.free.push(b);
   }
-}
-
-/** Read a request body into one buffer from `pool`, refusing more than `limit` bytes. */
-function readBody(req: http.IncomingMessage, limit: number, pool: BodyPool): Promise<{ body: Buffer; backing: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const declared = req.headers['content-length'];
-    if (declared !== undefined) {
-      const n = Number(declared);
-      if (!Number.isSafeInteger(n) || n < 0) { reject(new ProtocolError(400, 'Content-Length is not a byte count')); return; }
-      if (n > limit) { reject(new ProtocolError(413, `the body is ${n} bytes, more than the ${limit} this model's inputs allow`)); return; }
-    }
-    // The bytes go straight into one buffer; tensors are views into it.
-    const max = declared !== undefined ? Number(declared) : limit;
-    const backing = pool.take();
-    let got = 0;
-    let done = false;
-    const fail = (e: unknown): void => {
-      if (done) return;
-      done = true;
-      pool.give(backing);
-      reject(e);
-    };
-    req.on('data', (c: Buffer) => {
-      if (done) return;
-      if (got + c.length > max) {
-        fail(new ProtocolError(413, `the body is more than the ${max} bytes ${declared !== undefined ? 'declared' : 'this model allows'}`));
-        return;
-      }
-      c.copy(backing, got);
-      got += c.length;
-    });
-    req.on('end', () => {
-      if (done) return;
-      done = true;
-      resolve({ body: backing.subarray(0, got), backing });
-    });
-    req.on('error', fail);
-    req.on('aborted', () => fail(new ProtocolError(400, 'the client went away mid-request')));
-  });
 }
 
 /** A counting semaphore: at most `n` holders, at most `maxWaiting` waiters. */
@@ -163,6 +128,125 @@ class Contexts {
   }
 }
 
+interface ServerContext {
+  readonly model: ModelSpec;
+  readonly limit: number;
+  readonly maxHeader: number;
+  readonly pool: BodyPool;
+  readonly contexts: Contexts;
+  readonly execute: Executor;
+}
+
+const kCall = Symbol('splitc.inferCall');
+type WithCall = { [kCall]?: InferCall };
+
+// Listeners shared by every request (no closures per request or per chunk): the emitter is `this`
+// and its call hangs off it.
+function onRequestData(this: http.IncomingMessage, chunk: Buffer): void { (this as WithCall)[kCall]!.data(chunk); }
+function onRequestEnd(this: http.IncomingMessage): void { (this as WithCall)[kCall]!.end(); }
+function onRequestError(this: http.IncomingMessage, e: Error): void { (this as WithCall)[kCall]!.readFailed(e); }
+function onRequestAborted(this: http.IncomingMessage): void { (this as WithCall)[kCall]!.readFailed(new ProtocolError(400, 'the client went away mid-request')); }
+function onResponseClose(this: http.ServerResponse): void { (this as WithCall)[kCall]!.responseClosed(); }
+
+/**
+ * One inference request. The body is read straight into one buffer from the pool (sized for the
+ * largest request the model allows; the Content-Length, when given, is checked before a byte is
+ * read); tensors are views into it. The buffer goes back to the pool once the executor is done
+ * with the inputs and the response has left (or the connection closed), so an executor may even
+ * answer with views of its inputs.
+ */
+class InferCall {
+  private backing: Buffer | null = null;
+  private got = 0;
+  private max = 0;
+  private declared = false;
+  private reading = true;
+  /** The executor still holds the inputs, the response has not closed: each clears one. */
+  private holds = 2;
+
+  constructor(private readonly ctx: ServerContext, private readonly req: http.IncomingMessage, private readonly res: http.ServerResponse, private readonly fail: (e: unknown) => void) {}
+
+  start(): void {
+    const declared = this.req.headers['content-length'];
+    if (declared !== undefined) {
+      const n = Number(declared);
+      if (!Number.isSafeInteger(n) || n < 0) { this.reading = false; this.fail(new ProtocolError(400, 'Content-Length is not a byte count')); return; }
+      if (n > this.ctx.limit) { this.reading = false; this.fail(new ProtocolError(413, `the body is ${n} bytes, more than the ${this.ctx.limit} this model's inputs allow`)); return; }
+      this.max = n;
+      this.declared = true;
+    } else {
+      this.max = this.ctx.limit;
+    }
+    this.backing = this.ctx.pool.take();
+    (this.req as WithCall)[kCall] = this;
+    (this.res as WithCall)[kCall] = this;
+    this.req.on('data', onRequestData);
+    this.req.on('end', onRequestEnd);
+    this.req.on('error', onRequestError);
+    this.req.on('aborted', onRequestAborted);
+    this.res.on('close', onResponseClose);
+  }
+
+  data(c: Buffer): void {
+    if (!this.reading) return;
+    if (this.got + c.length > this.max) {
+      this.readFailed(new ProtocolError(413, `the body is more than the ${this.max} bytes ${this.declared ? 'declared' : 'this model allows'}`));
+      return;
+    }
+    c.copy(this.backing!, this.got);
+    this.got += c.length;
+  }
+
+  readFailed(e: unknown): void {
+    if (!this.reading) return;
+    this.reading = false;
+    this.holds = 0;
+    this.release();
+    this.fail(e);
+  }
+
+  end(): void {
+    if (!this.reading) return;
+    this.reading = false;
+    this.run().then(() => this.drop(), (e: unknown) => { this.drop(); this.fail(e); });
+  }
+
+  responseClosed(): void {
+    if (this.reading) this.readFailed(new ProtocolError(400, 'the client went away mid-request'));
+    else if (this.holds > 0) this.drop();
+  }
+
+  private drop(): void {
+    if (--this.holds === 0) this.release();
+  }
+
+  private release(): void {
+    if (this.backing !== null) this.ctx.pool.give(this.backing);
+    this.backing = null;
+  }
+
+  private async run(): Promise<void> {
+    const { ctx, req, res } = this;
+    const arrival = performance.now();
+    const header = req.headers[HEADER_LENGTH];
+    const decoded = decodeRequest(this.backing!.subarray(0, this.got), Array.isArray(header) ? header[0] : header, ctx.maxHeader);
+    const { inputs, frames } = validateRequest(decoded, ctx.model);
+    const slot = ctx.contexts.acquire();
+    if (slot === null) throw new ProtocolError(503, 'too many requests waiting; retry later');
+    await slot;
+    let result;
+    try {
+      result = await ctx.execute(inputs, frames, arrival);
+    } finally {
+      ctx.contexts.release();
+    }
+    const wanted = decoded.outputs;
+    const outputs = wanted === undefined ? result.outputs : result.outputs.filter((o) => wanted.some((w) => w.name === o.name));
+    const binary = wanted === undefined ? 'all' as const : new Set(wanted.filter((w) => w.binary).map((w) => w.name));
+    send(res, 200, encodeResponse({ modelName: ctx.model.name, ...(decoded.id !== undefined ? { id: decoded.id } : {}), outputs, parameters: { splitc_compute_ms: result.computeMs } }, binary));
+  }
+}
+
 /** Start serving `model` on host:port (port 0 picks a free one). */
 export async function startServer(options: ServerOptions, port = 0, host = '127.0.0.1'): Promise<RunningServer> {
   const { model } = options;
@@ -177,31 +261,7 @@ export async function startServer(options: ServerOptions, port = 0, host = '127.
     outputs: model.outputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: [-1, ...s.shape.slice(1)] })),
   };
 
-  const infer = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const { body, backing } = await readBody(req, limit, pool);
-    try {
-      const arrival = performance.now();
-      const header = req.headers[HEADER_LENGTH];
-      const decoded = decodeRequest(body, Array.isArray(header) ? header[0] : header, maxHeader);
-      const { inputs, frames } = validateRequest(decoded, model);
-      const slot = contexts.acquire();
-      if (slot === null) throw new ProtocolError(503, 'too many requests waiting; retry later');
-      await slot;
-      let result;
-      try {
-        result = await options.execute(inputs, frames, arrival);
-      } finally {
-        contexts.release();
-      }
-      const wanted = decoded.outputs;
-      const outputs = wanted === undefined ? result.outputs : result.outputs.filter((o) => wanted.some((w) => w.name === o.name));
-      const binary = wanted === undefined ? 'all' as const : new Set(wanted.filter((w) => w.binary).map((w) => w.name));
-      send(res, 200, encodeResponse({ modelName: model.name, ...(decoded.id !== undefined ? { id: decoded.id } : {}), outputs, parameters: { splitc_compute_ms: result.computeMs } }, binary));
-    } finally {
-      // The executor is done with the request's tensors (outputs are its own buffers).
-      pool.give(backing);
-    }
-  };
+  const context: ServerContext = { model, limit, maxHeader, pool, contexts, execute: options.execute };
 
   const server = http.createServer({ noDelay: true, requestTimeout: options.requestTimeoutMs ?? 10_000, headersTimeout: Math.min(10_000, options.requestTimeoutMs ?? 10_000), keepAliveTimeout: 30_000, connectionsCheckingInterval: 500 }, (req, res) => {
     const url = (req.url ?? '').split('?')[0]!;
@@ -220,7 +280,7 @@ export async function startServer(options: ServerOptions, port = 0, host = '127.
       } else if (req.method === 'GET' && (url === base || url === `${base}/versions/1`)) {
         send(res, 200, jsonBody(metadata));
       } else if (req.method === 'POST' && (url === `${base}/infer` || url === `${base}/versions/1/infer`)) {
-        infer(req, res).catch(fail);
+        new InferCall(context, req, res, fail).start();
       } else if (url.startsWith('/v2/models/')) {
         req.resume();
         send(res, 404, errorBody(`unknown model or endpoint ${JSON.stringify(url.slice(0, 200))}; this server serves ${JSON.stringify(model.name)}`));

@@ -10,7 +10,7 @@ import { compile } from 'splitc';
 
 export const GOLDEN_MODELS = ['lenet5-weights', 'mobilenetv2-weights'];
 /** Emitted text files; partitions and the report are covered by their own tests. */
-export const GOLDEN_FILE = /(\.py|\.sh|README\.md|manifest\.json)$/;
+export const GOLDEN_FILE = /(\.py|\.sh|README\.md|manifest\.json|config\.pbtxt)$/;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);

@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SplitcError, type ProgressSink } from '@splitc/diagnostics';
-import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitGpuWorkerPy, emitSeamOnnx, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
+import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitGpuWorkerPy, emitSeamOnnx, emitTritonRepository, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
 import { emitCompileSh, emitDpuWorkerPy, emitModelPy, emitQuantizePy, emitVitisReadme, emitXmodelMapPy, outputModules, MODULE_CLASS, PYTORCH_VERSION, VITIS_AI_VERSION, XMODEL_NAME } from '@splitc/emit-vitis';
-import { crossingEntry, dpuLayoutShape, importWarnings, seamSection, type CrossingEntry } from '@splitc/ir';
+import { crossingEntry, dpuLayoutShape, importWarnings, seamSection, servedModelName, type CrossingEntry } from '@splitc/ir';
 import { sha256HasherFor, type Sha256Hasher, type Sha256Job } from '@splitc/onnx';
 import { partitionGraph, writeParts, type Partition } from '@splitc/partition';
 import { candidateAt, renderReport, type Candidate, type Plan } from '@splitc/planner';
@@ -131,19 +131,23 @@ function compileHashing(modelPath: string, options: CompileOptions, out: string,
     files.push({ rel: 'dpu/README.md', parts: text(emitVitisReadme(vx)) });
     const modules = outputModules(dpuModel);
     // The workers run a split: both halves exist.
-    if (parts.gpu !== null) files.push({ rel: 'dpu/worker.py', parts: text(emitDpuWorkerPy(VERSION)), executable: true });
+    if (parts.gpu !== null) files.push({ rel: 'dpu/worker.py', parts: text(emitDpuWorkerPy(VERSION, MANIFEST_SCHEMA_VERSION)), executable: true });
     files.push({ rel: 'dpu/xmodel_map.py', parts: text(emitXmodelMapPy({ splitcVersion: VERSION, crossings: dpuModel.outputs.map((name, i) => ({ name, module: modules[i] ?? null })) })), executable: true });
   }
   const seamTensors = parts.crossing.filter((c) => c.from === 'dpu' && parts.gpu?.inputs.some((i) => i.name === c.name));
+  const concurrency = runtimeConcurrency(target);
+  // gpu/triton/: the same endpoint served by Triton Inference Server (seam, TensorRT plan, ensemble).
+  const triton = parts.gpu === null || parts.dpu === null ? null : emitTritonRepository({ served: servedModelName(modelPath), batch: concurrency.batch, contexts: concurrency.gpuContexts, crossings: seamTensors, gpuInputs: parts.gpu.inputs, gpuOutputs: parts.gpu.outputs, splitcVersion: VERSION, manifestSchema: MANIFEST_SCHEMA_VERSION });
   if (parts.gpu !== null) {
     const gpu = parts.gpu;
     addPartition('gpu', gpu);
-    const tx = { gpu: target.gpu, precision: target.precision, modelName, splitcVersion: VERSION, inputs: gpu.inputs, outputs: gpu.outputs };
+    const tx = { gpu: target.gpu, precision: target.precision, modelName, splitcVersion: VERSION, inputs: gpu.inputs, outputs: gpu.outputs, triton: triton?.models ? { maxBatch: concurrency.batch, plan: `triton/${triton.models.engine}/1/model.plan` } : null };
     files.push({ rel: 'gpu/build_engine.sh', parts: text(emitBuildEngineSh(tx)), executable: true });
     files.push({ rel: 'gpu/build_engine.py', parts: text(emitBuildEnginePy(tx)), executable: true });
     if (seamTensors.length > 0) files.push({ rel: 'gpu/seam.onnx', parts: [emitSeamOnnx(seamTensors, `splitc ${VERSION}`)] });
-    files.push({ rel: 'gpu/README.md', parts: text(emitGpuReadme({ ...tx, seamInputs: seamTensors.map((t) => t.name) })) });
-    if (parts.dpu !== null) files.push({ rel: 'gpu/worker.py', parts: text(emitGpuWorkerPy(VERSION)), executable: true });
+    files.push({ rel: 'gpu/README.md', parts: text(emitGpuReadme({ ...tx, seamInputs: seamTensors.map((t) => t.name), tritonSkipped: triton?.skipped ?? null })) });
+    if (parts.dpu !== null) files.push({ rel: 'gpu/worker.py', parts: text(emitGpuWorkerPy(VERSION, MANIFEST_SCHEMA_VERSION)), executable: true });
+    for (const f of triton?.files ?? []) files.push({ rel: `gpu/triton/${f.rel}`, parts: text(f.text), ...(f.executable === true ? { executable: true } : {}) });
     try {
       // The GPU half in PyTorch, for gpu/worker.py's reference backend (TensorRT does not need it).
       files.push({ rel: 'gpu/model.py', parts: text(emitModelPy({ graph: g, layers: g.layers.filter((l) => !mask[l.index]), inputs: gpu.inputs.map((t) => t.name), outputs: gpu.outputs.map((t) => t.name), modelName, splitcVersion: VERSION })) });
@@ -154,7 +158,6 @@ function compileHashing(modelPath: string, options: CompileOptions, out: string,
   files.push({ rel: 'report.html', parts: text(renderReport(plan)) });
 
   const crossing: CrossingEntry[] = parts.crossing.map(crossingEntry);
-  const concurrency = runtimeConcurrency(target);
   const manifestBody = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     splitc: VERSION,

@@ -32,7 +32,10 @@ describe('compile()', () => {
     expect(warnings).toEqual([]);
     expect(walk(out).map((f) => path.relative(out, f))).toEqual([
       'dpu/README.md', 'dpu/compile.sh', 'dpu/model.py', 'dpu/partition.onnx', 'dpu/quantize.py', 'dpu/worker.py', 'dpu/xmodel_map.py',
-      'gpu/README.md', 'gpu/build_engine.py', 'gpu/build_engine.sh', 'gpu/model.py', 'gpu/partition.onnx', 'gpu/seam.onnx', 'gpu/worker.py',
+      'gpu/README.md', 'gpu/build_engine.py', 'gpu/build_engine.sh', 'gpu/model.py', 'gpu/partition.onnx', 'gpu/seam.onnx',
+      'gpu/triton/README.md', 'gpu/triton/mobilenetv2-weights/1/README.md', 'gpu/triton/mobilenetv2-weights/config.pbtxt',
+      'gpu/triton/mobilenetv2-weights__engine/config.pbtxt', 'gpu/triton/mobilenetv2-weights__seam/1/model.py', 'gpu/triton/mobilenetv2-weights__seam/config.pbtxt',
+      'gpu/triton/set_fix_points.py', 'gpu/worker.py',
       'manifest.json', 'report.html',
     ]);
     const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Manifest;
@@ -101,7 +104,7 @@ describe('compile()', () => {
       expect(files.length).toBeGreaterThanOrEqual(5);
       for (const f of files) expect(readFileSync(path.join(out, f), 'utf8'), `${name}/${f}`).toBe(readFileSync(path.join(golden, f), 'utf8'));
       // Every emitted text file of the kinds kept as golden is in the golden set.
-      expect(walk(out).map((f) => path.relative(out, f)).filter((f) => /(\.py|\.sh|README\.md|manifest\.json)$/.test(f))).toEqual(files);
+      expect(walk(out).map((f) => path.relative(out, f)).filter((f) => /(\.py|\.sh|README\.md|manifest\.json|config\.pbtxt)$/.test(f))).toEqual(files);
     }
   });
 });

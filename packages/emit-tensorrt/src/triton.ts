@@ -23,7 +23,8 @@
 // Every name from the model reaches config.pbtxt through pbtxtString; model.py and
 // set_fix_points.py hold no model-derived text (they read their config and ../../manifest.json).
 
-import { oneLine, pbtxtString } from '@splitc/diagnostics';
+import { oneLine, pbtxtString, pyString } from '@splitc/diagnostics';
+import { dpuLayoutShape, seamInputNames } from '@splitc/ir';
 
 export interface TritonInput {
   /** The served model name (the source file's stem: seam.wire.model). */
@@ -60,7 +61,10 @@ export const TRITON_ENGINE_SUFFIX = '__engine';
 const floatTensor = (name: string): string => `${name}__float`;
 
 const dimsOf = (shape: readonly number[]): string => `[ ${shape.join(', ')} ]`;
-const nhwc = (s: readonly number[]): number[] => (s.length === 4 ? [s[2]!, s[3]!, s[1]!] : s.slice(1));
+/** Per-frame dims of a crossing tensor on the wire: its DPU layout (the seam record) without the batch. */
+const nhwc = (s: readonly number[]): number[] => dpuLayoutShape(s).slice(1);
+/** The seam record's suffix of a crossing tensor's int8 input (`<name>__int8`). */
+const INT8_SUFFIX = seamInputNames('').q;
 
 function tensorBlock(kind: 'input' | 'output', list: readonly { name: string; type: string; dims: readonly number[] }[]): string {
   const body = list.map((t) => `  {\n    name: ${pbtxtString(t.name)}\n    data_type: ${t.type}\n    dims: ${dimsOf(t.dims)}\n  }`).join(',\n');
@@ -114,7 +118,7 @@ ${tensorBlock('input', wireInputs)}${tensorBlock('output', outputs)}ensemble_sch
     {
       model_name: ${pbtxtString(seam)}
       model_version: -1
-${crossings.map((t) => `      input_map { key: ${pbtxtString(`${t.name}__int8`)} value: ${pbtxtString(t.name)} }`).join('\n')}
+${crossings.map((t) => `      input_map { key: ${pbtxtString(seamInputNames(t.name).q)} value: ${pbtxtString(t.name)} }`).join('\n')}
 ${crossings.map((t) => `      output_map { key: ${pbtxtString(t.name)} value: ${pbtxtString(floatTensor(t.name))} }`).join('\n')}
     },
     {
@@ -130,7 +134,7 @@ ${x.gpuOutputs.map((t) => `      output_map { key: ${pbtxtString(t.name)} value:
   const seamConfig = `${header('The seam: INT8 NHWC at each tensor\'s fix_point (1/fix_points.json) -> float32 NCHW.', x)}name: ${pbtxtString(seam)}
 backend: "python"
 max_batch_size: ${x.batch}
-${tensorBlock('input', crossings.map((t) => ({ name: `${t.name}__int8`, type: 'TYPE_INT8', dims: nhwc(t.shape) })))}${tensorBlock('output', crossings.map((t) => ({ name: t.name, type: 'TYPE_FP32', dims: t.shape.slice(1) })))}instance_group [
+${tensorBlock('input', crossings.map((t) => ({ name: seamInputNames(t.name).q, type: 'TYPE_INT8', dims: nhwc(t.shape) })))}${tensorBlock('output', crossings.map((t) => ({ name: t.name, type: 'TYPE_FP32', dims: t.shape.slice(1) })))}instance_group [
   {
     count: ${x.contexts}
     kind: KIND_CPU
@@ -204,7 +208,7 @@ tensor by a power of two.
 /** The seam as a Triton Python-backend model: reads its names from its own config. */
 const SEAM_MODEL = String.raw`"""splitc seam on Triton: INT8 NHWC (the DPU's output, at its fix_point) -> float32 NCHW.
 
-Inputs are <tensor>__int8, outputs <tensor> (names from this model's config.pbtxt). Each
+Inputs are <tensor>${INT8_SUFFIX}, outputs <tensor> (names from this model's config.pbtxt). Each
 tensor's fix_point comes from fix_points.json beside this file ({"crossings": {tensor: fix_point}},
 written by set_fix_points.py): Triton hands no input parameter to a model, so the request's
 fix_point parameters never arrive here.
@@ -215,7 +219,7 @@ import os
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
-SUFFIX = "__int8"
+SUFFIX = ${pyString(INT8_SUFFIX)}
 
 
 def dequantize(q, fix_point):

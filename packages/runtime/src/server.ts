@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { elementCount, SplitcError } from '@splitc/diagnostics';
+import { batchedShape } from '@splitc/ir/seam';
 import { DATATYPE_BYTES, HEADER_LENGTH, ProtocolError, decodeRequest, encodeResponse, type Datatype, type EncodedBody, type InferRequest, type WireData } from './codec.js';
 
 export interface TensorSpec {
@@ -255,10 +256,11 @@ export async function startServer(options: ServerOptions, port = 0, host = '127.
   const limit = maxRequestBytes(model, maxHeader);
   const contexts = new Contexts(options.contexts ?? 1, options.maxPending ?? 64);
   const pool = new BodyPool(limit, (options.contexts ?? 1) + 4);
+  // Model metadata: the batch dimension is -1, any number of frames up to the seam's batch.
   const metadata = {
     name: model.name, versions: ['1'], platform: 'splitc',
-    inputs: model.inputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: [-1, ...s.shape.slice(1)] })),
-    outputs: model.outputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: [-1, ...s.shape.slice(1)] })),
+    inputs: model.inputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: batchedShape(s.shape, -1) })),
+    outputs: model.outputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: batchedShape(s.shape, -1) })),
   };
 
   const context: ServerContext = { model, limit, maxHeader, pool, contexts, execute: options.execute };

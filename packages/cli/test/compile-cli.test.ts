@@ -43,7 +43,7 @@ describe('splitc compile', () => {
     writeFileSync(path.join(out, 'keep.txt'), 'mine');
     const r = splitc(['compile', 'fixtures/models/lenet5-weights.onnx', '-o', out]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`error SPLITC5001: ${out}: output exists: pass --force to replace it\n`);
+    expect(r.stderr).toBe(`error SPLITC5001: ${out}: field --force: output exists: replaced only when forced\n`);
     expect(readdirSync(out)).toEqual(['keep.txt']);
   });
 

@@ -23,7 +23,7 @@ describe('-o paths that name no new output are usage errors', () => {
     writeFileSync(path.join(d, 'sub', 'mine.txt'), 'mine');
     writeFileSync(path.join(d, 'keep.txt'), 'keep');
     const r = splitc(['compile', LENET, '-o', o, '--force'], path.join(d, 'sub'));
-    expect(r.stderr).toMatch(/^error SPLITC9001: field -o: -o ".*" (is empty: name the output|names the current directory, a parent or the filesystem root: name a new file or directory inside it)\n$/);
+    expect(r.stderr).toMatch(/^error SPLITC9001: field -o: output ".*" (is empty: name the output|names the current directory, a parent or the filesystem root: name a new file or directory inside it)\n$/);
     expect(r.status).toBe(2);
     expect(readdirSync(d).sort()).toEqual(['keep.txt', 'sub']);
     expect(readdirSync(path.join(d, 'sub'))).toEqual(['mine.txt']);
@@ -34,7 +34,7 @@ describe('-o paths that name no new output are usage errors', () => {
     const d = tmp();
     const long = 'p'.repeat(300);
     const c = splitc(['compile', LENET, '-o', long], d);
-    expect(c.stderr).toBe(`error SPLITC9001: field -o: -o "${long}" has a last component of 300 bytes; at most 200 are allowed\n`);
+    expect(c.stderr).toBe(`error SPLITC9001: field -o: output "${long}" has a last component of 300 bytes; at most 200 are allowed\n`);
     expect(c.status).toBe(2);
     const p = splitc(['plan', LENET, '-o', `${long}.json`], d);
     expect(p.stderr).toBe(`error SPLITC9001: field -o: -o "${long}.json" has a last component of 305 bytes; at most 200 are allowed\n`);
@@ -51,7 +51,7 @@ describe('--force replaces only what splitc wrote', () => {
     writeFileSync(path.join(theirs, 'thesis.tex'), 'years of work');
     writeFileSync(path.join(theirs, 'manifest.json'), '{"not":"ours"}');
     const r = splitc(['compile', LENET, '-o', theirs, '--force']);
-    expect(r.stderr).toBe(`error SPLITC5001: ${theirs}: output exists: is not a splitc output (it has no splitc manifest.json); --force replaces only a directory that splitc wrote\n`);
+    expect(r.stderr).toBe(`error SPLITC5001: ${theirs}: field --force: output exists: is not a splitc output (it has no splitc manifest.json); forcing replaces only a directory that splitc wrote\n`);
     expect(r.status).toBe(1);
     expect(readdirSync(theirs).sort()).toEqual(['manifest.json', 'thesis.tex']);
     writeFileSync(path.join(d, 'file'), 'data');
@@ -76,7 +76,7 @@ describe('--force replaces only what splitc wrote', () => {
     expect(existsSync(path.join(d, 'empty', 'manifest.json'))).toBe(true);
     writeFileSync(path.join(out, 'model.onnx'), readFileSync(LENET));
     const inside = splitc(['compile', path.join(out, 'model.onnx'), '-o', out, '--force']);
-    expect(inside.stderr).toBe(`error SPLITC9001: field -o: -o "${out}" holds the input "${path.join(out, 'model.onnx')}"; write the output elsewhere\n`);
+    expect(inside.stderr).toBe(`error SPLITC9001: field -o: output "${out}" holds the input "${path.join(out, 'model.onnx')}"; write the output elsewhere\n`);
     expect(existsSync(path.join(out, 'model.onnx'))).toBe(true);
     expect(readdirSync(d).sort()).toEqual(['empty', 'out']);
   });

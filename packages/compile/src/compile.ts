@@ -59,7 +59,7 @@ function chooseSplit(plan: Plan, options: CompileOptions, layerNames: readonly s
     const onDpu = new Set(plan.split.dpuLayers);
     return { candidate: plan.best, mask: layerNames.map((n) => onDpu.has(n)), forced: false };
   }
-  if (!Number.isInteger(options.split) || options.split < 0) throw new SplitcError('Usage', `--split ${options.split} must be a non-negative integer`, { field: '--split' });
+  if (!Number.isInteger(options.split) || options.split < 0) throw new SplitcError('Usage', `split ${options.split} must be a non-negative integer`, { field: 'split' });
   const c = candidateAt(plan, options.split);
   const metric = (x: Candidate) => (plan.objective === 'stream' ? x.streamMs : x.latencyMs);
   if (metric(c) > metric(plan.best)) {

@@ -26,7 +26,7 @@ export interface PlanRequest extends TargetRequest, InspectOptions {
 
 export function parsePredictor(p: string | undefined): 'exact' | 'gnn' {
   if (p === undefined) return 'exact';
-  if (p !== 'exact' && p !== 'gnn') throw new SplitcError('Usage', `predictor ${JSON.stringify(p)} must be exact or gnn`, { field: '--predictor' });
+  if (p !== 'exact' && p !== 'gnn') throw new SplitcError('Usage', `predictor ${JSON.stringify(p)} must be exact or gnn`, { field: 'predictor' });
   return p;
 }
 
@@ -40,7 +40,7 @@ export async function preparePredictor<R extends PlanRequest>(req: R): Promise<R
 
 export function parseObjective(o: string | undefined): Objective {
   if (o === undefined) return 'stream';
-  if (o !== 'stream' && o !== 'latency') throw new SplitcError('Usage', `objective ${JSON.stringify(o)} must be stream or latency`, { field: '--objective' });
+  if (o !== 'stream' && o !== 'latency') throw new SplitcError('Usage', `objective ${JSON.stringify(o)} must be stream or latency`, { field: 'objective' });
   return o;
 }
 
@@ -65,6 +65,6 @@ export function planGraph(g: Graph, req: PlanRequest = {}, target: ResolvedTarge
   };
   const exact = planSplit(g, target, { objective, measured });
   if (parsePredictor(req.predictor) === 'exact') return exact;
-  if (req.gnn === undefined) throw new SplitcError('Usage', 'predictor gnn is not loaded: await preparePredictor(request) first', { field: '--predictor' });
+  if (req.gnn === undefined) throw new SplitcError('Usage', 'predictor gnn is not loaded: await preparePredictor(request) first', { field: 'predictor' });
   return withPredictedSplit(exact, g, req.gnn.predict(g, target, objective).index, { name: 'gnn', weights: req.gnn.weights });
 }

@@ -15,7 +15,7 @@ import { SplitcError } from '@splitc/diagnostics';
 export const MAX_OUTPUT_NAME_BYTES = 200;
 
 /**
- * Check an output path given on the command line (`flag` names the option) and return it
+ * Check an output path (`flag` names the option: the API's `output`, or a CLI flag) and return it
  * resolved. Refused with SPLITC9001: an empty path, a NUL, a path whose last component is `.` or
  * `..` (the current or a parent directory: `-o ''`, `-o .`, `-o a/..`), the filesystem root,
  * and a last component longer than MAX_OUTPUT_NAME_BYTES.
@@ -182,24 +182,26 @@ export function sweepStale(parent: string): string[] {
  * Returns the resolved path.
  */
 export function checkOutputDir(output: string, force: boolean, inputs: readonly (string | undefined)[] = []): string {
-  const out = validateOutputPath(output, '-o');
+  // Errors name the API options (output, force); the CLI shows their flags.
+  const out = validateOutputPath(output, 'output');
   const inside = (p: string): boolean => p === out || p.startsWith(out + path.sep);
-  if (inside(process.cwd())) throw new SplitcError('Usage', `-o ${JSON.stringify(output)} is the current directory or one of its parents`, { field: '-o' });
+  if (inside(process.cwd())) throw new SplitcError('Usage', `output ${JSON.stringify(output)} is the current directory or one of its parents`, { field: 'output' });
   for (const i of inputs) {
-    if (i !== undefined && inside(path.resolve(i))) throw new SplitcError('Usage', `-o ${JSON.stringify(output)} holds the input ${JSON.stringify(i)}; write the output elsewhere`, { field: '-o' });
+    if (i !== undefined && inside(path.resolve(i))) throw new SplitcError('Usage', `output ${JSON.stringify(output)} holds the input ${JSON.stringify(i)}; write the output elsewhere`, { field: 'output' });
   }
   if (!exists(out)) return out;
-  if (!force) throw new SplitcError('OutputExists', 'pass --force to replace it', { file: output });
+  if (!force) throw new SplitcError('OutputExists', 'replaced only when forced', { file: output, field: 'force' });
   replaceable(out, output);
   return out;
 }
 
 function replaceable(out: string, shown: string): void {
   const st = lstatSync(out);
-  if (st.isSymbolicLink()) throw new SplitcError('OutputExists', 'is a symbolic link; --force replaces only a directory that splitc wrote', { file: shown });
-  if (!st.isDirectory()) throw new SplitcError('OutputExists', 'is not a directory; --force replaces only a directory that splitc wrote', { file: shown });
+  const where = { file: shown, field: 'force' };
+  if (st.isSymbolicLink()) throw new SplitcError('OutputExists', 'is a symbolic link; forcing replaces only a directory that splitc wrote', where);
+  if (!st.isDirectory()) throw new SplitcError('OutputExists', 'is not a directory; forcing replaces only a directory that splitc wrote', where);
   if (!isSplitcOutput(out) && !isEmptyDir(out)) {
-    throw new SplitcError('OutputExists', 'is not a splitc output (it has no splitc manifest.json); --force replaces only a directory that splitc wrote', { file: shown });
+    throw new SplitcError('OutputExists', 'is not a splitc output (it has no splitc manifest.json); forcing replaces only a directory that splitc wrote', where);
   }
 }
 

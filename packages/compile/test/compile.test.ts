@@ -118,10 +118,10 @@ describe('failures leave nothing behind', () => {
     mkdirSync(out);
     writeFileSync(path.join(out, 'keep.txt'), 'mine');
     const e = errorOf(() => compile(LENET, { output: out }));
-    expect([e.code, e.message]).toEqual(['SPLITC5001', `${out}: output exists: pass --force to replace it`]);
+    expect([e.code, e.message]).toEqual(['SPLITC5001', `${out}: field force: output exists: replaced only when forced`]);
     expect(readdirSync(out)).toEqual(['keep.txt']);
     // Not written by splitc: force does not replace it either.
-    expect(errorOf(() => compile(LENET, { output: out, force: true })).message).toBe(`${out}: output exists: is not a splitc output (it has no splitc manifest.json); --force replaces only a directory that splitc wrote`);
+    expect(errorOf(() => compile(LENET, { output: out, force: true })).message).toBe(`${out}: field force: output exists: is not a splitc output (it has no splitc manifest.json); forcing replaces only a directory that splitc wrote`);
     expect(readdirSync(out)).toEqual(['keep.txt']);
     const ours = path.join(d, 'ours');
     compile(LENET, { output: ours });
@@ -143,7 +143,7 @@ describe('failures leave nothing behind', () => {
     compile(LENET, { output: out });
     writeFileSync(path.join(out, 'model.onnx'), readFileSync(LENET));
     const inside = errorOf(() => compile(path.join(out, 'model.onnx'), { output: out, force: true }));
-    expect([inside.code, inside.message]).toEqual(['SPLITC9001', `field -o: -o "${out}" holds the input "${path.join(out, 'model.onnx')}"; write the output elsewhere`]);
+    expect([inside.code, inside.message]).toEqual(['SPLITC9001', `field output: output "${out}" holds the input "${path.join(out, 'model.onnx')}"; write the output elsewhere`]);
     expect(existsSync(path.join(out, 'model.onnx'))).toBe(true);
     expect(readFileSync(path.join(d, 'file'), 'utf8')).toBe('data');
     expect(readdirSync(d).sort()).toEqual(['file', 'link', 'out', 'theirs']);

@@ -67,7 +67,7 @@ export function importModel(source: LoadedModel, options: ImportOptions = {}): G
   }
   for (const name of Object.keys(options.inputShapes ?? {})) {
     if (!dataInputs.includes(name)) {
-      throw new SplitcError('Usage', `--input-shape names ${JSON.stringify(name)}, which is not a data input of the model (inputs: ${dataInputs.join(', ')})`, { file });
+      throw new SplitcError('Usage', `${JSON.stringify(name)} is not a data input of the model (inputs: ${dataInputs.join(', ')})`, { file, field: 'inputShapes' });
     }
   }
   if (dataInputs.length === 0) throw new SplitcError('NoGraphInputs', 'every graph input is a weight or initializer', { file, field: 'graph.input' });
@@ -118,24 +118,26 @@ export function storedTensor(source: LoadedModel, name: string, t: OnnxTensor, f
 }
 
 function staticInputShape(vi: ValueInfo, override: readonly number[] | undefined, file: string): readonly number[] {
-  const where = { file, field: `graph.input ${vi.name}` };
+  // Errors name the option that fixes them (inputShapes) and the input in words.
+  const where = { file, field: 'inputShapes' };
+  const input = `input ${JSON.stringify(vi.name)}`;
   if (override !== undefined) {
     if (vi.shape !== undefined && vi.shape.length !== override.length) {
-      throw new SplitcError('Usage', `shape ${override.join('x')} has rank ${override.length}, the model declares rank ${vi.shape.length}`, where);
+      throw new SplitcError('Usage', `${input}: shape ${override.join('x')} has rank ${override.length}, the model declares rank ${vi.shape.length}`, where);
     }
     vi.shape?.forEach((d, i) => {
       if (typeof d === 'number' && d !== override[i]) {
-        throw new SplitcError('Usage', `dim ${i} is ${d} in the model, ${override[i]} given`, where);
+        throw new SplitcError('Usage', `${input}: dim ${i} is ${d} in the model, ${override[i]} given`, where);
       }
     });
     return override;
   }
-  if (vi.shape === undefined) throw new SplitcError('DynamicShape', 'input has no shape; give one with --input-shape NAME=1x3x224x224', where);
+  if (vi.shape === undefined) throw new SplitcError('DynamicShape', `${input} has no shape; give it one, e.g. 1x3x224x224`, where);
   return vi.shape.map((d, i) => {
     // A dynamic batch: splitc plans one frame at a time, so it is 1 (importWarnings says so).
     if (i === 0 && isDynamicBatch(vi.shape)) return 1;
     if (typeof d !== 'number') {
-      throw new SplitcError('DynamicShape', `dim ${i} is ${d === null ? 'unknown' : JSON.stringify(d)}; give a static shape with --input-shape ${vi.name}=${vi.shape!.map((x) => (typeof x === 'number' ? x : 1)).join('x')}`, where);
+      throw new SplitcError('DynamicShape', `${input}: dim ${i} is ${d === null ? 'unknown' : JSON.stringify(d)}; give it a static shape, e.g. ${vi.shape!.map((x) => (typeof x === 'number' ? x : 1)).join('x')}`, where);
     }
     return d;
   });

@@ -168,7 +168,9 @@ describe('errors', () => {
     const e = error(() => run(bytes));
     expect(e.code).toBe('SPLITC3003');
     expect(e.message).toContain('dim 0 is "batch"');
-    expect(e.message).toContain('--input-shape x=1x1');
+    // The API option that fixes it, not a CLI flag (the CLI shows --input-shape for it).
+    expect(e.location.field).toBe('inputShapes');
+    expect(e.message).toContain('input "x": dim 0 is "batch"; give it a static shape, e.g. 1x1');
     expect(run(bytes, { x: [4, 3] }).tensors.get('y')!.shape).toEqual([4, 3]);
   });
 

@@ -257,7 +257,7 @@ export function candidateAt(plan: Plan, index: number): Candidate {
   const c = plan.candidates.find((x) => x.kind === 'prefix' && x.index === index);
   if (c === undefined) {
     const max = Math.max(...plan.candidates.filter((x) => x.kind === 'prefix').map((x) => x.index ?? 0));
-    throw new SplitcError('BadSplit', `split ${index} is not a valid cut: valid indices are 0..${max}${plan.unsupported[0] !== undefined ? ` (layer ${plan.unsupported[0].index} ${plan.unsupported[0].name} cannot run on the DPU: ${plan.unsupported[0].rule})` : ''}`, { field: '--split' });
+    throw new SplitcError('BadSplit', `split ${index} is not a valid cut: valid indices are 0..${max}${plan.unsupported[0] !== undefined ? ` (layer ${plan.unsupported[0].index} ${plan.unsupported[0].name} cannot run on the DPU: ${plan.unsupported[0].rule})` : ''}`, { field: 'split' });
   }
   return c;
 }

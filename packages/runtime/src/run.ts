@@ -34,7 +34,7 @@ export interface PlanPace {
  * paced at batch × (dpuMs / batch) = dpuMs (a lower bound that leaves the predicted rate unchanged).
  */
 export function planPace(m: Manifest, scale = 1): PlanPace {
-  if (!(scale > 0)) throw new SplitcError('Usage', `pace scale ${scale} must be positive`, { field: '--pace-scale' });
+  if (!(scale > 0)) throw new SplitcError('Usage', `pace scale ${scale} must be positive`, { field: 'paceScale' });
   const e = m.split.estimate;
   const dpuBound = e.streamMs > Math.max(e.linkMs, e.gpuMs);
   return {
@@ -234,13 +234,13 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
   const seam = seamPlan(m, file);
   const threads = options.threads ?? 1;
   const window = options.window ?? 4;
-  if (!Number.isInteger(window) || window < 1) throw new SplitcError('Usage', `window ${window} must be a positive integer`, { field: '--window' });
+  if (!Number.isInteger(window) || window < 1) throw new SplitcError('Usage', `window ${window} must be a positive integer`, { field: 'window' });
   const runnerThreads = options.runnerThreads ?? m.seam.runtime.dpuRunnerThreads;
-  if (!Number.isInteger(runnerThreads) || runnerThreads < 1) throw new SplitcError('Usage', `runner threads ${runnerThreads} must be a positive integer`, { field: '--runner-threads' });
+  if (!Number.isInteger(runnerThreads) || runnerThreads < 1) throw new SplitcError('Usage', `runner threads ${runnerThreads} must be a positive integer`, { field: 'runnerThreads' });
   const dpu = await ReferenceDpu.create(outDir, m, seam, threads);
   const files = options.input !== undefined ? listNpy(options.input) : null;
   const total = options.frames ?? files?.length ?? 300;
-  if (!Number.isInteger(total) || total < 1) throw new SplitcError('Usage', `--frames ${total} must be a positive integer`, { field: '--frames' });
+  if (!Number.isInteger(total) || total < 1) throw new SplitcError('Usage', `frames ${total} must be a positive integer`, { field: 'frames' });
   const seed = options.seed ?? 1;
   const frameAt = (i: number): Frame => (files !== null ? readNpy(files[i % files.length]!, dpu.inputShape) : seededFrame(seed, i, dpu.inputShape));
 

@@ -1,4 +1,4 @@
-// Built-in and user target files, and resolving `--target dpu+gpu --link L --precision P`.
+// Built-in and user target files, and resolving a target request (`target: 'dpu+gpu'`, `link`, `precision`).
 
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -74,18 +74,18 @@ export function resolveTarget(req: TargetRequest = {}): ResolvedTarget {
   const spec = req.target ?? DEFAULT_TARGET;
   const parts = spec.split('+');
   if (parts.length !== 2 || parts.some((p) => p === '')) {
-    throw new SplitcError('UnknownTarget', `${JSON.stringify(spec)} must name a DPU and a GPU as DPU+GPU, e.g. ${DEFAULT_TARGET}`, { field: '--target' });
+    throw new SplitcError('UnknownTarget', `${JSON.stringify(spec)} must name a DPU and a GPU as DPU+GPU, e.g. ${DEFAULT_TARGET}`, { field: 'target' });
   }
   const [dpuName, gpuName] = parts as [string, string];
   const names = (kind: string) => [...catalog.devices.values()].filter((d) => d.kind === kind).map((d) => d.name).sort().join(', ');
   const dpu = catalog.devices.get(dpuName);
-  if (dpu === undefined || dpu.kind !== 'dpu') throw new SplitcError('UnknownTarget', `${JSON.stringify(dpuName)} is not a known DPU (known: ${names('dpu')})`, { field: '--target' });
+  if (dpu === undefined || dpu.kind !== 'dpu') throw new SplitcError('UnknownTarget', `${JSON.stringify(dpuName)} is not a known DPU (known: ${names('dpu')})`, { field: 'target' });
   const gpu = catalog.devices.get(gpuName);
-  if (gpu === undefined || gpu.kind !== 'gpu') throw new SplitcError('UnknownTarget', `${JSON.stringify(gpuName)} is not a known GPU (known: ${names('gpu')})`, { field: '--target' });
+  if (gpu === undefined || gpu.kind !== 'gpu') throw new SplitcError('UnknownTarget', `${JSON.stringify(gpuName)} is not a known GPU (known: ${names('gpu')})`, { field: 'target' });
   const linkName = req.link ?? DEFAULT_LINK;
   const link = catalog.links.get(linkName);
-  if (link === undefined) throw new SplitcError('UnknownTarget', `${JSON.stringify(linkName)} is not a known link (known: ${[...catalog.links.keys()].sort().join(', ')})`, { field: '--link' });
+  if (link === undefined) throw new SplitcError('UnknownTarget', `${JSON.stringify(linkName)} is not a known link (known: ${[...catalog.links.keys()].sort().join(', ')})`, { field: 'link' });
   const precision = req.precision ?? DEFAULT_PRECISION;
-  if (precision !== 'fp16' && precision !== 'fp32') throw new SplitcError('Usage', `precision ${JSON.stringify(precision)} must be fp16 or fp32`, { field: '--precision' });
+  if (precision !== 'fp16' && precision !== 'fp32') throw new SplitcError('Usage', `precision ${JSON.stringify(precision)} must be fp16 or fp32`, { field: 'precision' });
   return { dpu, gpu, link, precision };
 }

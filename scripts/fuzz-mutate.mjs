@@ -2,7 +2,7 @@
 // tests in `npm test`: byte-level (flip, overwrite, insert, delete, truncate, duplicate) and
 // structure-aware (decode, change one thing a hostile or broken exporter could write, re-encode).
 // Every mutant is a pure function of (base model, seed).
-import { DataType, decodeModel, encodeModel } from '@splitc/onnx';
+import { DataType, decodeModel, elementCount, encodeModel } from '@splitc/onnx';
 
 /** xorshift32: a small deterministic generator. */
 export function rng(seed) {
@@ -133,7 +133,7 @@ function mutateStructure(m, base, kind, r) {
       if (n === undefined || n.inputs.length === 0) break;
       const dims = r.pick([[], [1], [4], [0], [2, 2], [65_537]]);
       const dataType = r.pick([DataType.FLOAT, DataType.INT64, DataType.INT32]);
-      const count = dims.reduce((a, b) => a * b, 1);
+      const count = elementCount(dims);
       const size = dataType === DataType.INT64 ? 8 : 4;
       const data = new Uint8Array(r.chance(0.8) ? count * size : r.int(16));
       for (let i = 0; i < data.length; i++) data[i] = r.int(4);

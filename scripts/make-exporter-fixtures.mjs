@@ -26,7 +26,6 @@ const int = (name, v) => ({ name, type: 'int', i: v });
 const float = (name, v) => ({ name, type: 'float', f: v });
 const str = (name, v) => ({ name, type: 'string', s: new TextEncoder().encode(v) });
 const tensor = (name, dims, data, dataType = DataType.FLOAT) => ({ name, dataType, dims, data });
-const prod = (xs) => xs.reduce((a, b) => a * b, 1);
 
 /** A tiny graph builder: weights either as initializers or as Constant nodes. */
 function builder(constants = false) {
@@ -172,4 +171,3 @@ function legacy(opset) {
 }
 legacy(9);
 legacy(7);
-void prod;

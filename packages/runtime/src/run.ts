@@ -397,7 +397,7 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
       const n = b.frames.length;
       for (const o of seam.outputs) {
         const got = b.outputs.find((x) => x.name === o.name);
-        const per = o.shape.reduce((a, c) => a * c, 1);
+        const per = elementCount(o.shape);
         if (got === undefined || got.datatype !== 'FP32' || got.shape[0] !== n || got.data.byteLength !== n * per * 4) {
           throw new SplitcError('RemoteFailed', `the answer to batch ${b.seq} lacks output ${o.name} as FP32 [${n},${o.shape.slice(1).join(',')}]; ${completed} of ${total} frames completed`);
         }
@@ -409,7 +409,7 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
           let cMin = 1;
           let top1 = true;
           for (const o of seam.outputs) {
-            const per = o.shape.reduce((a, c) => a * c, 1);
+            const per = elementCount(o.shape);
             const all = typedView(b.outputs.find((x) => x.name === o.name)!) as Float32Array;
             const got = all.subarray(i * per, (i + 1) * per);
             const ref = want[o.name]!;
@@ -425,7 +425,7 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
             let own = 0;
             let prev = 0;
             for (const o of seam.outputs) {
-              const per = o.shape.reduce((a, c) => a * c, 1);
+              const per = elementCount(o.shape);
               const got = (typedView(b.outputs.find((x) => x.name === o.name)!) as Float32Array).subarray(i * per, (i + 1) * per);
               own += distance2(got, want[o.name]!);
               prev += distance2(got, previous[o.name]!);

@@ -1,9 +1,10 @@
 // Evaluation against the exact planner: per-layer device agreement, optimal-equivalent splits
 // (cost within 1% of the optimum), latency regret; and the two simple baselines the GNN must beat.
 
-import type * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from './config.js';
 import type { Sample } from './dataset.js';
-import { decode, disposeBatch, makeBatch, scores, type ModelConfig } from './model.js';
+import { decode, scoresJs } from './infer.js';
+import type { ParamArrays } from './weights.js';
 
 /** A cut within this fraction of the optimum counts as optimal-equivalent. */
 export const OPTIMAL_EQUIVALENT = 0.01;
@@ -82,15 +83,9 @@ export const macFraction: Predictor = (s) => {
   return best;
 };
 
-/** The GNN's picks for many samples, in batches. */
-export function gnnPicks(params: ReadonlyMap<string, tf.Tensor>, cfg: ModelConfig, samples: readonly Sample[], batchSize = 64): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < samples.length; i += batchSize) {
-    const b = makeBatch(samples.slice(i, i + batchSize));
-    for (const s of scores(params, cfg, b)) out.push(decode(s));
-    disposeBatch(b);
-  }
-  return out;
+/** The GNN's own decoded picks (the plain-JS forward pass, as `--predictor gnn` runs it). */
+export function gnnPicks(params: ParamArrays, cfg: ModelConfig, samples: readonly Sample[]): number[] {
+  return samples.map((s) => decode(scoresJs(params, cfg, s.features, s.descriptor)));
 }
 
 // --- the evaluation protocol (`splitc gnn eval`) -------------------------------------------------

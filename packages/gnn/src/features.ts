@@ -58,7 +58,8 @@ export const TARGET_FEATURES: readonly string[] = [
   'link-log-bandwidth', 'link-log-latency', 'objective-stream', 'log-peak-ratio',
 ];
 
-export const FEATURE_SCHEMA_VERSION = 1;
+/** 2: counts (crossing tensors, skips, out-edges) and efficiencies on log scales. */
+export const FEATURE_SCHEMA_VERSION = 2;
 
 /** Hash of the feature schema: weights trained on another schema are refused. */
 export function featureSchemaHash(): string {
@@ -218,11 +219,13 @@ export function graphFeatures(g: Graph, target: ResolvedTarget): GraphFeatures {
     set(node, 'suffix-depthwise-macs', (totDw - pdw) / totMacs);
     set(node, 'log-cut-bytes', log10p(cutBytes[k]!) / 8);
     set(node, 'cut-bytes/input', Math.log2((cutBytes[k]! + 1) / (inputBytes + 1)) / 8);
-    set(node, 'cut-tensors', cutCount[k]! / 4);
+    // Counts on a log scale: a DenseNet block has dozens of skips and crossing tensors, far beyond
+    // what most training graphs show, and a raw count let the network extrapolate to absurd times.
+    set(node, 'cut-tensors', Math.log2(1 + cutCount[k]!) / 4);
     set(node, 'log-in-edge-bytes', log10p(inBytes[node]!) / 8);
-    set(node, 'in-skips', inSkips[node]!);
-    set(node, 'out-edges', outEdges[node]! / 4);
-    set(node, 'out-skips', outSkips[node]!);
+    set(node, 'in-skips', Math.log2(1 + inSkips[node]!) / 4);
+    set(node, 'out-edges', Math.log2(1 + outEdges[node]!) / 4);
+    set(node, 'out-skips', Math.log2(1 + outSkips[node]!) / 4);
   }
   return { nodes, x, src, dst, valid, maxPrefix, cutBytes, macs };
 }
@@ -235,11 +238,13 @@ export function targetDescriptor(t: ResolvedTarget, objective: Objective): Float
   const dpuPeak = d.compute.opsPerCycle * d.compute.clockHz;
   const gpuPeak = gp.compute.peakFlops[p];
   const lms = (ms: number) => Math.log10(ms + 1e-4) / 4;
+  // Efficiencies divide the time, so their logs are what a log-time model adds up.
+  const le = (e: number) => Math.log10(Math.max(e, 1e-3)) / 2;
   const v = [
-    Math.log10(dpuPeak) / 13, d.efficiency.conv, d.efficiency.depthwise, d.efficiency.grouped, d.efficiency.fc,
+    Math.log10(dpuPeak) / 13, le(d.efficiency.conv), le(d.efficiency.depthwise), le(d.efficiency.grouped), le(d.efficiency.fc),
     Math.log10(d.memory.bandwidthBytesPerS * d.memory.efficiency) / 11,
     lms(d.overheads.perLayerMs), lms(d.overheads.perFrameMs), d.compute.parallelFrames / 4, log10p(d.onChip?.imageBankBytes ?? 0) / 8,
-    Math.log10(gpuPeak) / 14, gp.efficiency[p].conv, gp.efficiency[p].depthwise, gp.efficiency[p].grouped, gp.efficiency[p].fc,
+    Math.log10(gpuPeak) / 14, le(gp.efficiency[p].conv), le(gp.efficiency[p].depthwise), le(gp.efficiency[p].grouped), le(gp.efficiency[p].fc),
     Math.log10(gp.memory.bandwidthBytesPerS * gp.memory.efficiency) / 11,
     lms(gp.overheads.perLayerMs), lms(gp.overheads.perFrameMs), p === 'fp16' ? 0 : 1,
     Math.log10(t.link.bandwidthBytesPerS) / 11, lms(t.link.latencyMs), objective === 'stream' ? 1 : 0,

@@ -1,13 +1,39 @@
-// @splitc/gnn: the learned split predictor — graph features, the message-passing model
-// (TensorFlow.js), dataset, training, evaluation and the bundled weights.
+// @splitc/gnn: the learned split predictor — graph features, the message-passing model, dataset,
+// training, evaluation and the bundled weights. Inference (loadPredictor, evaluation) runs in plain
+// JavaScript; TensorFlow.js is loaded only by training (trainGnn, initBackend, leave-one-family-out),
+// on first use, so importing this package does not load it.
+import type { BackendName } from './backend.js';
+import type { TrainOptions, TrainResult } from './train.js';
+import type { ModelConfig } from './config.js';
+import type { GraphFeatures } from './features.js';
+import type { ParamArrays } from './weights.js';
+
 export { NODE_FEATURES, TARGET_FEATURES, FEATURE_SCHEMA_VERSION, featureSchemaHash, graphFeatures, targetDescriptor, type GraphFeatures } from './features.js';
 export { sampleTarget, TRAIN_LINK_BANDWIDTH, TRAIN_PERTURBATION, type SampledTarget, type TargetDistribution } from './target-sampling.js';
 export { buildDataset, graphSamples, labelSample, dpuThroughputShare, type DatasetOptions, type Sample } from './dataset.js';
-export { DEFAULT_CONFIG, type ModelConfig, type StageLabels } from './model.js';
-export { initBackend, type BackendName } from './backend.js';
-export { trainGnn, TRAIN_DEFAULTS, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
-export { loadWeights, saveWeights, SHIPPED_WEIGHTS_DIR, type ModelJson, type LoadedWeights } from './weights.js';
+export { DEFAULT_CONFIG, TRAIN_DEFAULTS, paramShapes, type ModelConfig } from './config.js';
+export type { StageLabels } from './model.js';
+export type { BackendName } from './backend.js';
+export type { TrainOptions, TrainProgress, TrainResult } from './train.js';
+export { loadWeights, saveWeights, SHIPPED_WEIGHTS_DIR, type ModelJson, type LoadedWeights, type ParamArrays, type WeightSpec } from './weights.js';
+export { forwardJs, scoresJs, decode, OUTPUT_COLUMNS } from './infer.js';
 export { metricsOf, gnnPicks, smallestCrossing, macFraction, OPTIMAL_EQUIVALENT, type Metrics, type Predictor } from './evaluate.js';
 export { compareOn, formatEvalTables, type EvalRow, type PredictorName } from './evaluate.js';
-export { loadPredictor, type GnnPredictor, type GnnPrediction, type LoadPredictorOptions } from './predict.js';
+export { loadPredictor, loadPredictorSync, type GnnPredictor, type GnnPrediction, type LoadPredictorOptions } from './predict.js';
 export { gnnDataset, evaluateGnn, fixedSetEvaluation, leaveOneFamilyOut, type DatasetCommandOptions, type DatasetSummary, type EvalOptions, type EvalReport, type Progress } from './protocol.js';
+
+/** Start TensorFlow.js's backend for training (loads tfjs on first call); returns its name. */
+export async function initBackend(prefer: BackendName = 'wasm'): Promise<string> {
+  return (await import('./backend.js')).initBackend(prefer);
+}
+
+/** Train from scratch (loads TensorFlow.js on first call): see train.ts. */
+export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult> {
+  return (await import('./train.js')).trainGnn(options);
+}
+
+/** The TensorFlow.js forward pass (training's) of one graph, as forwardJs returns it (loads tfjs; starts `backend`). For checking the two agree. */
+export async function forwardTfjs(params: ParamArrays, cfg: ModelConfig, features: GraphFeatures, descriptor: Float32Array, backend: BackendName = 'wasm'): Promise<Float32Array> {
+  await initBackend(backend);
+  return (await import('./model.js')).forwardOnArrays(params, cfg, features, descriptor);
+}

@@ -8,60 +8,37 @@
 // unsortedSegmentSum, which the wasm backend lacks and the cpu backend runs in quadratic time.
 
 import * as tf from '@tensorflow/tfjs';
+import { elementCount } from '@splitc/diagnostics';
 import { Rng } from '@splitc/zoo';
 import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';
+import { COST_EPS, HEAD_GAIN, INITIAL_LOG_MS, isStatistic, LAYER_EPS, LOG_MAX, LOG_MIN, paramShapes, STREAM_COLUMN, type ModelConfig } from './config.js';
 
-export interface ModelConfig {
-  readonly hidden: number;
-  /** Width of the messages sent along edges (each direction); narrower than `hidden` because gather/scatter dominate the cost. */
-  readonly message: number;
-  /** Message-passing rounds. */
-  readonly layers: number;
-}
-
-export const DEFAULT_CONFIG: ModelConfig = { hidden: 32, message: 16, layers: 2 };
-
+export { DEFAULT_CONFIG, paramShapes, type ModelConfig } from './config.js';
 
 export type Params = ReadonlyMap<string, tf.Tensor>;
 
-/** Parameter names and shapes, in the fixed order they are stored. */
-export function paramShapes(cfg: ModelConfig): [string, number[]][] {
-  const F = NODE_FEATURES.length;
-  const T = TARGET_FEATURES.length;
-  const H = cfg.hidden;
-  const M = cfg.message;
-  const shapes: [string, number[]][] = [['in/w', [F, H]], ['in/t', [T, H]], ['in/b', [H]]];
-  for (let l = 0; l < cfg.layers; l++) {
-    shapes.push(
-      [`mp${l}/msg-fwd`, [H, M]], [`mp${l}/msg-bwd`, [H, M]],
-      [`mp${l}/self`, [H, H]], [`mp${l}/fwd`, [M, H]], [`mp${l}/bwd`, [M, H]], [`mp${l}/global`, [H, H]], [`mp${l}/t`, [T, H]], [`mp${l}/b`, [H]],
-    );
-  }
-  // Per-layer log times (DPU one frame, DPU stream share, GPU) from the embedding, the node's own
-  // features and the target; per-cut log link time; per-stage log overheads from the target.
-  shapes.push(['time/h', [H, H]], ['time/x', [F, H]], ['time/t', [T, H]], ['time/b', [H]], ['time/o', [H, 3]], ['time/ob', [3]]);
-  shapes.push(['link/x', [F, H]], ['link/t', [T, H]], ['link/b', [H]], ['link/o', [H, 1]], ['link/ob', [1]]);
-  shapes.push(['ovh/t', [T, 3]], ['ovh/b', [3]]);
-  return shapes;
-}
-
-/** Starting log-ms biases of the time heads, near typical values (a layer ~7 µs, a transfer or overhead ~0.1 ms). */
-const INITIAL_LOG_MS: Readonly<Record<string, number>> = { 'time/ob': -6 / 8, 'link/ob': -2 / 8, 'ovh/b': -3 / 8 };
+const COMPONENT_WEIGHTS = new Set(['time/o', 'time/xo', 'time/to', 'link/o', 'link/xo', 'link/to']);
 
 /** Glorot-uniform weights and zero biases from a seeded generator (tfjs initializer seeds are not relied on). */
 export function initParams(cfg: ModelConfig, seed: number): Map<string, tf.Variable> {
   const r = new Rng(seed);
+  const K = cfg.components ?? 0;
   const out = new Map<string, tf.Variable>();
   for (const [name, shape] of paramShapes(cfg)) {
-    const n = shape.reduce((a, b) => a * b, 1);
+    const n = elementCount(shape);
     const data = new Float32Array(n);
     if (shape.length === 2) {
-      const limit = Math.sqrt(6 / (shape[0]! + shape[1]!));
+      // A components head starts small (its terms near their biases: a term over LOG_MAX would
+      // get no gradient through the clip).
+      const limit = Math.sqrt(6 / (shape[0]! + shape[1]!)) * (K > 0 && COMPONENT_WEIGHTS.has(name) ? 0.1 : 1);
       for (let i = 0; i < n; i++) data[i] = (r.next() * 2 - 1) * limit;
     } else if (INITIAL_LOG_MS[name] !== undefined) {
-      data.fill(INITIAL_LOG_MS[name]!);
+      // The K terms of a components head start e^-2 apart (which also makes them differ).
+      for (let i = 0; i < n; i++) data[i] = INITIAL_LOG_MS[name]! - (K > 0 ? (i % K) * (2 / HEAD_GAIN) : 0);
+    } else if (name.endsWith('-std')) {
+      data.fill(1);
     }
-    out.set(name, tf.variable(tf.tensor(data, shape), true));
+    out.set(name, tf.variable(tf.tensor(data, shape), !isStatistic(name)));
   }
   return out;
 }
@@ -89,6 +66,9 @@ export interface Batch {
   /** Row g selects the node just before graph g (none for the first graph), and its transpose. */
   readonly prevSel: tf.Tensor2D;
   readonly prevSelT: tf.Tensor2D;
+  /** Row g selects graph g's last node, and its transpose. */
+  readonly lastSel: tf.Tensor2D;
+  readonly lastSelT: tf.Tensor2D;
   /** 1 on valid cuts, [nodes, 1]. */
   readonly valid: tf.Tensor2D;
   /** 1 except on the source node / the last node / cuts nothing crosses / stream targets, [nodes, 1]. */
@@ -99,6 +79,9 @@ export interface Batch {
   /** Training labels and their weights, [nodes, LABELS] each (see LABEL_COLUMNS). */
   readonly labels?: tf.Tensor2D;
   readonly weights?: tf.Tensor2D;
+  /** Log of the graph's best objective, per node, and the soft target of each cut (0 on invalid cuts; sums to 1 per graph), [nodes, 1] each. */
+  readonly bestLog?: tf.Tensor2D;
+  readonly soft?: tf.Tensor2D;
 }
 
 /**
@@ -121,8 +104,6 @@ export const LABEL_COLUMNS = ['objective', 'dpu-stage', 'gpu-stage', 'link', 'la
 const L = LABEL_COLUMNS.length;
 /** Loss weight of each column: the cut's objective most, then the parts it is made of. */
 const COLUMN_WEIGHTS = [1, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3];
-/** Per-layer labels are log(ms + LAYER_EPS): layers that cost nothing (fused, views) sit at this floor. */
-const LAYER_EPS = 1e-5;
 
 export interface BatchItem {
   readonly features: GraphFeatures;
@@ -133,7 +114,16 @@ export interface BatchItem {
 /** Cuts within a few percent of the best weigh more: that is where the choice is made. */
 const NEAR_WEIGHT = 9;
 const NEAR_SCALE = 0.02;
-const STREAM_COLUMN = TARGET_FEATURES.indexOf('objective-stream');
+/**
+ * The choice itself: a cross-entropy between the softmax of the predicted log objectives (at
+ * temperature RANK_TEMPERATURE) over each graph's valid cuts and soft targets exp(-regret /
+ * RANK_SOFTNESS), so cuts within about a percent of the optimum are equally right (near-ties are
+ * not punished), weighted RANK_WEIGHT against the regression.
+ */
+const RANK_TEMPERATURE = 0.02;
+const RANK_SOFTNESS = 0.01;
+const RANK_WEIGHT = 0.01;
+const RANK_CLIP = 60;
 
 export function makeBatch(items: readonly BatchItem[]): Batch {
   const F = NODE_FEATURES.length;
@@ -158,6 +148,8 @@ export function makeBatch(items: readonly BatchItem[]): Batch {
   const stream = new Float32Array(N);
   const labels = new Float32Array(N * L);
   const weights = new Float32Array(N * L);
+  const bestLog = new Float32Array(N);
+  const soft = new Float32Array(N);
   const withLabels = items.every((it) => it.labels !== undefined);
   let e = 0;
   items.forEach((it, gi) => {
@@ -193,6 +185,12 @@ export function makeBatch(items: readonly BatchItem[]): Batch {
         put(2, lb.gpuMs[i]!, i < f.nodes - 1 ? 1 : 0);
         put(3, lb.linkMs[i]!, 1);
       }
+      let z = 0;
+      for (let i = 0; i < f.nodes; i++) {
+        bestLog[o + i] = Math.log(best + COST_EPS);
+        if (f.valid[i]) { soft[o + i] = Math.exp(-(lb.objective[i]! / best - 1) / RANK_SOFTNESS); z += soft[o + i]!; }
+      }
+      for (let i = 0; i < f.nodes; i++) soft[o + i]! /= z;
     }
     invCount[gi] = 1 / f.nodes;
     for (let j = 0; j < f.src.length; j++) {
@@ -208,6 +206,9 @@ export function makeBatch(items: readonly BatchItem[]): Batch {
   const prevSel = new Float32Array(B * N);
   const prevSelT = new Float32Array(N * B);
   offsets.forEach((o, gi) => { if (o > 0) { prevSel[gi * N + o - 1] = 1; prevSelT[(o - 1) * B + gi] = 1; } });
+  const lastSel = new Float32Array(B * N);
+  const lastSelT = new Float32Array(N * B);
+  offsets.forEach((o, gi) => { const last = o + items[gi]!.features.nodes - 1; lastSel[gi * N + last] = 1; lastSelT[last * B + gi] = 1; });
   return {
     graphs: items.length, nodes: N, offsets,
     x: tf.tensor2d(x, [N, F]), t: tf.tensor2d(t, [N, T]),
@@ -216,9 +217,10 @@ export function makeBatch(items: readonly BatchItem[]): Batch {
     invIn: tf.tensor2d(inv(inDeg), [N, 1]), invOut: tf.tensor2d(inv(outDeg), [N, 1]),
     member: tf.tensor2d(member, [items.length, N]), memberT: tf.tensor2d(memberT, [N, items.length]), invCount: tf.tensor2d(invCount, [items.length, 1]),
     prevSel: tf.tensor2d(prevSel, [B, N]), prevSelT: tf.tensor2d(prevSelT, [N, B]),
+    lastSel: tf.tensor2d(lastSel, [B, N]), lastSelT: tf.tensor2d(lastSelT, [N, B]),
     valid: tf.tensor2d(valid, [N, 1]),
     notSource: tf.tensor2d(notSource, [N, 1]), notLast: tf.tensor2d(notLast, [N, 1]), hasBytes: tf.tensor2d(hasBytes, [N, 1]), stream: tf.tensor2d(stream, [N, 1]),
-    ...(withLabels ? { labels: tf.tensor2d(labels, [N, L]), weights: tf.tensor2d(weights, [N, L]) } : {}),
+    ...(withLabels ? { labels: tf.tensor2d(labels, [N, L]), weights: tf.tensor2d(weights, [N, L]), bestLog: tf.tensor2d(bestLog, [N, 1]), soft: tf.tensor2d(soft, [N, 1]) } : {}),
   };
 }
 
@@ -280,6 +282,23 @@ function constLeft(m: tf.Tensor2D, mT: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D
   return f(h) as tf.Tensor2D;
 }
 
+/** h @ m for a constant m whose transpose is at hand. */
+function constRight(h: tf.Tensor2D, m: tf.Tensor2D, mT: tf.Tensor2D): tf.Tensor2D {
+  if (!training) return tf.matMul(h, m);
+  const f = tf.customGrad(((x: tf.Tensor2D) => ({
+    value: tf.matMul(x, m),
+    gradFunc: (dy: tf.Tensor2D) => tf.matMul(dy, mT),
+  })) as unknown as CustomFn);
+  return f(h) as tf.Tensor2D;
+}
+
+/** Exclusive reverse cumulative sum down the rows (y_i = Σ_{j>i} x_j), with the exclusive forward cumulative sum as its gradient. */
+const revCumsumRows = (x: tf.Tensor2D): tf.Tensor2D => (training ? revCumsumWithGrad(x) as tf.Tensor2D : tf.cumsum(x, 0, true, true));
+const revCumsumWithGrad = tf.customGrad(((x: tf.Tensor2D) => ({
+  value: tf.cumsum(x, 0, true, true),
+  gradFunc: (dy: tf.Tensor2D) => tf.cumsum(dy, 0, true, false),
+})) as unknown as CustomFn);
+
 /** Inclusive cumulative sum down the rows, with the reverse cumulative sum as its gradient (tfjs's own Cumsum gradient is wrong for axis 0 of a matrix). */
 const cumsumRows = (x: tf.Tensor2D): tf.Tensor2D => (training ? cumsumWithGrad(x) as tf.Tensor2D : tf.cumsum(x, 0));
 const cumsumWithGrad = tf.customGrad(((x: tf.Tensor2D) => ({
@@ -287,20 +306,34 @@ const cumsumWithGrad = tf.customGrad(((x: tf.Tensor2D) => ({
   gradFunc: (dy: tf.Tensor2D) => tf.cumsum(dy, 0, false, true),
 })) as unknown as CustomFn);
 
-/** Log times (ms) are clipped to [LOG_MIN, LOG_MAX] before exp; the heads are regressed on their log labels directly, so the clip never starves them of gradient. */
-const LOG_MIN = -20;
-const LOG_MAX = 9;
-/**
- * The heads' outputs are scaled up: log times span ~20 natural-log units while the features are
- * scaled to ~[0, 1], so unscaled heads would need weights in the tens (thousands of Adam steps).
- */
-const HEAD_GAIN = 8;
 const expClipped = (y: tf.Tensor): tf.Tensor => tf.exp(tf.clipByValue(y, LOG_MIN, LOG_MAX));
+
+/**
+ * [columns·K × columns]: 1 where row c·K + k meets column c (sums each column's K terms), and its
+ * transpose. Kept outside any tidy: the custom gradient uses the transpose after the forward pass.
+ */
+const sumMatrices = new Map<string, [tf.Tensor2D, tf.Tensor2D]>();
+function sumMatrix(columns: number, K: number): [tf.Tensor2D, tf.Tensor2D] {
+  const key = `${columns}x${K}`;
+  let hit = sumMatrices.get(key);
+  if (hit === undefined || hit[0].isDisposed) {
+    const m = new Float32Array(columns * K * columns);
+    for (let c = 0; c < columns; c++) for (let k = 0; k < K; k++) m[(c * K + k) * columns + c] = 1;
+    const S = tf.keep(tf.tensor2d(m, [columns * K, columns]));
+    hit = [S, tf.keep(tf.transpose(S))];
+    sumMatrices.set(key, hit);
+  }
+  return hit;
+}
 
 /** Predicted log times: [nodes, LABEL_COLUMNS] — every cut's objective, DPU stage, GPU stage and link, and each layer's own times. */
 export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
   const w = (name: string) => p.get(name)! as tf.Tensor2D;
-  let h = tf.relu(tf.add(tf.add(linear(b.x, w('in/w'), true), linear(b.t, w('in/t'), true)), w('in/b'))) as tf.Tensor2D;
+  const std = cfg.standardize === true;
+  const x = std ? tf.div(tf.sub(b.x, w('norm/x-mean')), w('norm/x-std')) as tf.Tensor2D : b.x;
+  const t = std ? tf.div(tf.sub(b.t, w('norm/t-mean')), w('norm/t-std')) as tf.Tensor2D : b.t;
+  const K = cfg.components ?? 0;
+  let h = tf.relu(tf.add(tf.add(linear(x, w('in/w'), true), linear(t, w('in/t'), true)), w('in/b'))) as tf.Tensor2D;
   for (let l = 0; l < cfg.layers; l++) {
     const fwd = tf.mul(propagate(linear(h, w(`mp${l}/msg-fwd`)), b.src, b.dstNd, b.dst, b.srcNd), b.invIn) as tf.Tensor2D;
     const bwd = tf.mul(propagate(linear(h, w(`mp${l}/msg-bwd`)), b.dst, b.srcNd, b.src, b.dstNd), b.invOut) as tf.Tensor2D;
@@ -308,32 +341,58 @@ export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
     const global = constLeft(b.memberT, b.member, mean);
     const z = tf.addN([
       linear(h, w(`mp${l}/self`)), linear(fwd, w(`mp${l}/fwd`)), linear(bwd, w(`mp${l}/bwd`)),
-      linear(global, w(`mp${l}/global`)), linear(b.t, w(`mp${l}/t`), true),
+      linear(global, w(`mp${l}/global`)), linear(t, w(`mp${l}/t`), true),
     ]);
     h = tf.add(h, tf.relu(tf.add(z, w(`mp${l}/b`)))) as tf.Tensor2D;
   }
   // Each layer's times (zero for the source node), summed over every prefix (the DPU side of the
   // cut at that node, the node included) and suffix (the GPU side) of its graph.
-  const u = tf.relu(tf.add(tf.addN([linear(h, w('time/h')), linear(b.x, w('time/x'), true), linear(b.t, w('time/t'), true)]), w('time/b'))) as tf.Tensor2D;
-  const logTimes = tf.mul(tf.add(linear(u, w('time/o')), w('time/ob')), HEAD_GAIN) as tf.Tensor2D;
-  const times = tf.mul(expClipped(logTimes), b.notSource) as tf.Tensor2D;
+  const inter = (head: string): tf.Tensor2D[] => ((cfg.interaction ?? 0) > 0
+    ? [linear(tf.mul(linear(x, w(`${head}/ix`), true), linear(t, w(`${head}/it`), true)) as tf.Tensor2D, w(`${head}/io`))]
+    : []);
+  const u = tf.relu(tf.add(tf.addN([linear(h, w('time/h')), linear(x, w('time/x'), true), linear(t, w('time/t'), true), ...inter('time')]), w('time/b'))) as tf.Tensor2D;
+  // A components head: `columns` sums of K terms exp(a), a = (u·O + x·XO + t·TO + ob)·gain.
+  const summed = (head: string, hidden: tf.Tensor2D, columns: number): tf.Tensor2D => {
+    const a = tf.mul(tf.add(tf.addN([linear(hidden, w(`${head}/o`)), linear(x, w(`${head}/xo`), true), linear(t, w(`${head}/to`), true)]), w(`${head}/ob`)), HEAD_GAIN) as tf.Tensor2D;
+    const [S, ST] = sumMatrix(columns, K);
+    return constRight(expClipped(a) as tf.Tensor2D, S, ST);
+  };
+  let logTimes: tf.Tensor2D;
+  let times: tf.Tensor2D;
+  if (K > 0) {
+    const raw = summed('time', u, 3);
+    logTimes = tf.log(tf.add(raw, LAYER_EPS)) as tf.Tensor2D;
+    times = tf.mul(raw, b.notSource) as tf.Tensor2D;
+  } else {
+    logTimes = tf.mul(tf.add(linear(u, w('time/o')), w('time/ob')), HEAD_GAIN) as tf.Tensor2D;
+    times = tf.mul(expClipped(logTimes), b.notSource) as tf.Tensor2D;
+  }
   const cs = cumsumRows(times) as tf.Tensor2D;
   const prefix = tf.sub(cs, constLeft(b.memberT, b.member, constLeft(b.prevSel, b.prevSelT, cs))) as tf.Tensor2D;
-  const total = constLeft(b.memberT, b.member, constLeft(b.member, b.memberT, times));
-  const suffix = tf.relu(tf.sub(total, prefix));
-  const ovh = expClipped(tf.mul(tf.add(linear(b.t, w('ovh/t'), true), w('ovh/b')), HEAD_GAIN));
+  // The suffix as a reverse cumulative sum (exact for the last graph of a batch, and so for one
+  // graph), not total − prefix, which loses the small suffixes near a graph's end in float32.
+  const rev = revCumsumRows(times);
+  const suffix = tf.relu(tf.sub(rev, constLeft(b.memberT, b.member, constLeft(b.lastSel, b.lastSelT, rev))));
+  const ovh = expClipped(tf.mul(tf.add(linear(t, w('ovh/t'), true), w('ovh/b')), HEAD_GAIN));
   const col = (t: tf.Tensor, c: number) => tf.slice(t, [0, c], [-1, 1]);
   const dpuFrame = tf.add(col(prefix, 0), tf.mul(col(ovh, 0), b.notSource));
   const dpuStream = tf.add(col(prefix, 1), tf.mul(col(ovh, 1), b.notSource));
   const gpu = tf.add(col(suffix, 2), tf.mul(col(ovh, 2), b.notLast));
-  const ul = tf.relu(tf.add(tf.add(linear(b.x, w('link/x'), true), linear(b.t, w('link/t'), true)), w('link/b'))) as tf.Tensor2D;
-  const logLink = tf.mul(tf.add(linear(ul, w('link/o')), w('link/ob')), HEAD_GAIN);
-  const link = tf.mul(expClipped(logLink), b.hasBytes);
+  const ul = tf.relu(tf.add(tf.addN([linear(x, w('link/x'), true), linear(t, w('link/t'), true), ...inter('link')]), w('link/b'))) as tf.Tensor2D;
+  let logLink: tf.Tensor;
+  let link: tf.Tensor;
+  if (K > 0) {
+    const raw = summed('link', ul, 1);
+    logLink = tf.log(tf.add(raw, COST_EPS));
+    link = tf.mul(raw, b.hasBytes);
+  } else {
+    logLink = tf.mul(tf.add(linear(ul, w('link/o')), w('link/ob')), HEAD_GAIN);
+    link = tf.mul(expClipped(logLink), b.hasBytes);
+  }
   const streamCost = tf.maximum(tf.maximum(dpuStream, link), gpu);
   const latencyCost = tf.addN([dpuFrame, link, gpu]);
   const cost = tf.add(tf.mul(b.stream, streamCost), tf.mul(tf.sub(1, b.stream), latencyCost));
-  const eps = 1e-6;
-  return tf.concat([tf.log(tf.add(tf.concat([cost, dpuFrame, gpu], 1), eps)), logLink, logTimes], 1) as tf.Tensor2D;
+  return tf.concat([tf.log(tf.add(tf.concat([cost, dpuFrame, gpu], 1), COST_EPS)), logLink, logTimes], 1) as tf.Tensor2D;
 }
 
 /** Weighted squared error of the log stage times against the planner's; the objective column weighs most. */
@@ -341,7 +400,13 @@ export function loss(p: Params, cfg: ModelConfig, b: Batch): tf.Scalar {
   const pred = withGradients(() => forward(p, cfg, b));
   const err = tf.mul(tf.square(tf.sub(pred, b.labels!)), b.weights!);
   const perColumn = tf.div(tf.sum(err, 0), tf.add(tf.sum(b.weights!, 0), 1e-6));
-  return tf.sum(tf.mul(perColumn, tf.tensor1d(COLUMN_WEIGHTS))) as tf.Scalar;
+  const regression = tf.sum(tf.mul(perColumn, tf.tensor1d(COLUMN_WEIGHTS)));
+  // Cross-entropy of the cut choice: per graph, log Σ exp(z) over valid cuts − Σ q·z, z the
+  // predicted log objective's distance below the best (clipped, so exp stays finite).
+  const z = tf.clipByValue(tf.div(tf.sub(b.bestLog!, tf.slice(pred, [0, 0], [-1, 1])), RANK_TEMPERATURE), -RANK_CLIP, RANK_CLIP);
+  const sums = constLeft(b.member, b.memberT, tf.mul(tf.exp(z), b.valid) as tf.Tensor2D);
+  const ce = tf.sub(tf.log(tf.add(sums, 1e-30)), constLeft(b.member, b.memberT, tf.mul(z, b.soft!) as tf.Tensor2D));
+  return tf.add(regression, tf.mul(tf.mean(ce), RANK_WEIGHT)) as tf.Scalar;
 }
 
 /** Per-graph scores (minus the predicted log objective), in node order; invalid cuts are -Infinity. */
@@ -359,9 +424,20 @@ export function scores(p: Params, cfg: ModelConfig, b: Batch): Float32Array[] {
   return out;
 }
 
-/** The highest-scoring valid cut (lowest index on ties): the number of layers on the DPU. */
-export function decode(s: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < s.length; i++) if (s[i]! > s[best]!) best = i;
-  return best;
+export { decode } from './infer.js';
+
+/** The tfjs forward pass of one graph with parameters given as arrays, as a row-major [nodes × LABEL_COLUMNS] array (for checking infer.ts against it). */
+export function forwardOnArrays(params: ReadonlyMap<string, Float32Array>, cfg: ModelConfig, features: GraphFeatures, descriptor: Float32Array): Float32Array {
+  const p = new Map<string, tf.Tensor>();
+  for (const [name, shape] of paramShapes(cfg)) p.set(name, tf.tensor(params.get(name)!, shape));
+  const b = makeBatch([{ features, descriptor }]);
+  try {
+    const out = tf.tidy(() => forward(p, cfg, b));
+    const data = out.dataSync() as Float32Array;
+    out.dispose();
+    return Float32Array.from(data);
+  } finally {
+    disposeBatch(b);
+    for (const t of p.values()) t.dispose();
+  }
 }

@@ -1,14 +1,15 @@
-// The predictor hook used by plan/compile: load the weights once (async: the wasm backend starts
-// asynchronously), then predict synchronously. The prediction is always a valid prefix cut; the
-// planner prices it with the latency model and reports the exact optimum beside it.
-
+// The predictor hook used by plan/compile: load the weights once, then predict synchronously with
+// the plain-JS forward pass (infer.ts) — TensorFlow.js is not loaded for inference. The
+// prediction is always a valid prefix cut; the planner prices it with the latency model and
+// reports the exact optimum beside it.
 
 import type { Graph } from '@splitc/ir';
 import type { Objective } from '@splitc/planner';
 import type { ResolvedTarget } from '@splitc/targets';
-import { initBackend, type BackendName } from './backend.js';
+import type { BackendName } from './backend.js';
+import type { ModelConfig } from './config.js';
 import { graphFeatures, targetDescriptor } from './features.js';
-import { decode, disposeBatch, makeBatch, scores, type ModelConfig } from './model.js';
+import { decode, scoresJs } from './infer.js';
 import { loadWeights, SHIPPED_WEIGHTS_DIR } from './weights.js';
 
 export interface GnnPrediction {
@@ -24,6 +25,7 @@ export interface GnnPredictor {
   /** sha256 of weights.bin. */
   readonly weights: string;
   readonly config: ModelConfig;
+  /** What runs the forward pass: `js` (plain JavaScript on Float32Arrays). */
   readonly backend: string;
   predict(g: Graph, target: ResolvedTarget, objective: Objective): GnnPrediction;
   dispose(): void;
@@ -32,35 +34,33 @@ export interface GnnPredictor {
 export interface LoadPredictorOptions {
   /** A directory with model.json + weights.bin (default: the weights shipped in @splitc/gnn). */
   readonly weightsDir?: string;
+  /** Ignored since inference runs in plain JavaScript (kept so existing callers still type-check). */
   readonly backend?: BackendName;
 }
 
-/** Load weights (typed errors for missing/corrupt/mismatched files) and start the backend. */
+/** Load weights (typed errors for missing/corrupt/mismatched files). Async for callers that awaited the tfjs backend. */
 export async function loadPredictor(options: LoadPredictorOptions = {}): Promise<GnnPredictor> {
-  const backend = await initBackend(options.backend ?? 'wasm');
+  return loadPredictorSync(options);
+}
+
+/** The same, synchronously. */
+export function loadPredictorSync(options: LoadPredictorOptions = {}): GnnPredictor {
   const loaded = loadWeights(options.weightsDir ?? SHIPPED_WEIGHTS_DIR);
-  const params = loaded.tensors;
+  const params = loaded.params;
   const config = loaded.meta.config;
   return {
     weights: loaded.meta.weightsSha256,
     config,
-    backend,
+    backend: 'js',
     predict(g, target, objective) {
-      const features = graphFeatures(g, target);
-      const b = makeBatch([{ features, descriptor: targetDescriptor(target, objective) }]);
-      try {
-        const s = scores(params, config, b)[0]!;
-        const index = decode(s);
-        let z = 0;
-        for (const v of s) if (Number.isFinite(v)) z += Math.exp(v - s[index]!);
-        return { index, probability: 1 / z, predictedMs: Math.exp(-s[index]!) };
-      } finally {
-        disposeBatch(b);
-      }
+      const s = scoresJs(params, config, graphFeatures(g, target), targetDescriptor(target, objective));
+      const index = decode(s);
+      let z = 0;
+      for (const v of s) if (Number.isFinite(v)) z += Math.exp(v - s[index]!);
+      return { index, probability: 1 / z, predictedMs: Math.exp(-s[index]!) };
     },
     dispose() {
-      for (const t of params.values()) t.dispose();
+      // Nothing to free: the weights are ordinary arrays.
     },
   };
 }
-

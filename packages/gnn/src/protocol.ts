@@ -7,14 +7,13 @@ import path from 'node:path';
 import { analyzeModel } from '@splitc/ir';
 import { loadModel } from '@splitc/onnx';
 import { deriveSeed, FAMILIES, type Family } from '@splitc/zoo';
-import { initBackend, type BackendName } from './backend.js';
+import type { BackendName } from './backend.js';
 import { buildDataset, graphSamples, type Sample } from './dataset.js';
 import { compareOn, formatEvalTables, gnnPicks, type EvalRow } from './evaluate.js';
-import type { ModelConfig } from './model.js';
+import type { ModelConfig } from './config.js';
 import type { TargetDistribution } from './target-sampling.js';
-import { trainGnn, type TrainOptions } from './train.js';
+import type { TrainOptions } from './train.js';
 import { loadWeights, SHIPPED_WEIGHTS_DIR } from './weights.js';
-import type * as tf from '@tensorflow/tfjs';
 
 export interface Progress {
   readonly phase: string;
@@ -123,9 +122,8 @@ function groupRows(set: string, samples: readonly Sample[], picks: readonly numb
 
 /** `gnn eval`: the tables of docs/gnn.md. */
 export async function evaluateGnn(options: EvalOptions = {}): Promise<EvalReport> {
-  await initBackend(options.backend ?? 'wasm');
   const loaded = loadWeights(options.weightsDir ?? SHIPPED_WEIGHTS_DIR);
-  const params = loaded.tensors;
+  const params = loaded.params;
   const cfg: ModelConfig = loaded.meta.config;
   const seed = options.seed ?? EVAL_SEED;
   const fixturesDir = options.fixturesDir ?? path.resolve(SHIPPED_WEIGHTS_DIR, '../../../fixtures/models');
@@ -159,6 +157,9 @@ export async function evaluateGnn(options: EvalOptions = {}): Promise<EvalReport
 
 /** Leave-one-family-out: for each family, train from scratch without it, test on held-out models of it. */
 export async function leaveOneFamilyOut(options: Pick<EvalOptions, 'foldTraining' | 'heldOutPerFamily' | 'seed' | 'backend' | 'onProgress'> = {}): Promise<EvalRow[]> {
+  // Training needs TensorFlow.js: loaded only here.
+  const { initBackend } = await import('./backend.js');
+  const { trainGnn } = await import('./train.js');
   await initBackend(options.backend ?? 'wasm');
   const seed = options.seed ?? EVAL_SEED;
   const perFamily = options.heldOutPerFamily ?? 6;
@@ -169,7 +170,7 @@ export async function leaveOneFamilyOut(options: Pick<EvalOptions, 'foldTraining
     const fold = await trainGnn({ models: 100, targetsPerModel: 3, epochs: 12, ...options.foldTraining, families: others, backend: options.backend ?? 'wasm' });
     const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family] });
     lofo.push(...test);
-    picks.push(...gnnPicks(fold.params as ReadonlyMap<string, tf.Tensor>, fold.config, test));
+    picks.push(...gnnPicks(new Map([...fold.params].map(([k, v]) => [k, v.dataSync() as Float32Array])), fold.config, test));
     for (const v of fold.params.values()) v.dispose();
     options.onProgress?.({ phase: 'leave-one-family-out', done: fi + 1, total: FAMILIES.length });
   }
@@ -184,12 +185,11 @@ export const FIXED_SET: readonly string[] = [
 
 /** The fixed set CI re-evaluates the shipped weights on: every torchvision fixture × 4 training-distribution targets. */
 export async function fixedSetEvaluation(weightsDir: string = SHIPPED_WEIGHTS_DIR, fixturesDir?: string): Promise<{ readonly weightsSha256: string; readonly gnn: EvalRow['metrics']; readonly smallestCrossing: EvalRow['metrics']; readonly macFraction: EvalRow['metrics'] }> {
-  await initBackend('wasm');
   const loaded = loadWeights(weightsDir);
   const dir = fixturesDir ?? path.resolve(SHIPPED_WEIGHTS_DIR, '../../../fixtures/models');
   const files = FIXED_SET.map((m) => path.join(dir, `${m}.onnx`));
   const samples: Sample[] = [];
   files.forEach((f, i) => samples.push(...graphSamples(analyzeModel(loadModel(f)), path.basename(f, '.onnx'), 'torchvision', deriveSeed(EVAL_SEED + 99, i), 4, 'train')));
-  const [gnn, smallest, mac] = compareOn('fixed', 'all', samples, gnnPicks(loaded.tensors, loaded.meta.config, samples));
+  const [gnn, smallest, mac] = compareOn('fixed', 'all', samples, gnnPicks(loaded.params, loaded.meta.config, samples));
   return { weightsSha256: loaded.meta.weightsSha256, gnn: gnn!.metrics, smallestCrossing: smallest!.metrics, macFraction: mac!.metrics };
 }

@@ -6,7 +6,9 @@ import type { Family } from '@splitc/zoo';
 import { Rng } from '@splitc/zoo';
 import { initBackend, type BackendName } from './backend.js';
 import { buildDataset, type Sample } from './dataset.js';
-import { DEFAULT_CONFIG, disposeBatch, initParams, loss, makeBatch, type Batch, type ModelConfig } from './model.js';
+import { DEFAULT_CONFIG, isStatistic, TRAIN_DEFAULTS, type ModelConfig } from './config.js';
+import { NODE_FEATURES, TARGET_FEATURES } from './features.js';
+import { disposeBatch, initParams, loss, makeBatch, type Batch } from './model.js';
 import { saveWeights } from './weights.js';
 
 export interface TrainProgress {
@@ -52,7 +54,33 @@ export interface TrainResult {
   readonly trainSeconds: number;
 }
 
-export const TRAIN_DEFAULTS = { seed: 1, models: 400, targetsPerModel: 3, epochs: 40, batchSize: 16, learningRate: 0.003 } as const;
+export { TRAIN_DEFAULTS };
+
+/**
+ * Mean and standard deviation of every node feature (over all nodes of the dataset) and of every
+ * target number (over samples), in float64 and a fixed order (deterministic); a constant feature
+ * gets std 1.
+ */
+export function featureStatistics(data: readonly Sample[]): Map<string, Float32Array> {
+  const F = NODE_FEATURES.length;
+  const T = TARGET_FEATURES.length;
+  const stats = (rows: number, cols: number, at: (r: number, c: number) => number): [Float32Array, Float32Array] => {
+    const mean = new Float64Array(cols);
+    const sq = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) mean[c]! += at(r, c);
+    for (let c = 0; c < cols; c++) mean[c]! /= Math.max(rows, 1);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) sq[c]! += (at(r, c) - mean[c]!) ** 2;
+    const std = Float32Array.from(sq, (v) => { const s = Math.sqrt(v / Math.max(rows, 1)); return s > 1e-3 ? s : 1; });
+    return [Float32Array.from(mean), std];
+  };
+  const nodes: [GraphFeaturesRow, number][] = [];
+  for (const s of data) for (let i = 0; i < s.features.nodes; i++) nodes.push([s.features.x, i * F]);
+  const [xm, xs] = stats(nodes.length, F, (r, c) => nodes[r]![0][nodes[r]![1] + c]!);
+  const [tm, ts] = stats(data.length, T, (r, c) => data[r]!.descriptor[c]!);
+  return new Map([['norm/x-mean', xm], ['norm/x-std', xs], ['norm/t-mean', tm], ['norm/t-std', ts]]);
+}
+
+type GraphFeaturesRow = Float32Array;
 
 export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult> {
   const backend = await initBackend(options.backend ?? 'wasm');
@@ -69,7 +97,11 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
   });
   const t1 = performance.now();
   const params = initParams(cfg, seed);
-  const vars = [...params.values()];
+  if (cfg.standardize === true) {
+    const st = featureStatistics(data);
+    for (const [name, v] of st) params.get(name)!.assign(tf.tensor1d(v));
+  }
+  const vars = [...params].filter(([name]) => !isStatistic(name)).map(([, v]) => v);
   const r = new Rng(seed ^ 0x1b873593);
   const losses: number[] = [];
   const optimizer = tf.train.adam(lr);
@@ -93,11 +125,11 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
   optimizer.dispose();
   const t2 = performance.now();
   if (options.out !== undefined) {
-    await saveWeights(options.out, cfg, {
+    saveWeights(options.out, cfg, {
       seed, epochs, samples: data.length, batchSize, learningRate: lr,
       models: options.models ?? TRAIN_DEFAULTS.models, targetsPerModel: options.targetsPerModel ?? TRAIN_DEFAULTS.targetsPerModel,
       families: options.families ?? 'all', backend,
-    }, params);
+    }, new Map([...params].map(([k, v]) => [k, v.dataSync() as Float32Array])));
   }
   return { params, config: cfg, backend, samples: data.length, losses, datasetSeconds: (t1 - t0) / 1e3, trainSeconds: (t2 - t1) / 1e3 };
 }

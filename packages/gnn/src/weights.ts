@@ -1,15 +1,14 @@
 // The weights file: model.json (format, feature-schema version and hash, model config, training
 // settings, tensor specs, sha256 of weights.bin) beside weights.bin. Missing, corrupt or mismatched
-// files are typed errors.
+// files are typed errors. No TensorFlow.js here: inference reads the weights as Float32Arrays.
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
-import { SplitcError } from '@splitc/diagnostics';
+import { elementCount, SplitcError } from '@splitc/diagnostics';
 import { FEATURE_SCHEMA_VERSION, featureSchemaHash } from './features.js';
-import { paramShapes, type ModelConfig } from './model.js';
+import { paramShapes, type ModelConfig } from './config.js';
 
 export const WEIGHTS_FORMAT = 'splitc-gnn';
 export const WEIGHTS_FORMAT_VERSION = 1;
@@ -32,20 +31,38 @@ export interface ModelJson {
   readonly training: TrainingInfo;
   readonly weightsFile: string;
   readonly weightsSha256: string;
-  readonly weights: readonly tf.io.WeightsManifestEntry[];
+  /** Tensor specs in storage order (tfjs's weights-manifest entries: float32, little-endian, concatenated). */
+  readonly weights: readonly WeightSpec[];
 }
+
+export interface WeightSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: 'float32';
+}
+
+/** The parameters by name, each a row-major Float32Array of its shape. */
+export type ParamArrays = ReadonlyMap<string, Float32Array>;
 
 export interface LoadedWeights {
   readonly meta: ModelJson;
-  readonly tensors: ReadonlyMap<string, tf.Tensor>;
+  readonly params: ParamArrays;
 }
 
 /** Write model.json + weights.bin (atomically, each through a temporary file). */
-export async function saveWeights(dir: string, config: ModelConfig, training: TrainingInfo, params: ReadonlyMap<string, tf.Tensor>): Promise<void> {
-  const named: tf.NamedTensorMap = {};
-  for (const [name] of paramShapes(config)) named[name] = params.get(name)!;
-  const { data, specs } = await tf.io.encodeWeights(named);
-  const bin = new Uint8Array(data);
+export function saveWeights(dir: string, config: ModelConfig, training: TrainingInfo, params: ParamArrays): void {
+  const shapes = paramShapes(config);
+  const specs: WeightSpec[] = shapes.map(([name, shape]) => ({ name, shape, dtype: 'float32' }));
+  const total = shapes.reduce((s, [, shape]) => s + elementCount(shape), 0);
+  const all = new Float32Array(total);
+  let at = 0;
+  for (const [name, shape] of shapes) {
+    const v = params.get(name)!;
+    if (v.length !== elementCount(shape)) throw new Error(`parameter ${name} has ${v.length} values, its shape ${JSON.stringify(shape)} needs another count`);
+    all.set(v, at);
+    at += v.length;
+  }
+  const bin = new Uint8Array(all.buffer);
   const meta: ModelJson = {
     format: WEIGHTS_FORMAT, formatVersion: WEIGHTS_FORMAT_VERSION,
     featureSchema: { version: FEATURE_SCHEMA_VERSION, hash: featureSchemaHash() },
@@ -63,7 +80,7 @@ export async function saveWeights(dir: string, config: ModelConfig, training: Tr
   write('model.json', `${JSON.stringify(meta, null, 2)}\n`);
 }
 
-/** Read and check a weights directory; errors name the file and what is wrong. The tensors need a started backend (initBackend). */
+/** Read and check a weights directory; errors name the file and what is wrong. */
 export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
   const jsonFile = path.join(dir, 'model.json');
   if (!existsSync(jsonFile)) throw new SplitcError('GnnWeightsMissing', `no model.json in ${dir} (train one with \`splitc gnn train\`)`, { file: jsonFile });
@@ -80,8 +97,8 @@ export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
     throw new SplitcError('GnnWeightsMismatch', `trained on feature schema ${String(fs?.version)}/${String(fs?.hash)}, this splitc computes ${FEATURE_SCHEMA_VERSION}/${featureSchemaHash()}: retrain with \`splitc gnn train\``, { file: jsonFile, field: 'featureSchema' });
   }
   const cfg = meta.config;
-  if (cfg === undefined || ![cfg.hidden, cfg.message, cfg.layers].every((v) => Number.isInteger(v) && v >= 0 && v <= 4096) || cfg.hidden < 1 || cfg.message < 1) {
-    throw new SplitcError('GnnWeightsCorrupt', 'config must give integer hidden, message and layers', { file: jsonFile, field: 'config' });
+  if (cfg === undefined || ![cfg.hidden, cfg.message, cfg.layers, cfg.interaction ?? 0].every((v) => Number.isInteger(v) && v >= 0 && v <= 4096) || cfg.hidden < 1 || cfg.message < 1) {
+    throw new SplitcError('GnnWeightsCorrupt', 'config must give integer hidden, message, layers (and interaction, if any)', { file: jsonFile, field: 'config' });
   }
   if (typeof meta.weightsFile !== 'string' || path.basename(meta.weightsFile) !== meta.weightsFile) throw new SplitcError('GnnWeightsCorrupt', 'weightsFile must be a file name beside model.json', { file: jsonFile, field: 'weightsFile' });
   const binFile = path.join(dir, meta.weightsFile);
@@ -93,9 +110,16 @@ export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
   const same = Array.isArray(specs) && specs.length === expected.length
     && specs.every((s, i) => s.name === expected[i]![0] && s.dtype === 'float32' && JSON.stringify(s.shape) === JSON.stringify(expected[i]![1]));
   if (!same) throw new SplitcError('GnnWeightsMismatch', 'tensor names or shapes differ from the model this splitc builds', { file: jsonFile, field: 'weights' });
-  const bytes = expected.reduce((s, [, shape]) => s + 4 * shape.reduce((a, b) => a * b, 1), 0);
+  const bytes = expected.reduce((s, [, shape]) => s + 4 * elementCount(shape), 0);
   if (bin.length !== bytes) throw new SplitcError('GnnWeightsCorrupt', `${meta.weightsFile} has ${bin.length} bytes, the specs need ${bytes}`, { file: binFile });
-  const buf = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
-  const decoded = tf.io.decodeWeights(buf, specs as tf.io.WeightsManifestEntry[]);
-  return { meta, tensors: new Map(Object.entries(decoded)) };
+  // A copy: the Float32Array views need 4-byte alignment, which a Buffer from the pool lacks.
+  const all = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+  const params = new Map<string, Float32Array>();
+  let at = 0;
+  for (const [name, shape] of expected) {
+    const n = elementCount(shape);
+    params.set(name, all.subarray(at, at + n));
+    at += n;
+  }
+  return { meta, params };
 }

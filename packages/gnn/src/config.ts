@@ -1,0 +1,88 @@
+// The model's shape and constants, without TensorFlow.js: the weights loader and the plain-JS
+// inference (infer.ts) need them, and neither loads tfjs. model.ts (training) uses the same ones.
+
+import { NODE_FEATURES, TARGET_FEATURES } from './features.js';
+
+export interface ModelConfig {
+  readonly hidden: number;
+  /** Width of the messages sent along edges (each direction); narrower than `hidden` because gather/scatter dominate the cost. */
+  readonly message: number;
+  /** Message-passing rounds. */
+  readonly layers: number;
+  /**
+   * Width of the node × target interaction of the time and link heads, (x·A) ⊙ (t·B): a layer's
+   * time depends on products of its numbers and the device's (its op class and that class's
+   * efficiency). 0 or absent: none (weights of format 1).
+   */
+  readonly interaction?: number;
+  /**
+   * Each layer's time on each device, and each cut's link time, as a sum of this many positive
+   * terms exp(a_k), each a_k linear in the node's and the target's numbers plus a correction from
+   * the message-passing embedding (roofline-like: compute, memory traffic, a fixed cost). 0 or
+   * absent: one log time straight from the hidden layer (weights of format 1).
+   */
+  readonly components?: number;
+  /**
+   * The node features and the target descriptor are standardised (x − mean) / std with the
+   * training set's statistics, stored with the weights (norm/*; not trained). Absent: raw.
+   */
+  readonly standardize?: boolean;
+}
+
+export const DEFAULT_CONFIG: ModelConfig = { hidden: 32, message: 16, layers: 2, interaction: 32, components: 3, standardize: true };
+
+export const TRAIN_DEFAULTS = { seed: 1, models: 400, targetsPerModel: 3, epochs: 40, batchSize: 16, learningRate: 0.003 } as const;
+
+/** Parameter names and shapes, in the fixed order they are stored. */
+export function paramShapes(cfg: ModelConfig): [string, number[]][] {
+  const F = NODE_FEATURES.length;
+  const T = TARGET_FEATURES.length;
+  const H = cfg.hidden;
+  const M = cfg.message;
+  const I = cfg.interaction ?? 0;
+  const K = cfg.components ?? 0;
+  const shapes: [string, number[]][] = [];
+  if (cfg.standardize === true) shapes.push(['norm/x-mean', [F]], ['norm/x-std', [F]], ['norm/t-mean', [T]], ['norm/t-std', [T]]);
+  shapes.push(['in/w', [F, H]], ['in/t', [T, H]], ['in/b', [H]]);
+  for (let l = 0; l < cfg.layers; l++) {
+    shapes.push(
+      [`mp${l}/msg-fwd`, [H, M]], [`mp${l}/msg-bwd`, [H, M]],
+      [`mp${l}/self`, [H, H]], [`mp${l}/fwd`, [M, H]], [`mp${l}/bwd`, [M, H]], [`mp${l}/global`, [H, H]], [`mp${l}/t`, [T, H]], [`mp${l}/b`, [H]],
+    );
+  }
+  // Per-layer log times (DPU one frame, DPU stream share, GPU) from the embedding, the node's own
+  // features and the target; per-cut log link time; per-stage log overheads from the target.
+  shapes.push(['time/h', [H, H]], ['time/x', [F, H]], ['time/t', [T, H]], ['time/b', [H]]);
+  if (I > 0) shapes.push(['time/ix', [F, I]], ['time/it', [T, I]], ['time/io', [I, H]]);
+  if (K > 0) shapes.push(['time/o', [H, 3 * K]], ['time/ob', [3 * K]], ['time/xo', [F, 3 * K]], ['time/to', [T, 3 * K]]);
+  else shapes.push(['time/o', [H, 3]], ['time/ob', [3]]);
+  shapes.push(['link/x', [F, H]], ['link/t', [T, H]], ['link/b', [H]]);
+  if (I > 0) shapes.push(['link/ix', [F, I]], ['link/it', [T, I]], ['link/io', [I, H]]);
+  if (K > 0) shapes.push(['link/o', [H, K]], ['link/ob', [K]], ['link/xo', [F, K]], ['link/to', [T, K]]);
+  else shapes.push(['link/o', [H, 1]], ['link/ob', [1]]);
+  shapes.push(['ovh/t', [T, 3]], ['ovh/b', [3]]);
+  return shapes;
+}
+
+/** Starting log-ms biases of the time heads, near typical values (a layer ~7 µs, a transfer or overhead ~0.1 ms). */
+export const INITIAL_LOG_MS: Readonly<Record<string, number>> = { 'time/ob': -6 / 8, 'link/ob': -2 / 8, 'ovh/b': -3 / 8 };
+
+/** Per-layer log times are log(ms + LAYER_EPS) (labels, and the output of a components head): layers that cost nothing (fused, views) sit at this floor. */
+export const LAYER_EPS = 1e-4;
+
+/** Names of the parameters that are statistics of the training set, not trained. */
+export const isStatistic = (name: string): boolean => name.startsWith('norm/');
+
+/** Log times (ms) are clipped to [LOG_MIN, LOG_MAX] before exp; the heads are regressed on their log labels directly, so the clip never starves them of gradient. */
+export const LOG_MIN = -20;
+export const LOG_MAX = 9;
+/**
+ * The heads' outputs are scaled up: log times span ~20 natural-log units while the features are
+ * scaled to ~[0, 1], so unscaled heads would need weights in the tens (thousands of Adam steps).
+ */
+export const HEAD_GAIN = 8;
+/** Added to the predicted objective before its log. */
+export const COST_EPS = 1e-6;
+
+/** The index of the objective flag in the target descriptor. */
+export const STREAM_COLUMN = TARGET_FEATURES.indexOf('objective-stream');

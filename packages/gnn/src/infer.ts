@@ -1,0 +1,297 @@
+// The forward pass in plain JavaScript (Float32Arrays), for inference: the same network as
+// model.ts's TensorFlow.js forward (which training differentiates), reading the same weights, one
+// graph at a time. It needs no tfjs at all — loading tfjs and its wasm backend costs more than a
+// prediction, and tfjs's per-op dispatch (~80 ops) made a ResNet152 prediction 20–30 ms where the
+// arithmetic is well under a millisecond. packages/gnn/test/infer.test.ts checks that both agree.
+
+import { COST_EPS, HEAD_GAIN, LAYER_EPS, LOG_MAX, LOG_MIN, paramShapes, STREAM_COLUMN, type ModelConfig } from './config.js';
+import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';
+import type { ParamArrays } from './weights.js';
+
+/** Output columns, as model.ts's LABEL_COLUMNS: every cut's log objective, DPU stage, GPU stage and link, and each layer's log times. */
+export const OUTPUT_COLUMNS = 7;
+
+/** A weight matrix [k × o] in Float64, row-major. */
+interface Matrix {
+  readonly k: number;
+  readonly o: number;
+  readonly w: Float64Array;
+}
+
+/** Several matrices with the same input side as one (their outputs side by side). */
+function sideBySide(ms: readonly Matrix[]): Matrix {
+  const k = ms[0]!.k;
+  const o = ms.reduce((s, m) => s + m.o, 0);
+  const w = new Float64Array(k * o);
+  let at = 0;
+  for (const m of ms) {
+    for (let j = 0; j < k; j++) w.set(m.w.subarray(j * m.o, (j + 1) * m.o), j * o + at);
+    at += m.o;
+  }
+  return { k, o, w };
+}
+
+/**
+ * out[n × m.o] (+)= a[n × m.k] · W, row-major. Zero inputs are skipped: the node features are
+ * mostly one-hot and zero, and half of a relu layer's outputs are zero.
+ */
+function matmul(a: Float64Array | Float32Array, n: number, m: Matrix, out: Float64Array, accumulate = false): Float64Array {
+  const { k, o, w } = m;
+  for (let i = 0; i < n; i++) {
+    const ai = i * k;
+    const oi = i * o;
+    if (!accumulate) out.fill(0, oi, oi + o);
+    for (let j = 0; j < k; j++) {
+      const v = a[ai + j]!;
+      if (v === 0) continue;
+      const wj = j * o;
+      for (let c = 0; c < o; c++) out[oi + c]! += v * w[wj + c]!;
+    }
+  }
+  return out;
+}
+
+/** The weights prepared for the forward pass, once per parameter set. */
+interface Prepared {
+  /**
+   * The node features' matrices side by side: in/w, time/x, link/x (hidden each), time/ix, link/ix
+   * (interaction each), time/xo, link/xo (3K and K terms), with the standardisation folded in:
+   * ((x − mean) / std)·W = x·(W / std) + xBias.
+   */
+  readonly x: Matrix;
+  readonly xBias: Float64Array;
+  /** The target's standardisation (mean 0, std 1 when there is none). */
+  readonly tMean: Float64Array;
+  readonly tStd: Float64Array;
+  readonly m: ReadonlyMap<string, Matrix>;
+  readonly v: ReadonlyMap<string, Float64Array>;
+}
+
+const prepared = new WeakMap<ParamArrays, Prepared>();
+
+function prepare(p: ParamArrays, cfg: ModelConfig): Prepared {
+  const hit = prepared.get(p);
+  if (hit !== undefined) return hit;
+  const m = new Map<string, Matrix>();
+  const v = new Map<string, Float64Array>();
+  for (const [name, shape] of paramShapes(cfg)) {
+    const w = p.get(name);
+    if (w === undefined) throw new Error(`missing parameter ${name}`);
+    if (shape.length === 2) m.set(name, { k: shape[0]!, o: shape[1]!, w: Float64Array.from(w) });
+    else v.set(name, Float64Array.from(w));
+  }
+  const xs = [
+    'in/w', 'time/x', 'link/x', ...((cfg.interaction ?? 0) > 0 ? ['time/ix', 'link/ix'] : []), ...((cfg.components ?? 0) > 0 ? ['time/xo', 'link/xo'] : []),
+  ].map((n) => m.get(n)!);
+  const F = NODE_FEATURES.length;
+  const T = TARGET_FEATURES.length;
+  const std = cfg.standardize === true;
+  const xMean = std ? v.get('norm/x-mean')! : new Float64Array(F);
+  const xStd = std ? v.get('norm/x-std')! : new Float64Array(F).fill(1);
+  const x = sideBySide(xs);
+  const xBias = new Float64Array(x.o);
+  for (let j = 0; j < F; j++) {
+    for (let c = 0; c < x.o; c++) {
+      const wj = x.w[j * x.o + c]! / xStd[j]!;
+      x.w[j * x.o + c] = wj;
+      xBias[c]! -= xMean[j]! * wj;
+    }
+  }
+  // Per round: h·[msg-fwd | msg-bwd | self] in one pass, and [fwd | bwd]·[fwd; bwd] in another.
+  for (let l = 0; l < cfg.layers; l++) {
+    m.set(`mp${l}/h`, sideBySide([`mp${l}/msg-fwd`, `mp${l}/msg-bwd`, `mp${l}/self`].map((n) => m.get(n)!)));
+    const a = m.get(`mp${l}/fwd`)!;
+    const b = m.get(`mp${l}/bwd`)!;
+    const w = new Float64Array((a.k + b.k) * a.o);
+    w.set(a.w);
+    w.set(b.w, a.w.length);
+    m.set(`mp${l}/msgs`, { k: a.k + b.k, o: a.o, w });
+  }
+  const out = { x, xBias, tMean: std ? v.get('norm/t-mean')! : new Float64Array(T), tStd: std ? v.get('norm/t-std')! : new Float64Array(T).fill(1), m, v };
+  prepared.set(p, out);
+  return out;
+}
+
+/** A 1×k row times W, plus an optional bias, as a new row. */
+function rowTimes(t: Float32Array | Float64Array, m: Matrix, bias?: Float64Array): Float64Array {
+  const out = matmul(t, 1, m, new Float64Array(m.o));
+  if (bias !== undefined) for (let c = 0; c < m.o; c++) out[c]! += bias[c]!;
+  return out;
+}
+
+const clipExp = (v: number): number => Math.exp(Math.min(LOG_MAX, Math.max(LOG_MIN, v)));
+
+/**
+ * Predicted log times of one graph under one target: [nodes × OUTPUT_COLUMNS], row-major (the
+ * same numbers as model.ts's `forward` on a batch of that one graph, computed in float64).
+ */
+export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, descriptor: Float32Array): Float32Array {
+  const P = prepare(p, cfg);
+  const W = (name: string): Matrix => P.m.get(name)!;
+  const B = (name: string): Float64Array => P.v.get(name)!;
+  const F = NODE_FEATURES.length;
+  const T = TARGET_FEATURES.length;
+  if (descriptor.length !== T) throw new Error(`target descriptor has ${descriptor.length} numbers, the model reads ${T}`);
+  if (f.x.length !== f.nodes * F) throw new Error(`node features have ${f.x.length} numbers, the model reads ${f.nodes} × ${F}`);
+  const N = f.nodes;
+  const H = cfg.hidden;
+  const M = cfg.message;
+  const I = cfg.interaction ?? 0;
+  const K = cfg.components ?? 0;
+  const t = Float64Array.from(descriptor, (v, c) => (v - P.tMean[c]!) / P.tStd[c]!);
+
+  // Every projection of the node features at once: [N × (3H + 2I + 4K)].
+  const XO = P.x.o;
+  const xp = matmul(f.x, N, P.x, new Float64Array(N * XO));
+  for (let i = 0; i < N; i++) for (let c = 0; c < XO; c++) xp[i * XO + c]! += P.xBias[c]!;
+
+  // Input embedding: the target's part is one row, the same for every node.
+  const h = new Float64Array(N * H);
+  const tIn = rowTimes(t, W('in/t'), B('in/b'));
+  for (let i = 0; i < N; i++) for (let c = 0; c < H; c++) { const v = xp[i * XO + c]! + tIn[c]!; h[i * H + c] = v > 0 ? v : 0; }
+
+  const E = f.src.length;
+  const inv = new Float64Array(2 * N);
+  for (let e = 0; e < E; e++) { inv[2 * f.dst[e]!]! += 1; inv[2 * f.src[e]! + 1]! += 1; }
+  for (let i = 0; i < 2 * N; i++) inv[i] = inv[i]! > 0 ? 1 / inv[i]! : 0;
+  const HO = 2 * M + H;
+  const hp = new Float64Array(N * HO);
+  // Messages in (mean over in-edges of h·msg-fwd) and out (over out-edges, h·msg-bwd), side by side.
+  const msgs = new Float64Array(N * 2 * M);
+  for (let l = 0; l < cfg.layers; l++) {
+    matmul(h, N, W(`mp${l}/h`), hp);
+    msgs.fill(0);
+    for (let e = 0; e < E; e++) {
+      const s = f.src[e]!;
+      const d = f.dst[e]!;
+      const sp = s * HO;
+      const dp = d * HO + M;
+      const dm = d * 2 * M;
+      const sm = s * 2 * M + M;
+      for (let c = 0; c < M; c++) { msgs[dm + c]! += hp[sp + c]!; msgs[sm + c]! += hp[dp + c]!; }
+    }
+    for (let i = 0; i < N; i++) {
+      const a = inv[2 * i]!;
+      const b = inv[2 * i + 1]!;
+      for (let c = 0; c < M; c++) { msgs[i * 2 * M + c]! *= a; msgs[i * 2 * M + M + c]! *= b; }
+    }
+    const mean = new Float64Array(H);
+    for (let i = 0; i < N; i++) for (let c = 0; c < H; c++) mean[c]! += h[i * H + c]!;
+    for (let c = 0; c < H; c++) mean[c]! /= N;
+    // The graph's mean and the target: one row for every node.
+    const shared = rowTimes(mean, W(`mp${l}/global`));
+    const tl = rowTimes(t, W(`mp${l}/t`), B(`mp${l}/b`));
+    for (let c = 0; c < H; c++) shared[c]! += tl[c]!;
+    const z = matmul(msgs, N, W(`mp${l}/msgs`), new Float64Array(N * H));
+    for (let i = 0; i < N; i++) {
+      for (let c = 0; c < H; c++) {
+        const v = z[i * H + c]! + hp[i * HO + 2 * M + c]! + shared[c]!;
+        if (v > 0) h[i * H + c]! += v;
+      }
+    }
+  }
+
+  // A head's hidden layer: relu(u + x·X + t·T + ((x·IX) ⊙ (t·IT))·IO + b); x·X is column xAt of xp, x·IX column iAt.
+  const head = (name: string, u: Float64Array, xAt: number, iAt: number): Float64Array => {
+    const tr = rowTimes(t, W(`${name}/t`), B(`${name}/b`));
+    if (I > 0) {
+      const it = rowTimes(t, W(`${name}/it`));
+      const ix = new Float64Array(N * I);
+      for (let i = 0; i < N; i++) for (let c = 0; c < I; c++) ix[i * I + c] = xp[i * XO + iAt + c]! * it[c]!;
+      matmul(ix, N, W(`${name}/io`), u, true);
+    }
+    for (let i = 0; i < N; i++) for (let c = 0; c < H; c++) { const v = u[i * H + c]! + xp[i * XO + xAt + c]! + tr[c]!; u[i * H + c] = v > 0 ? v : 0; }
+    return u;
+  };
+
+  // A components head: `columns` sums of K terms exp(a), a = (hidden·O + x·XO + t·TO + ob)·gain
+  // (x·XO is column xoAt of xp); returns the sums.
+  const summed = (name: string, hidden: Float64Array, columns: number, xoAt: number): Float64Array => {
+    const CK = columns * K;
+    const a = matmul(hidden, N, W(`${name}/o`), new Float64Array(N * CK));
+    const tr = rowTimes(t, W(`${name}/to`), B(`${name}/ob`));
+    const sums = new Float64Array(N * columns);
+    for (let i = 0; i < N; i++) {
+      for (let c = 0; c < columns; c++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += clipExp((a[i * CK + c * K + k]! + xp[i * XO + xoAt + c * K + k]! + tr[c * K + k]!) * HEAD_GAIN);
+        sums[i * columns + c] = s;
+      }
+    }
+    return sums;
+  };
+
+  const u = head('time', matmul(h, N, W('time/h'), new Float64Array(N * H)), H, 3 * H);
+  // Each layer's times (column per device) and their logs.
+  let times: Float64Array;
+  let logTimes: Float64Array;
+  if (K > 0) {
+    times = summed('time', u, 3, 3 * H + 2 * I);
+    logTimes = times.map((v) => Math.log(v + LAYER_EPS));
+  } else {
+    logTimes = matmul(u, N, W('time/o'), new Float64Array(N * 3));
+    const tob = B('time/ob');
+    for (let i = 0; i < N; i++) for (let c = 0; c < 3; c++) logTimes[i * 3 + c] = (logTimes[i * 3 + c]! + tob[c]!) * HEAD_GAIN;
+    times = logTimes.map(clipExp);
+  }
+  const ul = head('link', new Float64Array(N * H), 2 * H, 3 * H + I);
+  let linkMs: Float64Array;
+  let logLink: Float64Array;
+  if (K > 0) {
+    linkMs = summed('link', ul, 1, 3 * H + 2 * I + 3 * K);
+    logLink = linkMs.map((v) => Math.log(v + COST_EPS));
+  } else {
+    logLink = matmul(ul, N, W('link/o'), new Float64Array(N));
+    const lob = B('link/ob')[0]!;
+    for (let i = 0; i < N; i++) logLink[i] = (logLink[i]! + lob) * HEAD_GAIN;
+    linkMs = logLink.map(clipExp);
+  }
+  const ovhLog = rowTimes(t, W('ovh/t'), B('ovh/b'));
+  const ovh = [0, 1, 2].map((c) => clipExp(ovhLog[c]! * HEAD_GAIN));
+
+  // Each layer's times summed over every prefix (the DPU side of the cut, the node included) and
+  // suffix (the GPU side).
+  const prefix = new Float64Array(N * 3);
+  const total = [0, 0, 0];
+  for (let i = 1; i < N; i++) {
+    for (let c = 0; c < 3; c++) { total[c]! += times[i * 3 + c]!; prefix[i * 3 + c] = total[c]!; }
+  }
+  // The GPU side: the layers after the cut, summed from the end (as the tfjs forward pass does).
+  const suffix = new Float64Array(N);
+  for (let i = N - 2, acc = 0; i >= 0; i--) { acc += times[(i + 1) * 3 + 2]!; suffix[i] = acc; }
+  const stream = descriptor[STREAM_COLUMN]! === 1;
+  const out = new Float32Array(N * OUTPUT_COLUMNS);
+  for (let i = 0; i < N; i++) {
+    const notSource = i === 0 ? 0 : 1;
+    const notLast = i === N - 1 ? 0 : 1;
+    const dpuFrame = prefix[i * 3]! + ovh[0]! * notSource;
+    const dpuStream = prefix[i * 3 + 1]! + ovh[1]! * notSource;
+    const gpu = suffix[i]! + ovh[2]! * notLast;
+    const link = f.cutBytes[i]! > 0 ? linkMs[i]! : 0;
+    const cost = stream ? Math.max(dpuStream, link, gpu) : dpuFrame + link + gpu;
+    const o = i * OUTPUT_COLUMNS;
+    out[o] = Math.log(cost + COST_EPS);
+    out[o + 1] = Math.log(dpuFrame + COST_EPS);
+    out[o + 2] = Math.log(gpu + COST_EPS);
+    out[o + 3] = logLink[i]!;
+    out[o + 4] = logTimes[i * 3]!;
+    out[o + 5] = logTimes[i * 3 + 1]!;
+    out[o + 6] = logTimes[i * 3 + 2]!;
+  }
+  return out;
+}
+
+/** Scores of every cut (minus the predicted log objective); invalid cuts are -Infinity. */
+export function scoresJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, descriptor: Float32Array): Float32Array {
+  const out = forwardJs(p, cfg, f, descriptor);
+  const s = new Float32Array(f.nodes);
+  for (let i = 0; i < f.nodes; i++) s[i] = f.valid[i] ? -out[i * OUTPUT_COLUMNS]! : -Infinity;
+  return s;
+}
+
+/** The highest-scoring valid cut (lowest index on ties): the number of layers on the DPU. */
+export function decode(s: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < s.length; i++) if (s[i]! > s[best]!) best = i;
+  return best;
+}

@@ -1,0 +1,88 @@
+// Inference runs in plain JavaScript (infer.ts) while training differentiates the TensorFlow.js
+// forward pass (model.ts): both must be the same network. Checked on zoo graphs of every family and
+// on torchvision fixtures, with the shipped weights and with a freshly trained small model that has
+// other shapes; and inference must not load TensorFlow.js.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyzeModel } from '@splitc/ir';
+import { loadModel } from '@splitc/onnx';
+import { resolveTarget } from '@splitc/targets';
+import {
+  buildDataset, decode, forwardJs, forwardTfjs, graphFeatures, graphSamples, loadWeights, OUTPUT_COLUMNS, scoresJs, trainGnn, type Sample,
+} from '@splitc/gnn';
+
+const root = path.resolve(__dirname, '../../..');
+const work = mkdtempSync(path.join(tmpdir(), 'splitc-gnn-infer-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** One model of each zoo family, and three torchvision fixtures, each under two sampled targets. */
+function samples(): Sample[] {
+  const zoo = buildDataset({ seed: 31, models: 10, targetsPerModel: 2 });
+  const tv = ['resnet152', 'densenet121', 'mobilenetv2'].flatMap((name, i) =>
+    graphSamples(analyzeModel(loadModel(path.join(root, 'fixtures/models', `${name}.onnx`))), name, 'torchvision', 500 + i, 2, 'train'));
+  return [...zoo, ...tv];
+}
+
+async function agree(weightsDir: string, data: readonly Sample[]): Promise<number> {
+  const w = loadWeights(weightsDir);
+  let worst = 0;
+  for (const s of data) {
+    const js = forwardJs(w.params, w.meta.config, s.features, s.descriptor);
+    const tf = await forwardTfjs(w.params, w.meta.config, s.features, s.descriptor);
+    expect(js.length, s.model).toBe(s.features.nodes * OUTPUT_COLUMNS);
+    for (let i = 0; i < js.length; i++) {
+      const d = Math.abs(js[i]! - tf[i]!) / Math.max(1, Math.abs(tf[i]!));
+      worst = Math.max(worst, d);
+      if (!(d <= 1e-5)) expect.fail(`${s.model} (${s.targetLabel}): node ${Math.floor(i / OUTPUT_COLUMNS)} column ${i % OUTPUT_COLUMNS}: js ${js[i]} vs tfjs ${tf[i]}`);
+    }
+    // The same decoded cut: tfjs's scores are minus its log objective on the valid cuts.
+    const tfScores = new Float32Array(s.features.nodes).map((_, i) => (s.features.valid[i] ? -tf[i * OUTPUT_COLUMNS]! : -Infinity));
+    expect(decode(scoresJs(w.params, w.meta.config, s.features, s.descriptor)), s.model).toBe(decode(tfScores));
+    // Deterministic: the same input gives the same bytes.
+    expect(Buffer.from(forwardJs(w.params, w.meta.config, s.features, s.descriptor).buffer).equals(Buffer.from(js.buffer))).toBe(true);
+  }
+  return worst;
+}
+
+describe('plain-JS inference', () => {
+  const data = samples();
+
+  it('equals the TensorFlow.js forward pass within 1e-5 with the shipped weights, and decodes the same cut', async () => {
+    expect(data.length).toBe(26);
+    expect(await agree(path.join(root, 'packages/gnn/weights'), data)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('equals it for other model shapes (more rounds, narrower interaction, 2 terms; and the format-1 heads), freshly trained', async () => {
+    const shapes = [
+      { hidden: 12, message: 6, layers: 3, interaction: 5, components: 2, standardize: true },
+      { hidden: 12, message: 6, layers: 1 },
+    ];
+    for (const [i, config] of shapes.entries()) {
+      const dir = path.join(work, `small-${i}`);
+      await trainGnn({ seed: 9, models: 8, targetsPerModel: 2, epochs: 2, batchSize: 4, config, out: dir });
+      expect(await agree(dir, data.slice(0, 12))).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
+  it('does not load TensorFlow.js: importing @splitc/gnn and predicting leave tfjs\'s engine unmade', () => {
+    const script = `
+      const gnn = await import('@splitc/gnn');
+      const { analyzeModel } = await import('@splitc/ir');
+      const { loadModel } = await import('@splitc/onnx');
+      const { resolveTarget } = await import('@splitc/targets');
+      const p = await gnn.loadPredictor();
+      const k = p.predict(analyzeModel(loadModel(${JSON.stringify(path.join(root, 'fixtures/models/resnet18.onnx'))})), resolveTarget(), 'stream').index;
+      console.log(JSON.stringify({ k, backend: p.backend, tf: globalThis._tfengine !== undefined }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.join(root, 'packages/gnn'), encoding: 'utf8' }));
+    expect(out.tf).toBe(false);
+    expect(out.backend).toBe('js');
+    // The control: the same check sees tfjs once training's forward pass has run.
+    const control = `const gnn = await import('@splitc/gnn'); await gnn.initBackend('cpu'); console.log(globalThis._tfengine !== undefined);`;
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', control], { cwd: path.join(root, 'packages/gnn'), encoding: 'utf8' }).trim()).toBe('true');
+    const g = analyzeModel(loadModel(path.join(root, 'fixtures/models/resnet18.onnx')));
+    expect(out.k).toBeLessThanOrEqual(graphFeatures(g, resolveTarget()).maxPrefix);
+  });
+});

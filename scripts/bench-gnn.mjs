@@ -12,6 +12,7 @@ import { analyzeModel } from '@splitc/ir';
 import { loadModel } from '@splitc/onnx';
 import { resolveTarget } from '@splitc/targets';
 
+console.log(`load average ${(await import('node:os')).loadavg().map((v) => v.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let t0 = performance.now();
 const { graphFeatures, loadPredictor, scoresJs, targetDescriptor, decode } = await import('@splitc/gnn');
@@ -23,6 +24,7 @@ const { loadWeights } = await import('@splitc/gnn');
 const w = loadWeights(process.argv[2]);
 const target = resolveTarget();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const min = (xs) => Math.min(...xs);
 for (const name of ['resnet152', 'densenet121', 'mobilenetv2']) {
   const g = analyzeModel(loadModel(path.join(root, 'fixtures/models', `${name}.onnx`)));
   for (let i = 0; i < 10; i++) predictor.predict(g, target, 'stream'); // warm-up (JIT)
@@ -46,5 +48,5 @@ for (const name of ['resnet152', 'densenet121', 'mobilenetv2']) {
     total.push(performance.now() - t);
     cpu.push((u.user + u.system) / 1e3);
   }
-  console.log(`${name} (${g.layers.length} layers): predict median ${median(total).toFixed(2)} ms wall, ${median(cpu).toFixed(2)} ms CPU (features ${median(feats).toFixed(2)} ms, network + decode ${median(net).toFixed(2)} ms); k = ${k}`);
+  console.log(`${name} (${g.layers.length} layers): predict median ${median(total).toFixed(2)} ms wall (min ${min(total).toFixed(2)}), ${median(cpu).toFixed(2)} ms CPU; features median ${median(feats).toFixed(2)} ms (min ${min(feats).toFixed(2)}), network + decode median ${median(net).toFixed(2)} ms (min ${min(net).toFixed(2)}); k = ${k}`);
 }

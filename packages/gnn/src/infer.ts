@@ -140,10 +140,33 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
   const K = cfg.components ?? 0;
   const t = Float64Array.from(descriptor, (v, c) => (v - P.tMean[c]!) / P.tStd[c]!);
 
-  // Every projection of the node features at once: [N × (3H + 2I + 4K)].
-  const XO = P.x.o;
-  const xp = matmul(f.x, N, P.x, new Float64Array(N * XO));
-  for (let i = 0; i < N; i++) for (let c = 0; c < XO; c++) xp[i * XO + c]! += P.xBias[c]!;
+  // Every projection of the node features at once: [N × (3H + 4K)]. The interaction of a head,
+  // ((x·IX) ⊙ (t·IT))·IO, is x·(IX·diag(t·IT)·IO) for this target: folded into the head's x
+  // matrix here (F·I·H per head, once) instead of costing I·(F + H) per node.
+  const BX = P.x;
+  const XO = 3 * H + 4 * K;
+  const colsFrom = (c: number): number => (c < 3 * H ? c : c + 2 * I);
+  const wx = new Float64Array(F * XO);
+  const xBias = new Float64Array(XO);
+  for (let c = 0; c < XO; c++) xBias[c] = P.xBias[colsFrom(c)]!;
+  for (let j = 0; j < F; j++) for (let c = 0; c < XO; c++) wx[j * XO + c] = BX.w[j * BX.o + colsFrom(c)]!;
+  if (I > 0) {
+    for (const [name, at, iAt] of [['time', H, 3 * H], ['link', 2 * H, 3 * H + I]] as const) {
+      const it = rowTimes(t, W(`${name}/it`));
+      const io = W(`${name}/io`).w;
+      for (let j = 0; j <= F; j++) {
+        // Row j of the node features' matrix; row F stands for the bias.
+        for (let c = 0; c < I; c++) {
+          const a = (j < F ? BX.w[j * BX.o + iAt + c]! : P.xBias[iAt + c]!) * it[c]!;
+          if (a === 0) continue;
+          if (j < F) for (let h = 0; h < H; h++) wx[j * XO + at + h]! += a * io[c * H + h]!;
+          else for (let h = 0; h < H; h++) xBias[at + h]! += a * io[c * H + h]!;
+        }
+      }
+    }
+  }
+  const xp = matmul(f.x, N, { k: F, o: XO, w: wx }, new Float64Array(N * XO));
+  for (let i = 0; i < N; i++) for (let c = 0; c < XO; c++) xp[i * XO + c]! += xBias[c]!;
 
   // Input embedding: the target's part is one row, the same for every node.
   const h = new Float64Array(N * H);
@@ -191,15 +214,9 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
     }
   }
 
-  // A head's hidden layer: relu(u + x·X + t·T + ((x·IX) ⊙ (t·IT))·IO + b); x·X is column xAt of xp, x·IX column iAt.
-  const head = (name: string, u: Float64Array, xAt: number, iAt: number): Float64Array => {
+  // A head's hidden layer: relu(u + x·X' + t·T + b), X' the head's x matrix with its interaction folded in (column xAt of xp).
+  const head = (name: string, u: Float64Array, xAt: number): Float64Array => {
     const tr = rowTimes(t, W(`${name}/t`), B(`${name}/b`));
-    if (I > 0) {
-      const it = rowTimes(t, W(`${name}/it`));
-      const ix = new Float64Array(N * I);
-      for (let i = 0; i < N; i++) for (let c = 0; c < I; c++) ix[i * I + c] = xp[i * XO + iAt + c]! * it[c]!;
-      matmul(ix, N, W(`${name}/io`), u, true);
-    }
     for (let i = 0; i < N; i++) for (let c = 0; c < H; c++) { const v = u[i * H + c]! + xp[i * XO + xAt + c]! + tr[c]!; u[i * H + c] = v > 0 ? v : 0; }
     return u;
   };
@@ -221,12 +238,12 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
     return sums;
   };
 
-  const u = head('time', matmul(h, N, W('time/h'), new Float64Array(N * H)), H, 3 * H);
+  const u = head('time', matmul(h, N, W('time/h'), new Float64Array(N * H)), H);
   // Each layer's times (column per device) and their logs.
   let times: Float64Array;
   let logTimes: Float64Array;
   if (K > 0) {
-    times = summed('time', u, 3, 3 * H + 2 * I);
+    times = summed('time', u, 3, 3 * H);
     logTimes = times.map((v) => Math.log(v + LAYER_EPS));
   } else {
     logTimes = matmul(u, N, W('time/o'), new Float64Array(N * 3));
@@ -234,11 +251,11 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
     for (let i = 0; i < N; i++) for (let c = 0; c < 3; c++) logTimes[i * 3 + c] = (logTimes[i * 3 + c]! + tob[c]!) * HEAD_GAIN;
     times = logTimes.map(clipExp);
   }
-  const ul = head('link', new Float64Array(N * H), 2 * H, 3 * H + I);
+  const ul = head('link', new Float64Array(N * H), 2 * H);
   let linkMs: Float64Array;
   let logLink: Float64Array;
   if (K > 0) {
-    linkMs = summed('link', ul, 1, 3 * H + 2 * I + 3 * K);
+    linkMs = summed('link', ul, 1, 3 * H + 3 * K);
     logLink = linkMs.map((v) => Math.log(v + COST_EPS));
   } else {
     logLink = matmul(ul, N, W('link/o'), new Float64Array(N));

@@ -24,7 +24,7 @@
 // set_fix_points.py hold no model-derived text (they read their config and ../../manifest.json).
 
 import { oneLine, pbtxtString, pyString } from '@splitc/diagnostics';
-import { dpuLayoutShape, seamInputNames } from '@splitc/ir';
+import { dpuLayoutShape, NHWC_TO_NCHW, seamInputNames } from '@splitc/ir';
 
 export interface TritonInput {
   /** The served model name (the source file's stem: seam.wire.model). */
@@ -226,7 +226,7 @@ def dequantize(q, fix_point):
     """int8 [n, H, W, C] -> float32 [n, C, H, W] (other ranks: only scaled), x = q * 2^-fix_point."""
     x = q.astype(np.float32) * np.float32(2.0 ** -fix_point)
     if x.ndim == 4:
-        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+        x = np.ascontiguousarray(x.transpose(${NHWC_TO_NCHW.join(', ')}))
     return x
 
 

@@ -2,6 +2,8 @@
 // backend), the seam conversion done once on the host. The script holds no model-derived text:
 // it reads the seam (names, shapes, batch, the served model name) from ../manifest.json at start.
 
+import { NHWC_TO_NCHW } from '@splitc/ir';
+
 /**
  * The GPU worker; `splitcVersion` is splitc's own version string, `manifestSchema` the manifest
  * schema version it reads (the compile driver passes @splitc/compile's MANIFEST_SCHEMA_VERSION).
@@ -72,7 +74,7 @@ def seam_to_nchw(q, fix_point):
     """INT8 NHWC [n, H, W, C] at fix_point -> float32 NCHW [n, C, H, W] (other ranks: just scaled)."""
     x = q.astype(np.float32) * np.float32(2.0 ** -fix_point)
     if x.ndim == 4:
-        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+        x = np.ascontiguousarray(x.transpose(${NHWC_TO_NCHW.join(', ')}))
     return x
 
 

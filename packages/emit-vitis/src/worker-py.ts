@@ -5,6 +5,7 @@
 // string literals made by pyString.
 
 import { pyString } from '@splitc/diagnostics';
+import { NCHW_TO_NHWC } from '@splitc/ir';
 
 /**
  * The DPU worker; `splitcVersion` is splitc's own version string, `manifestSchema` the manifest
@@ -102,7 +103,7 @@ def quantize_nhwc(x, fix_point):
     """float NCHW [n, C, H, W] -> int8 NHWC at fix_point (other ranks: not transposed)."""
     q = np.clip(np.round(x.astype(np.float32) * np.float32(2.0 ** fix_point)), -128, 127).astype(np.int8)
     if q.ndim == 4:
-        q = np.ascontiguousarray(q.transpose(0, 2, 3, 1))
+        q = np.ascontiguousarray(q.transpose(${NCHW_TO_NHWC.join(', ')}))
     return q
 
 

@@ -10,6 +10,7 @@ import { formatInspect, inspect } from './inspect.js';
 import { validateOutputPath } from '@splitc/compile';
 import { COMMANDS, COMPILE, GLOBAL_OPTIONS, GNN_COMMANDS, GNN_DATASET, GNN_EVAL, GNN_TRAIN, INSPECT, PLAN, RUN, SERVE, type CommandSpec } from './options.js';
 import { formatPlan, plan, planJson, preparePredictor, writePlanOutputs, type PlanRequest } from './plan.js';
+import { withCliFlag } from './flags.js';
 import { progressLine, type ProgressLine } from './progress.js';
 import { VERSION } from './version.js';
 
@@ -39,7 +40,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return ExitCode.Ok;
   } catch (e) {
     progress?.end();
-    io.stderr(`${renderError(e)}\n`);
+    // Libraries name their API option (`inputShapes`); the user typed a flag (`--input-shape`).
+    io.stderr(`${renderError(withCliFlag(e))}\n`);
     if (!(e instanceof SplitcError)) return ExitCode.Internal;
     return e.code === 'SPLITC9001' ? ExitCode.Usage : ExitCode.Failure;
   } finally {

@@ -42,14 +42,15 @@ describe('plan with predictor gnn', () => {
     req.gnn!.dispose();
   });
 
-  it('refuses an unknown predictor and an unloaded GNN with Usage errors naming --predictor', async () => {
+  it('refuses an unknown predictor and an unloaded GNN with Usage errors naming the predictor option', async () => {
     const g = analyzeModel(loadModel(path.join(ROOT, 'fixtures/models/lenet5.onnx')));
     for (const fn of [() => planGraph(g, { predictor: 'oracle' }), () => planGraph(g, { predictor: 'gnn' })]) {
       let e: unknown;
       try { fn(); } catch (x) { e = x; }
       expect(e).toBeInstanceOf(SplitcError);
       expect((e as SplitcError).code).toBe('SPLITC9001');
-      expect((e as SplitcError).message).toContain('--predictor');
+      // The API names its own option; the CLI shows it as --predictor (flags.test.ts).
+      expect((e as SplitcError).location.field).toBe('predictor');
     }
     await expect(preparePredictor({ predictor: 'gnn', gnnWeights: path.join(work, 'missing') })).rejects.toMatchObject({ code: 'SPLITC7001' });
   });

@@ -45,23 +45,32 @@ function geluTf2onnx(p: string, x: string, y: string): NodeInput[] {
   ];
 }
 
+/** GELU (erf) of `x` into `y`: x · ½ · (1 + erf(x / √2)), as PyTorch exports nn.GELU() before opset 20. */
+function geluErf(p: string, x: string, y: string): NodeInput[] {
+  return [
+    { opType: 'Div', inputs: [x, 'sqrt2'], outputs: [`${p}d`] }, { opType: 'Erf', inputs: [`${p}d`], outputs: [`${p}e`] },
+    { opType: 'Add', inputs: [`${p}e`, 'one'], outputs: [`${p}a`] }, { opType: 'Mul', inputs: [x, `${p}a`], outputs: [`${p}m`] },
+    { name: `${p}gelu`, opType: 'Mul', inputs: [`${p}m`, 'half'], outputs: [y] },
+  ];
+}
+
 const conv = (name: string, x: string, w: string, y: string, pad: number): NodeInput => ({
   name, opType: 'Conv', inputs: [x, w, `${w}_b`], outputs: [y], attributes: [{ name: 'pads', type: 'ints', ints: [pad, pad, pad, pad] }],
 });
 
-/** Conv → ReLU6 (Max/Min) → Conv → GELU-tanh (PyTorch) → Conv → ReLU6 (Min(Relu)) → Conv → GELU-tanh (tf2onnx). */
+/** Conv → ReLU6 (Max/Min) → Conv → GELU-tanh (PyTorch) → Conv → ReLU6 (Min(Relu)) → Conv → GELU-tanh (tf2onnx) → GELU (erf). */
 const BYTES = model({
   nodes: [
     conv('c1', 'x', 'w1', 'c1', 1), { opType: 'Max', inputs: ['c1', 'zero'], outputs: ['m1'] }, { name: 'relu6a', opType: 'Min', inputs: ['m1', 'six'], outputs: ['r1'] },
     conv('c2', 'r1', 'w2', 'c2', 0), ...geluPyTorch('g1/', 'c2', 'g1'),
     conv('c3', 'g1', 'w3', 'c3', 1), { opType: 'Relu', inputs: ['c3'], outputs: ['rr'] }, { name: 'relu6b', opType: 'Min', inputs: ['rr', 'six'], outputs: ['r2'] },
-    conv('c4', 'r2', 'w4', 'c4', 0), ...geluTf2onnx('g2/', 'c4', 'y'),
+    conv('c4', 'r2', 'w4', 'c4', 0), ...geluTf2onnx('g2/', 'c4', 'g2'), ...geluErf('g3/', 'g2', 'y'),
   ],
   inputs: [vi('x', [1, 3, 8, 8])], outputs: [vi('y', [1, 4, 8, 8])],
   initializers: [
     weights('w1', [8, 3, 3, 3], 1), weights('w1_b', [8], 2), weights('w2', [8, 8, 1, 1], 3), weights('w2_b', [8], 4),
     weights('w3', [8, 8, 3, 3], 5), weights('w3_b', [8], 6), weights('w4', [4, 8, 1, 1], 7), weights('w4_b', [4], 8),
-    scalar('zero', 0), scalar('six', 6), scalar('three', 3), scalar('kappa', 0.044715), scalar('beta', Math.sqrt(2 / Math.PI)), scalar('one', 1), scalar('half', 0.5),
+    scalar('zero', 0), scalar('six', 6), scalar('three', 3), scalar('kappa', 0.044715), scalar('beta', Math.sqrt(2 / Math.PI)), scalar('one', 1), scalar('half', 0.5), scalar('sqrt2', Math.SQRT2),
   ],
 });
 
@@ -76,9 +85,9 @@ describe('decomposed ReLU6 and GELU (tanh) end to end', () => {
   const target = resolveTarget();
 
   it('are one layer each; ReLU6 runs on the DPU, GELU does not (no tanh on the DPUCVDX8G)', () => {
-    expect(g.layers.map((l) => l.op)).toEqual(['Conv', 'Clip', 'Conv', 'Gelu', 'Conv', 'Clip', 'Conv', 'Gelu']);
+    expect(g.layers.map((l) => l.op)).toEqual(['Conv', 'Clip', 'Conv', 'Gelu', 'Conv', 'Clip', 'Conv', 'Gelu', 'Gelu']);
     const support = g.layers.map((l) => dpuSupport(g, l, target.dpu.limits).ok);
-    expect(support).toEqual([true, true, true, false, true, true, true, false]);
+    expect(support).toEqual([true, true, true, false, true, true, true, false, false]);
     const plan = planSplit(g, target);
     // Before: Max and Min were not DPU ops, and the DPU side ended after the first convolution.
     expect(plan.unsupported[0]!.index).toBe(3);
@@ -98,13 +107,14 @@ describe('decomposed ReLU6 and GELU (tanh) end to end', () => {
     }
   });
 
-  it.runIf(havePython('torch'))('model.py (nn.ReLU6, nn.GELU(approximate="tanh")) equals onnxruntime in PyTorch', async () => {
+  it.runIf(havePython('torch'))('model.py (nn.ReLU6, nn.GELU(approximate="tanh"), nn.GELU()) equals onnxruntime in PyTorch', async () => {
     const mask = g.layers.map(() => true);
     const p = partitionGraph(g, mask).dpu!;
     writePartition(p, path.join(work, 'partition.onnx'));
     const py = emitModelPy({ graph: g, layers: g.layers, inputs: p.inputs.map((t) => t.name), outputs: p.outputs.map((t) => t.name), modelName: 'activations', splitcVersion: 'test' });
     expect(py.match(/nn\.GELU\(approximate="tanh"\)/g)).toHaveLength(2);
     expect(py.match(/nn\.ReLU6\(\)/g)).toHaveLength(2);
+    expect(py.match(/nn\.GELU\(\)/g)).toHaveLength(1);
     writeFileSync(path.join(work, 'model.py'), py);
     const feed = input(g);
     const s = await ort.InferenceSession.create(path.join(work, 'partition.onnx'));

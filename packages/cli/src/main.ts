@@ -115,11 +115,14 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
 
   command(INSPECT, (a) => {
     const report = inspect(String(a.model), { inputShapes: parseInputShapes(a['input-shape']) });
+    const { onWarning } = reporters(a);
+    for (const w of report.warnings) onWarning(w);
     io.stdout(a.json === true ? `${JSON.stringify(report)}\n` : `${formatInspect(report)}\n`);
   });
 
   command(PLAN, async (a) => {
-    const p = plan(String(a.model), await preparePredictor(planRequest(a)));
+    const { onWarning } = reporters(a);
+    const p = plan(String(a.model), { ...(await preparePredictor(planRequest(a))), onWarning });
     // -o and --report appear together or not at all.
     writePlanOutputs(p, { output: a.output as string | undefined, report: a.report as string | undefined });
     io.stdout(a.json === true ? `${JSON.stringify(planJson(p))}\n` : `${formatPlan(p)}\n`);

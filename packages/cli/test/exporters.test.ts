@@ -104,6 +104,15 @@ describe('what the canonicalisation buys', () => {
     const cli = splitc(['compile', model, '-o', path.join(work, 'dynamic-batch-cli'), '--force']);
     expect(cli.status).toBe(0);
     expect(cli.stderr).toBe(`warning: ${warning}\n`);
-    expect(JSON.parse(splitc(['inspect', model, '--json']).stdout).warnings).toEqual([warning]);
+    const json = splitc(['inspect', model, '--json']);
+    expect(JSON.parse(json.stdout).warnings).toEqual([warning]);
+    expect(json.stderr).toBe(`warning: ${warning}\n`);
+    for (const args of [['inspect', model], ['plan', model]]) {
+      const r2 = splitc(args);
+      expect(r2.status, args.join(' ')).toBe(0);
+      expect(r2.stderr, args.join(' ')).toBe(`warning: ${warning}\n`);
+      // --quiet silences warnings.
+      expect(splitc([...args, '--quiet']).stderr, args.join(' ')).toBe('');
+    }
   });
 });

@@ -4,10 +4,12 @@
 //   node scripts/bench-runtime.mjs [codec] [pace] [memory] [--frames N] [--memory-frames N] [--repeat N] [--case NAME]
 //
 //   codec   KServe v2 requests with binary tensor data through the node:http server (in a second
-//           process) and client, over loopback, a no-op model, each case beside plain TCP
-//           between the same two processes (the floor, measured just before it): per request the
-//           payload size, requests/s and GB/s of tensor bytes each way, and the CPU each process
-//           used. Cases: one ResNet18 crossing ×6 frames (6×56×56×64 INT8, 1.2 MB) → logits with
+//           process) and the client, over loopback, a no-op model, each case beside plain TCP
+//           between two processes (the floor, measured just before it: the receiver reads into one
+//           fixed buffer; an echo is a Node stream pipe): per request the payload size, requests/s
+//           and GB/s of tensor bytes each way, the ratio to the floor, and the CPU each process
+//           used. For the first case also bare node:http (no codec) and plain TCP read the default
+//           Node way (a new Buffer per read, as node:http's server reads). Cases: one ResNet18 crossing ×6 frames (6×56×56×64 INT8, 1.2 MB) → logits with
 //           4 and 1 requests in flight; the same crossing echoed back (1.2 MB each way); a 48-frame
 //           batch (9.6 MB); a 1 KB body for requests/s (a Nagle / delayed-ACK stall would show
 //           here as ~25 requests/s). --repeat N runs them N times and prints min and median;
@@ -78,25 +80,55 @@ async function codecServer() {
 
 /**
  * The references, in a process of their own (so that their traffic does not change the codec
- * server's garbage collector): plain TCP, a sink (reads and drops) and an echo (writes back what
- * it reads), and bare node:http.
+ * server's garbage collector): plain TCP (a receiver that drops what it reads, and an echo) and
+ * bare node:http.
  */
 async function floorServer() {
-  const sink = net.createServer({ noDelay: true }, (s) => s.resume());
   const echo = net.createServer({ noDelay: true }, (s) => s.pipe(s));
+  // Plain TCP read the default way (a new Buffer per read, stream events), as node:http reads.
+  const streamSink = net.createServer({ noDelay: true }, (s) => s.resume());
   // Bare node:http, no codec: drops the body, answers with as many bytes as the crossing case.
   const answer = Buffer.alloc(bytesOf(CASES.crossing.out));
   const bare = http.createServer({ noDelay: true }, (req, res) => {
     req.on('data', () => undefined);
     req.on('end', () => { res.writeHead(200, { 'content-length': String(answer.length) }); res.end(answer); });
   });
-  await Promise.all([sink, echo, bare].map((x) => new Promise((r) => x.listen(0, '127.0.0.1', r))));
-  process.on('message', (m) => { if (m === 'exit') process.exit(0); });
-  process.send({ sinkPort: sink.address().port, echoPort: echo.address().port, barePort: bare.address().port });
+  await Promise.all([echo, bare, streamSink].map((x) => new Promise((r) => x.listen(0, '127.0.0.1', r))));
+  process.on('message', (m) => {
+    if (m === 'exit') process.exit(0);
+    // The best plain TCP can do here: the receiver reads into one fixed buffer (no buffer per
+    // read, no stream machinery) and drops the bytes; it connects to the sender.
+    if (m?.sinkTo !== undefined) {
+      let got = 0;
+      let done = false;
+      net.connect({ port: m.sinkTo, host: '127.0.0.1', noDelay: true, onread: { buffer: Buffer.allocUnsafe(1 << 20), callback: (n) => { got += n; if (got >= m.total && !done) { done = true; process.send({ sunk: got }); } return true; } } });
+    }
+  });
+  process.send({ echoPort: echo.address().port, barePort: bare.address().port, streamSinkPort: streamSink.address().port });
 }
 
-/** Plain TCP between the two processes: `total` bytes in `size`-byte writes, to the sink or echoed back. */
-async function tcpFloor(port, size, total, echo) {
+/**
+ * Plain TCP between the two processes, the same bytes in `size`-byte writes: to a receiver reading
+ * into one fixed buffer (in the floor process, which connects here), or to `port`: echoed back (a
+ * Node stream pipe), or read the default way and dropped.
+ */
+async function tcpFloor(floors, port, size, total, echo) {
+  if (port === null) {
+    const buf = Buffer.alloc(size, 1);
+    const listener = net.createServer({ noDelay: true });
+    await new Promise((r) => listener.listen(0, '127.0.0.1', r));
+    const accepted = new Promise((r) => listener.once('connection', r));
+    floors.send({ sinkTo: listener.address().port, total });
+    const c = await accepted;
+    const sunk = new Promise((r) => floors.once('message', r));
+    const t0 = performance.now();
+    for (let sent = 0; sent < total; sent += size) if (!c.write(buf)) await new Promise((r) => c.once('drain', r));
+    await sunk;
+    const s = (performance.now() - t0) / 1000;
+    c.destroy();
+    listener.close();
+    return total / s / 1e9;
+  }
   const buf = Buffer.alloc(size, 1);
   const c = net.connect({ port, host: '127.0.0.1', noDelay: true });
   await new Promise((r) => c.once('connect', r));
@@ -133,7 +165,7 @@ async function codec() {
   const child = fork(fileURLToPath(import.meta.url), ['codec-server'], { execArgv: process.execArgv });
   const { urls } = await new Promise((r) => child.once('message', r));
   const floors = fork(fileURLToPath(import.meta.url), ['floor-server']);
-  const { sinkPort, echoPort, barePort } = await new Promise((r) => floors.once('message', r));
+  const { echoPort, barePort, streamSinkPort } = await new Promise((r) => floors.once('message', r));
   const serverCpu = async () => { child.send('cpu'); return (await new Promise((r) => child.once('message', r))).cpu; };
   const busy = (a, b, s) => ((b.user - a.user + b.system - a.system) / 1e6 / s * 100).toFixed(0);
   const perRequest = (a, b, n) => ((b.user - a.user + b.system - a.system) / n).toFixed(0);
@@ -145,7 +177,7 @@ async function codec() {
     const data = new Uint8Array(inBytes).map((_, i) => i);
     // The floor first, in the same run: the same bytes over plain TCP (each direction the case uses).
     const floorBytes = Math.max(inBytes, 1 << 20) * Math.min(c.count, 400);
-    const floor = name === 'small' ? NaN : await tcpFloor(c.echo ? echoPort : sinkPort, Math.max(inBytes, 65536), floorBytes, c.echo);
+    const floor = name === 'small' ? NaN : await tcpFloor(floors, c.echo ? echoPort : null, Math.max(inBytes, 65536), floorBytes, c.echo);
     const client = new InferenceClient(urls[name], name, { maxResponseBytes: outBytes + 65536, window });
     const one = () => client.infer({ inputs: [{ name: 'x', datatype: c.in.datatype, shape: c.in.shape, data }] });
     for (let i = 0; i < 20; i++) await one(); // warm-up: connections, JIT
@@ -164,7 +196,8 @@ async function codec() {
     const ratio = Number.isNaN(floor) ? '' : `; plain-TCP floor ${floor.toFixed(2)} GB/s${c.echo ? ' each way' : ''}, ratio ${((c.echo ? Math.min(r.gbIn, r.gbOut) : r.gbIn) / floor).toFixed(2)}`;
     if (name === 'crossing' && window === 4) {
       r.bare = await bareHttp(barePort, inBytes, c.count, window);
-      console.log(`codec  reference: bare node:http (no codec, body dropped, ${mb(outBytes)} answer), window ${window}: ${r.bare.toFixed(2)} GB/s in`);
+      r.streamTcp = await tcpFloor(floors, streamSinkPort, Math.max(inBytes, 65536), floorBytes, false);
+      console.log(`codec  references: bare node:http (no codec, body dropped, ${mb(outBytes)} answer), window ${window}: ${r.bare.toFixed(2)} GB/s in; plain TCP read the default Node way (a new Buffer per read): ${r.streamTcp.toFixed(2)} GB/s`);
     }
     console.log(`codec  ${c.label}, window ${window}: ${mb(inBytes)} in / ${mb(outBytes)} out per request, ${r.rps.toFixed(0)} req/s, tensor bytes ${r.gbIn.toFixed(2)} GB/s in + ${r.gbOut.toFixed(2)} GB/s out${ratio}; CPU client ${busy(cpu0, cpu1, s)}% (${perRequest(cpu0, cpu1, c.count)} µs/request) server ${busy(scpu0, scpu1, s)}% (${perRequest(scpu0, scpu1, c.count)} µs/request) (load ${loadavg()[0].toFixed(1)})`);
   };
@@ -179,7 +212,7 @@ async function codec() {
     const stat = (xs) => { const v = [...xs].sort((a, b) => a - b); return `min ${v[0].toFixed(2)} median ${v[Math.floor(v.length / 2)].toFixed(2)}`; };
     for (const k of keys) {
       const rs = results.filter((r) => `${r.name} window ${r.window}` === k);
-      console.log(`codec  ${k} over ${rs.length} runs: GB/s in ${stat(rs.map((r) => r.gbIn))}; GB/s out ${stat(rs.map((r) => r.gbOut))}; req/s ${stat(rs.map((r) => r.rps))}${Number.isNaN(rs[0].floor) ? '' : `; floor ${stat(rs.map((r) => r.floor))}; ratio ${stat(rs.map((r) => (r.name === 'echo' ? Math.min(r.gbIn, r.gbOut) : r.gbIn) / r.floor))}`}${rs[0].bare === undefined ? '' : `; bare node:http ${stat(rs.map((r) => r.bare))}`}`);
+      console.log(`codec  ${k} over ${rs.length} runs: GB/s in ${stat(rs.map((r) => r.gbIn))}; GB/s out ${stat(rs.map((r) => r.gbOut))}; req/s ${stat(rs.map((r) => r.rps))}${Number.isNaN(rs[0].floor) ? '' : `; floor ${stat(rs.map((r) => r.floor))}; ratio ${stat(rs.map((r) => (r.name === 'echo' ? Math.min(r.gbIn, r.gbOut) : r.gbIn) / r.floor))}`}${rs[0].bare === undefined ? '' : `; bare node:http ${stat(rs.map((r) => r.bare))}; plain TCP read the default way ${stat(rs.map((r) => r.streamTcp))}`}`);
     }
   }
   child.send('exit');

@@ -102,7 +102,7 @@ async function standIn(): Promise<{ url: string; close(): void; requests: number
   const meta = (t: TensorConfig): { name: string; datatype: string; shape: number[] } => ({ name: t.name, datatype: t.data_type.replace('TYPE_', ''), shape: [-1, ...t.dims.map(Number)] });
   const metadata = JSON.stringify({ name: ens.name, versions: ['1'], platform: 'ensemble', inputs: ens.input.map(meta), outputs: ens.output.map(meta) });
   const [seamStep, engineStep] = ens.ensemble_scheduling!.step as [NonNullable<Config['ensemble_scheduling']>['step'][0], NonNullable<Config['ensemble_scheduling']>['step'][0]];
-  const state = { requests: 0 };
+  const state = { requests: 0, jsonAnswers: 0 };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -125,6 +125,7 @@ async function standIn(): Promise<{ url: string; close(): void; requests: number
         const results = await engine.run(feeds);
         for (const [key, value] of Object.entries(engineStep.output_map)) { const t = results[key]!; const f = t.data as Float32Array; tensors.set(value, { name: value, datatype: 'FP32', shape: [...t.dims], data: new Uint8Array(f.buffer, f.byteOffset, f.byteLength) }); }
         const asked = new Set((r.outputs ?? []).filter((o) => o.binary).map((o) => o.name));
+        if (ens.output.some((o) => !asked.has(o.name))) state.jsonAnswers++;
         const body = encodeResponse({ modelName: MODEL, ...(r.id !== undefined ? { id: r.id } : {}), outputs: ens.output.map((o) => tensors.get(o.name)!) }, asked);
         res.writeHead(200, { ...body.headers, 'content-length': String(body.length) });
         for (const p of body.pieces) res.write(p);
@@ -133,7 +134,7 @@ async function standIn(): Promise<{ url: string; close(): void; requests: number
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.close(), get requests() { return state.requests; } };
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.close(), get requests() { return state.requests; }, get jsonAnswers() { return state.jsonAnswers; } };
 }
 
 describe.runIf(ok)('splitc run against gpu/triton/ on a Triton stand-in', () => {
@@ -153,6 +154,7 @@ describe.runIf(ok)('splitc run against gpu/triton/ on a Triton stand-in', () => 
     s.close();
     expect(r.frames).toBe(60);
     expect(s.requests).toBe(10); // one DPU batch of 6 per request
+    expect(s.jsonAnswers).toBe(0); // run asks for every output as binary data (Triton answers JSON otherwise)
     expect(r.check!.minCosine).toBeGreaterThanOrEqual(0.999);
     expect(r.check!.top1Agreement).toBeGreaterThanOrEqual(0.99);
     expect(r.check!.orderAgreement).toBe(1);

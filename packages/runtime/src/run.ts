@@ -351,6 +351,9 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
   // The link: up to `window` requests in flight, results forwarded in batch order.
   const linkPacer = new Pacer();
   const slots = new BoundedQueue<Promise<GpuDone>>(window);
+  // Every output asked for by name as binary data: Triton answers in JSON text otherwise, which
+  // is larger than the response bound the outputs allow.
+  const binaryOutputs = seam.outputs.map((o) => ({ name: o.name, binary: true }));
   const linkSend = async (): Promise<void> => {
     for (;;) {
       const e = await toLink.popEntry();
@@ -360,7 +363,7 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
         if (pace !== null) await linkPacer.finish(e.at, b.frames.length * pace.linkFrameMs);
         if (inFlight++ === 0) linkSince = performance.now();
         try {
-          const r = await client.infer({ id: String(b.seq), inputs: b.tensors });
+          const r = await client.infer({ id: String(b.seq), inputs: b.tensors, outputs: binaryOutputs });
           const c = r.parameters?.splitc_compute_ms;
           gpuBusy = gpuBusy !== null && typeof c === 'number' ? gpuBusy + c : null;
           return { ...b, outputs: r.outputs };

@@ -35,7 +35,7 @@ function sideBySide(ms: readonly Matrix[]): Matrix {
  * out[n × m.o] (+)= a[n × m.k] · W, row-major. Zero inputs are skipped: the node features are
  * mostly one-hot and zero, and half of a relu layer's outputs are zero.
  */
-function matmul(a: Float64Array | Float32Array, n: number, m: Matrix, out: Float64Array, accumulate = false): Float64Array {
+function matmul(a: Float64Array, n: number, m: Matrix, out: Float64Array, accumulate = false): Float64Array {
   const { k, o, w } = m;
   for (let i = 0; i < n; i++) {
     const ai = i * k;
@@ -45,7 +45,14 @@ function matmul(a: Float64Array | Float32Array, n: number, m: Matrix, out: Float
       const v = a[ai + j]!;
       if (v === 0) continue;
       const wj = j * o;
-      for (let c = 0; c < o; c++) out[oi + c]! += v * w[wj + c]!;
+      let c = 0;
+      for (; c + 4 <= o; c += 4) {
+        out[oi + c]! += v * w[wj + c]!;
+        out[oi + c + 1]! += v * w[wj + c + 1]!;
+        out[oi + c + 2]! += v * w[wj + c + 2]!;
+        out[oi + c + 3]! += v * w[wj + c + 3]!;
+      }
+      for (; c < o; c++) out[oi + c]! += v * w[wj + c]!;
     }
   }
   return out;
@@ -113,7 +120,7 @@ function prepare(p: ParamArrays, cfg: ModelConfig): Prepared {
 }
 
 /** A 1×k row times W, plus an optional bias, as a new row. */
-function rowTimes(t: Float32Array | Float64Array, m: Matrix, bias?: Float64Array): Float64Array {
+function rowTimes(t: Float64Array, m: Matrix, bias?: Float64Array): Float64Array {
   const out = matmul(t, 1, m, new Float64Array(m.o));
   if (bias !== undefined) for (let c = 0; c < m.o; c++) out[c]! += bias[c]!;
   return out;
@@ -165,7 +172,8 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
       }
     }
   }
-  const xp = matmul(f.x, N, { k: F, o: XO, w: wx }, new Float64Array(N * XO));
+  // Float64 like every other matmul input: one element type keeps the loop monomorphic.
+  const xp = matmul(Float64Array.from(f.x), N, { k: F, o: XO, w: wx }, new Float64Array(N * XO));
   for (let i = 0; i < N; i++) for (let c = 0; c < XO; c++) xp[i * XO + c]! += xBias[c]!;
 
   // Input embedding: the target's part is one row, the same for every node.

@@ -18,6 +18,7 @@ ${GPU_WORKER.replace('SUPPORTED_SCHEMA = 0', `SUPPORTED_SCHEMA = ${manifestSchem
 const GPU_WORKER = String.raw`"""The GPU half of a splitc split as a KServe v2 / Open Inference Protocol server.
 
     python3 worker.py [--backend tensorrt|reference] [--host 0.0.0.0] [--port 8000] [--contexts C]
+                      [--max-waiting N]
 
 Endpoints: GET /v2/health/live, /v2/health/ready, /v2/models/{model}, /v2/models/{model}/ready;
 POST /v2/models/{model}/infer with the binary tensor data extension (JSON header, then raw
@@ -30,6 +31,8 @@ The seam happens here, once: x = q * 2^-fix_point, NHWC -> NCHW. Then the backen
              streams (TensorRT 10.x, cuda-python's cudart for memory and streams);
   reference  model.py (PyTorch, generated from the same IR), on the CPU, C model instances
              (up to C requests computing at once, like C execution contexts).
+A request that finds all C contexts busy waits for one; when N requests already wait (--max-waiting,
+default 64) it gets 503 with {"error": ...} at once, and the server keeps serving.
 Everything the worker needs is read from ../manifest.json at start; no name is compiled in.
 Python 3.7+, numpy, and the backend's libraries.
 """
@@ -57,6 +60,35 @@ class BadRequest(Exception):
         self.status = status
 
 
+class Contexts(object):
+    """C execution contexts (or model instances) handed out one per request: a request that finds none
+    free waits, unless max_waiting requests already wait; then it is refused at once with 503."""
+
+    def __init__(self, contexts, max_waiting):
+        self.free = list(range(contexts))
+        self.waiting = 0
+        self.max_waiting = max_waiting
+        self.cond = threading.Condition()
+
+    def acquire(self):
+        with self.cond:
+            if not self.free:
+                if self.waiting >= self.max_waiting:
+                    raise BadRequest(503, "too many requests waiting for an execution context (%d); retry later" % self.max_waiting)
+                self.waiting += 1
+                try:
+                    while not self.free:
+                        self.cond.wait()
+                finally:
+                    self.waiting -= 1
+            return self.free.pop()
+
+    def release(self, k):
+        with self.cond:
+            self.free.append(k)
+            self.cond.notify()
+
+
 def load_seam(manifest_path):
     """The manifest's seam section; one line and exit 1 for a missing, unreadable or other-schema file."""
     try:
@@ -82,7 +114,7 @@ class ReferenceBackend(object):
     """model.py (PyTorch) frame by frame on C model instances: up to C requests compute at once, as
     the TensorRT backend runs C execution contexts on C streams; a request waits for a free one."""
 
-    def __init__(self, seam, contexts):
+    def __init__(self, seam, contexts, max_waiting):
         sys.path.insert(0, HERE)
         import torch
         import model  # generated beside this file from the GPU partition
@@ -90,14 +122,10 @@ class ReferenceBackend(object):
         self.pool = [model.load_model() for _ in range(contexts)]
         self.input_names = list(model.INPUT_NAMES)
         self.output_names = list(model.OUTPUT_NAMES)
-        self.free = list(range(contexts))
-        self.cond = threading.Condition()
+        self.contexts = Contexts(contexts, max_waiting)
 
     def run(self, inputs, n):
-        with self.cond:
-            while not self.free:
-                self.cond.wait()
-            k = self.free.pop()
+        k = self.contexts.acquire()
         try:
             module = self.pool[k]
             outs = [[] for _ in self.output_names]
@@ -111,15 +139,13 @@ class ReferenceBackend(object):
                         outs[j].append(t.numpy())
             return dict((name, np.concatenate(outs[j], axis=0)) for j, name in enumerate(self.output_names))
         finally:
-            with self.cond:
-                self.free.append(k)
-                self.cond.notify()
+            self.contexts.release(k)
 
 
 class TensorRtBackend(object):
     """partition.plan with C execution contexts, each on its own CUDA stream."""
 
-    def __init__(self, seam, engine_path, contexts):
+    def __init__(self, seam, engine_path, contexts, max_waiting):
         import tensorrt as trt
         from cuda import cudart
         self.trt, self.cudart = trt, cudart
@@ -148,8 +174,7 @@ class TensorRtBackend(object):
                 buffers[name] = (ptr, host, nbytes, shape)
                 ctx.set_tensor_address(name, ptr)
             self.pool.append((ctx, stream, buffers))
-        self.free = list(range(contexts))
-        self.cond = threading.Condition()
+        self.contexts = Contexts(contexts, max_waiting)
 
     def _ok(self, r):
         err = r[0]
@@ -159,10 +184,7 @@ class TensorRtBackend(object):
 
     def run(self, inputs, n):
         cudart = self.cudart
-        with self.cond:
-            while not self.free:
-                self.cond.wait()
-            k = self.free.pop()
+        k = self.contexts.acquire()
         try:
             ctx, stream, buffers = self.pool[k]
             outs = dict((name, []) for name, _, is_input in self.io if not is_input)
@@ -189,9 +211,7 @@ class TensorRtBackend(object):
                         outs[name].append(a.copy().reshape(shape))
             return dict((name, np.concatenate(v, axis=0)) for name, v in outs.items())
         finally:
-            with self.cond:
-                self.free.append(k)
-                self.cond.notify()
+            self.contexts.release(k)
 
 
 def parse_request(body, header_length, wire, max_frames):
@@ -335,7 +355,7 @@ def make_handler(seam, backend):
                 self.end_headers()
                 self.wfile.write(b"".join([header] + parts))
             except BadRequest as e:
-                self.send_json(e.status, {"error": str(e)}, close=e.status in (400, 411, 413))
+                self.send_json(e.status, {"error": str(e)}, close=e.status in (400, 411, 413))  # 503: the body was read; keep the connection
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
             except Exception as e:  # a bug or a backend failure: the server keeps serving
@@ -344,12 +364,20 @@ def make_handler(seam, backend):
     return Handler
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The listen backlog: socketserver's default of 5 drops the SYNs of a burst of new connections
+    # (each retried a second later); room for every context, every waiting request and more.
+    request_queue_size = 128
+
+
 def main():
     ap = argparse.ArgumentParser(description="KServe v2 server for the GPU half of a splitc split")
     ap.add_argument("--backend", choices=["tensorrt", "reference"], default="tensorrt")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8000)
     ap.add_argument("--contexts", type=int, help="requests computed at once: TensorRT execution contexts, one CUDA stream each, or reference model instances (default: the manifest's seam.runtime.gpuContexts, from the target profile)")
+    ap.add_argument("--max-waiting", type=int, default=64, help="requests that may wait for a busy context; one more gets 503 at once (default 64, as splitc serve)")
     ap.add_argument("--engine", default=os.path.join(HERE, "partition.plan"))
     ap.add_argument("--manifest", default=os.path.normpath(os.path.join(HERE, os.pardir, "manifest.json")))
     args = ap.parse_args()
@@ -358,12 +386,13 @@ def main():
         args.contexts = seam["runtime"]["gpuContexts"]
     if args.contexts < 1:
         sys.exit("worker.py: --contexts %d must be at least 1" % args.contexts)
+    if args.max_waiting < 0:
+        sys.exit("worker.py: --max-waiting %d must be at least 0" % args.max_waiting)
     if args.backend == "reference":
-        backend = ReferenceBackend(seam, args.contexts)
+        backend = ReferenceBackend(seam, args.contexts, args.max_waiting)
     else:
-        backend = TensorRtBackend(seam, args.engine, args.contexts)
-    server = ThreadingHTTPServer((args.host, args.port), make_handler(seam, backend))
-    server.daemon_threads = True
+        backend = TensorRtBackend(seam, args.engine, args.contexts, args.max_waiting)
+    server = Server((args.host, args.port), make_handler(seam, backend))
     print("worker.py: serving %s on http://%s:%d (backend %s, %d contexts)" % (json.dumps(seam["wire"]["model"]), args.host, server.server_address[1], args.backend, args.contexts), flush=True)
     try:
         server.serve_forever()

@@ -152,6 +152,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
     const handle = await serve(String(a.out), {
       port: positiveInteger(argv, a, 'port', true), host: String(a.host), threads: positiveInteger(argv, a, 'threads'),
       ...(a.contexts === undefined ? {} : { contexts: positiveInteger(argv, a, 'contexts') }),
+      maxWaiting: positiveInteger(argv, a, 'max-waiting', true),
       ...(a.pace === 'plan' ? { pace: 'plan' as const, paceScale: positiveNumber(argv, a, 'pace-scale') } : {}),
     });
     const endpoint = `${handle.url}/v2/models/${handle.model}/infer`;

@@ -126,6 +126,7 @@ export const SERVE: CommandSpec = {
     'pace-scale': { type: 'number', default: 1, requiresArg: true, describe: 'with --pace plan: stretch the GPU time by this factor' },
     contexts: { type: 'number', requiresArg: true, describe: 'requests computed at once (GPU execution contexts; default: the manifest\'s seam.runtime.gpuContexts, from the target profile)' },
     threads: { type: 'number', default: 1, requiresArg: true, describe: 'onnxruntime intra-op threads' },
+    'max-waiting': { type: 'number', default: 64, requiresArg: true, describe: 'requests waiting for a context before new ones get 503 (0: refuse whenever all are busy)' },
     json: { type: 'boolean', describe: 'print the serving address as one JSON object' },
   },
   examples: [

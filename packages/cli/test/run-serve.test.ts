@@ -21,8 +21,8 @@ afterAll(() => {
 });
 
 /** Starts `splitc serve OUT --port 0 --json` and resolves with its first stdout line, parsed. */
-function startServe(): Promise<{ proc: ChildProcessWithoutNullStreams; url: string; model: string; endpoint: string }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', out, '--port', '0', '--json'], { cwd: ROOT });
+function startServe(extra: readonly string[] = []): Promise<{ proc: ChildProcessWithoutNullStreams; url: string; model: string; endpoint: string }> {
+  const proc = spawn(process.execPath, [BIN, 'serve', out, '--port', '0', '--json', ...extra], { cwd: ROOT });
   live.push(proc);
   return new Promise((resolve, reject) => {
     let buf = '';
@@ -40,6 +40,25 @@ function exited(proc: ChildProcessWithoutNullStreams): Promise<number | null> {
 }
 
 describe('splitc serve + splitc run over loopback', () => {
+  it('serve --max-waiting 0 refuses a request while its one context is busy (503), and run stops at once saying so', async () => {
+    // Each request is paced to take far longer than the test: the second of run's window of two
+    // finds the only context busy and nobody allowed to wait.
+    const s = await startServe(['--contexts', '1', '--max-waiting', '0', '--pace', 'plan', '--pace-scale', '1e7']);
+    const t0 = Date.now();
+    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const p = spawn(process.execPath, [BIN, 'run', out, '--gpu-url', s.url, '--frames', '12', '--window', '2'], { cwd: ROOT });
+      let stderr = '';
+      p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      p.on('exit', (status) => resolve({ status, stderr }));
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error SPLITC6003: GPU server failed: .*HTTP 503: too many requests waiting; retry later; 0 of 12 frames completed\n$/);
+    // Not after the first request's turn (paced for hours) or a timeout: at once.
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    s.proc.kill('SIGKILL');
+    expect(splitc(['serve', out, '--max-waiting', '-1']).stderr).toMatch(/^error SPLITC9001: field --max-waiting: --max-waiting must be a non-negative integer, got "-1"/);
+  }, 60_000);
+
   it('serve names the model after the source file and run checks every frame against the fp32 model', async () => {
     const s = await startServe();
     expect(s.model).toBe('tinyres-weights');

@@ -66,6 +66,8 @@ export interface ServeOptions {
   readonly contexts?: number;
   /** onnxruntime intra-op threads. Default 1. */
   readonly threads?: number;
+  /** Requests waiting for a context before new ones get 503 (as gpu/worker.py --max-waiting). Default 64. */
+  readonly maxWaiting?: number;
 }
 
 export interface ServeHandle {
@@ -92,6 +94,7 @@ export async function serve(outDir: string, options: ServeOptions = {}): Promise
     server = await startServer({
       model: modelSpec(seam),
       contexts: options.contexts ?? m.seam.runtime.gpuContexts,
+      ...(options.maxWaiting === undefined ? {} : { maxPending: options.maxWaiting }),
       execute: async (inputs, frames, arrival) => {
         const t0 = performance.now();
         const outputs = await gpu.execute(inputs, frames);
@@ -354,6 +357,7 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
   // Every output asked for by name as binary data: Triton answers in JSON text otherwise, which
   // is larger than the response bound the outputs allow.
   const binaryOutputs = seam.outputs.map((o) => ({ name: o.name, binary: true }));
+  const remoteFailure = (e: unknown): SplitcError => new SplitcError('RemoteFailed', `${options.gpuUrl ?? local?.url}: ${(e as Error).message}; ${completed} of ${total} frames completed`);
   const linkSend = async (): Promise<void> => {
     for (;;) {
       const e = await toLink.popEntry();
@@ -372,7 +376,9 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
           if (--inFlight === 0) linkBusy += performance.now() - linkSince;
         }
       })();
-      sent.catch(() => undefined);
+      // A failed or refused request (a 503 from a full server) ends the run now, not when its
+      // turn in the batch order comes (which could be a whole timeout later).
+      sent.catch((e: unknown) => fail(remoteFailure(e)));
       await slots.push(sent);
     }
     slots.close();
@@ -385,7 +391,7 @@ export async function run(outDir: string, options: RunOptions = {}): Promise<Run
       try {
         done = await p;
       } catch (e) {
-        throw new SplitcError('RemoteFailed', `${options.gpuUrl ?? local?.url}: ${(e as Error).message}; ${completed} of ${total} frames completed`);
+        throw remoteFailure(e);
       }
       await toSink.push(done);
     }

@@ -124,6 +124,7 @@ const seq = new Int32Array(ctlBuffer, 24, 1);
 const failed = new Int32Array(ctlBuffer, 28, 1);
 const jobs = new Map();
 const CHUNK = 4 << 20;
+const AHEAD = 8;
 const bump = () => { Atomics.add(seq, 0, 1); Atomics.notify(seq, 0); };
 function readFull(fd, buf, start, end) {
   return new Promise((resolve, reject) => {
@@ -146,13 +147,29 @@ async function fill(m) {
   let hashedTo = 0;
   const hashTo = (end) => { if (end > hashedTo) { h.update(buf.subarray(hashedTo, end)); hashed[0] += end - hashedTo; hashedTo = end; } };
   try {
-    let next = chunks.length > 0 ? readFull(fd, buf, chunks[0][0], chunks[0][1]) : undefined;
+    // Reads run ahead of the hashing (up to AHEAD chunks on the thread pool), so the main thread,
+    // which waits for bytes to write, gets them at read speed rather than at hash speed. ready[0]
+    // moves as soon as a contiguous run of chunks has landed.
+    const reads = new Array(chunks.length);
+    const landed = new Array(chunks.length).fill(false);
+    let contiguous = 0;
+    const start = (k) => {
+      reads[k] = readFull(fd, buf, chunks[k][0], chunks[k][1]).then(() => {
+        landed[k] = true;
+        let moved = false;
+        while (contiguous < chunks.length && landed[contiguous]) { contiguous++; moved = true; }
+        if (moved) { ready[0] = chunks[contiguous - 1][1]; bump(); }
+      });
+      reads[k].catch(() => undefined); // awaited in order below; a failure is reported there
+    };
+    let issued = 0;
+    while (issued < Math.min(AHEAD, chunks.length)) start(issued++);
     for (let k = 0; k < chunks.length; k++) {
-      await next;
-      ready[0] = chunks[k][1];
-      bump();
-      next = k + 1 < chunks.length ? readFull(fd, buf, chunks[k + 1][0], chunks[k + 1][1]) : undefined;
+      await reads[k];
+      if (issued < chunks.length) start(issued++);
       hashTo(chunks[k][1]);
+      // Hashing is synchronous: give the event loop a turn so finished reads are seen now.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     ready[0] = buf.length;
     bump();

@@ -147,26 +147,27 @@ async function fill(m) {
   let hashedTo = 0;
   const hashTo = (end) => { if (end > hashedTo) { h.update(buf.subarray(hashedTo, end)); hashed[0] += end - hashedTo; hashedTo = end; } };
   try {
-    // Reads run ahead of the hashing (up to AHEAD chunks on the thread pool), so the main thread,
-    // which waits for bytes to write, gets them at read speed rather than at hash speed. ready[0]
-    // moves as soon as a contiguous run of chunks has landed.
+    // Reads are not paced by the hashing: AHEAD chunks are always being read on the thread pool
+    // (each finished read starts the next), so the main thread, which waits for bytes to write,
+    // gets them at read speed. ready[0] moves as soon as a contiguous run of chunks has landed,
+    // to the end of the buffer once every hole is read.
     const reads = new Array(chunks.length);
     const landed = new Array(chunks.length).fill(false);
     let contiguous = 0;
+    let issued = 0;
     const start = (k) => {
       reads[k] = readFull(fd, buf, chunks[k][0], chunks[k][1]).then(() => {
         landed[k] = true;
         let moved = false;
         while (contiguous < chunks.length && landed[contiguous]) { contiguous++; moved = true; }
-        if (moved) { ready[0] = chunks[contiguous - 1][1]; bump(); }
+        if (moved) { ready[0] = contiguous === chunks.length ? buf.length : chunks[contiguous - 1][1]; bump(); }
+        if (issued < chunks.length) start(issued++);
       });
       reads[k].catch(() => undefined); // awaited in order below; a failure is reported there
     };
-    let issued = 0;
     while (issued < Math.min(AHEAD, chunks.length)) start(issued++);
     for (let k = 0; k < chunks.length; k++) {
       await reads[k];
-      if (issued < chunks.length) start(issued++);
       hashTo(chunks[k][1]);
       // Hashing is synchronous: give the event loop a turn so finished reads are seen now.
       await new Promise((resolve) => setImmediate(resolve));

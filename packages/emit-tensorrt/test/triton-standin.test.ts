@@ -89,7 +89,7 @@ for line in sys.stdin:
 }
 
 /** The stand-in server for the repository's ensemble. */
-async function standIn(): Promise<{ url: string; close(): void; requests: number }> {
+async function standIn(): Promise<{ url: string; close(): void; requests: number; jsonAnswers: number }> {
   const parsed = spawnSync(PYTHON, [path.join(__dirname, 'triton/pbtxt_check.py'), path.join(__dirname, 'triton/model_config.proto'), ...[MODEL, `${MODEL}__seam`, `${MODEL}__engine`].map((m) => path.join(repo, m, 'config.pbtxt'))], { encoding: 'utf8' });
   expect(parsed.stderr).toBe('');
   const [ens, seamConfig] = JSON.parse(parsed.stdout) as [Config, Config, Config];

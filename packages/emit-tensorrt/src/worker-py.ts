@@ -2,7 +2,7 @@
 // backend), the seam conversion done once on the host. The script holds no model-derived text:
 // it reads the seam (names, shapes, batch, the served model name) from ../manifest.json at start.
 
-import { NHWC_TO_NCHW } from '@splitc/ir';
+import { NHWC_TO_NCHW, SEAM_LOADER_PY } from '@splitc/ir';
 
 /**
  * The GPU worker; `splitcVersion` is splitc's own version string, `manifestSchema` the manifest
@@ -89,17 +89,7 @@ class Contexts(object):
             self.cond.notify()
 
 
-def load_seam(manifest_path):
-    """The manifest's seam section; one line and exit 1 for a missing, unreadable or other-schema file."""
-    try:
-        with open(manifest_path, "r", encoding="utf-8") as f:
-            m = json.load(f)
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        sys.exit("worker.py: cannot read the manifest %s: %s" % (manifest_path, str(e).splitlines()[0] if str(e) else type(e).__name__))
-    found = m.get("schemaVersion") if isinstance(m, dict) else None
-    if found != SUPPORTED_SCHEMA or not isinstance(m.get("seam"), dict):
-        sys.exit("worker.py: %s has manifest schema %s; this worker supports schema %d (recompile with the splitc that wrote this worker)" % (manifest_path, json.dumps(found), SUPPORTED_SCHEMA))
-    return m["seam"]
+${SEAM_LOADER_PY}
 
 
 def seam_to_nchw(q, fix_point):

@@ -5,7 +5,7 @@
 // string literals made by pyString.
 
 import { pyString } from '@splitc/diagnostics';
-import { NCHW_TO_NHWC } from '@splitc/ir';
+import { NCHW_TO_NHWC, SEAM_LOADER_PY } from '@splitc/ir';
 
 /**
  * The DPU worker; `splitcVersion` is splitc's own version string, `manifestSchema` the manifest
@@ -86,17 +86,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SUPPORTED_SCHEMA = 0  # the manifest schema this worker reads (set when splitc emits it)
 
 
-def load_seam(manifest_path):
-    """The manifest's seam section; one line and exit 1 for a missing, unreadable or other-schema file."""
-    try:
-        with open(manifest_path, "r", encoding="utf-8") as f:
-            m = json.load(f)
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        sys.exit("worker.py: cannot read the manifest %s: %s" % (manifest_path, str(e).splitlines()[0] if str(e) else type(e).__name__))
-    found = m.get("schemaVersion") if isinstance(m, dict) else None
-    if found != SUPPORTED_SCHEMA or not isinstance(m.get("seam"), dict):
-        sys.exit("worker.py: %s has manifest schema %s; this worker supports schema %d (recompile with the splitc that wrote this worker)" % (manifest_path, json.dumps(found), SUPPORTED_SCHEMA))
-    return m["seam"]
+${SEAM_LOADER_PY}
 
 
 def quantize_nhwc(x, fix_point):

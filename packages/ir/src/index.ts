@@ -16,6 +16,6 @@ export { PIPELINE, analyzeModel, type AnalyzeOptions } from './pipeline.js';
 export { cutTensors, isClosedCut, type CutTensor } from './cut.js';
 export {
   CrossingEntry, SeamSection, crossingEntry, seamSection, dpuLayoutShape, seamInputNames, servedModelName, batchedShape, linkBytes, linkDtype,
-  CROSSING_FROM, DPU_LAYOUT, DPU_DTYPE, NCHW_TO_NHWC, NHWC_TO_NCHW, WIRE_PROTOCOL, QUANTIZATION,
+  CROSSING_FROM, DPU_LAYOUT, DPU_DTYPE, NCHW_TO_NHWC, NHWC_TO_NCHW, WIRE_PROTOCOL, QUANTIZATION, SEAM_LOADER_PY,
   type CrossingFrom, type SeamInput, type CutTensorLike, type WireTensor,
 } from './seam.js';

@@ -162,3 +162,20 @@ export function seamSection(x: SeamInput): SeamSection {
     },
   };
 }
+
+/**
+ * Python, for both emitted workers (dpu/worker.py, gpu/worker.py): read the seam record from a
+ * manifest, refusing in one line (exit 1) a missing or unreadable file or another schema. Needs
+ * `json`, `sys` and the worker's SUPPORTED_SCHEMA.
+ */
+export const SEAM_LOADER_PY = String.raw`def load_seam(manifest_path):
+    """The manifest's seam section; one line and exit 1 for a missing, unreadable or other-schema file."""
+    try:
+        with open(manifest_path, "r", encoding="utf-8") as f:
+            m = json.load(f)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        sys.exit("worker.py: cannot read the manifest %s: %s" % (manifest_path, str(e).splitlines()[0] if str(e) else type(e).__name__))
+    found = m.get("schemaVersion") if isinstance(m, dict) else None
+    if found != SUPPORTED_SCHEMA or not isinstance(m.get("seam"), dict):
+        sys.exit("worker.py: %s has manifest schema %s; this worker supports schema %d (recompile with the splitc that wrote this worker)" % (manifest_path, json.dumps(found), SUPPORTED_SCHEMA))
+    return m["seam"]`;

@@ -209,7 +209,7 @@ export const GNN_EVAL: CommandSpec = {
     'targets-per-model': { type: 'number', default: 8, requiresArg: true, describe: 'sampled targets per torchvision model' },
     'leave-one-family-out': { type: 'boolean', describe: 'also retrain without each zoo family in turn and evaluate on it (slow)' },
     seed: { type: 'number', requiresArg: true, describe: 'evaluation seed (default: a fixed stream disjoint from training)' },
-    backend: BACKEND,
+    backend: { ...BACKEND, describe: 'TensorFlow.js backend for --leave-one-family-out\'s retraining (predictions run in plain JavaScript)' },
     json: JSON_OPTION,
   },
   examples: [['$0 gnn eval', 'the evaluation tables of the shipped weights (docs/gnn.md)']],

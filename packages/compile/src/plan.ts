@@ -30,7 +30,7 @@ export function parsePredictor(p: string | undefined): 'exact' | 'gnn' {
   return p;
 }
 
-/** The request with the GNN loaded when it asks for `predictor: 'gnn'` (async: the wasm backend starts asynchronously). */
+/** The request with the GNN loaded when it asks for `predictor: 'gnn'` (async: the weights are read on demand; inference is plain JavaScript, TensorFlow.js is not loaded). */
 export async function preparePredictor<R extends PlanRequest>(req: R): Promise<R> {
   if (parsePredictor(req.predictor) !== 'gnn' || req.gnn !== undefined) return req;
   // Loaded only here: TensorFlow.js costs every other run ~35 MiB and a second of start-up.

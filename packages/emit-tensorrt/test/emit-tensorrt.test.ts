@@ -13,6 +13,7 @@ import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitSeamOnnx, seam
 import { decodeModel } from '@splitc/onnx';
 import { resolveTarget, type Precision } from '@splitc/targets';
 import { haveDebianData, havePython, PYTHON } from '@splitc/test-support';
+import { tensorrtStub } from './stubs.js';
 
 const d = mkdtempSync(path.join(tmpdir(), 'splitc-trt-'));
 const gpu = resolveTarget().gpu;
@@ -79,57 +80,21 @@ describe('build_engine.py', () => {
     // docstrings): parse(bytes) cannot see weights stored beside the model, so the stub fails it
     // exactly as TensorRT does for such a model; parse_from_file records the path it was given.
     const stub = mkdtempSync(path.join(tmpdir(), 'splitc-trt-stub-'));
-    writeFileSync(path.join(stub, 'tensorrt.py'), `import os
-__version__ = "10.3.0"
-LOG = os.environ["TRT_STUB_LOG"]
-def _log(s):
-    with open(LOG, "a") as f: f.write(s + "\\n")
-class Logger:
-    WARNING = 2
-    def __init__(self, level): pass
-class BuilderFlag: FP16 = "fp16"
-class MemoryPoolType: WORKSPACE = "ws"
-class ProfilingVerbosity: DETAILED = "detailed"
-class TensorIOMode: INPUT = "in"; OUTPUT = "out"
-class _Config:
-    def set_flag(self, f): pass
-    def set_memory_pool_limit(self, p, n): pass
-class Builder:
-    def __init__(self, logger): pass
-    def create_network(self, flags): return object()
-    def create_builder_config(self): return _Config()
-    def build_serialized_network(self, network, config): return b"PLAN"
-class OnnxParser:
-    num_errors = 1
-    def __init__(self, network, logger): pass
-    def get_error(self, i): return "external data file not found (parse() was given bytes, no path)"
-    def parse(self, data): _log("parse(bytes)"); return False
-    def parse_from_file(self, p):
-        _log("parse_from_file " + p)
-        return os.path.isfile(p) and os.path.isfile(os.path.join(os.path.dirname(p), "partition.onnx.data"))
-class _Engine:
-    IO = [("x", "in", (1, 8, 4, 4)), ("y", "out", (1, 10))]
-    num_io_tensors = 2
-    def get_tensor_name(self, i): return self.IO[i][0]
-    def get_tensor_mode(self, n): return [m for k, m, s in self.IO if k == n][0]
-    def get_tensor_shape(self, n): return [s for k, m, s in self.IO if k == n][0]
-class Runtime:
-    def __init__(self, logger): pass
-    def deserialize_cuda_engine(self, plan): return _Engine()
-`);
+    writeFileSync(path.join(stub, 'tensorrt.py'), tensorrtStub('externalWeights'));
     const gpuDir = mkdtempSync(path.join(tmpdir(), 'splitc-trt-gpu-'));
     writeFileSync(path.join(gpuDir, 'partition.onnx'), 'onnx');
     writeFileSync(path.join(gpuDir, 'partition.onnx.data'), 'weights');
     writeFileSync(path.join(gpuDir, 'build_engine.py'), emitBuildEnginePy(input('fp16')));
     const log = path.join(stub, 'log');
+    const STUB_IO = JSON.stringify([['x', 'in', [1, 8, 4, 4]], ['y', 'out', [1, 10]]]);
     // Run from another directory, with the defaults (partition.onnx beside the script).
-    const r = spawnSync(PYTHON, [path.join(gpuDir, 'build_engine.py')], { cwd: stub, encoding: 'utf8', env: { ...process.env, PYTHONPATH: stub, TRT_STUB_LOG: log } });
+    const r = spawnSync(PYTHON, [path.join(gpuDir, 'build_engine.py')], { cwd: stub, encoding: 'utf8', env: { ...process.env, PYTHONPATH: stub, TRT_STUB_LOG: log, TRT_STUB_IO: STUB_IO } });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(readFileSync(log, 'utf8')).toBe(`parse_from_file ${path.join(gpuDir, 'partition.onnx')}\n`);
     expect(readFileSync(path.join(gpuDir, 'partition.plan'), 'utf8')).toBe('PLAN');
     // A missing partition is one readable line, not a parser trace.
-    const missing = spawnSync(PYTHON, [path.join(gpuDir, 'build_engine.py'), '--onnx', 'nope.onnx'], { cwd: stub, encoding: 'utf8', env: { ...process.env, PYTHONPATH: stub, TRT_STUB_LOG: log } });
+    const missing = spawnSync(PYTHON, [path.join(gpuDir, 'build_engine.py'), '--onnx', 'nope.onnx'], { cwd: stub, encoding: 'utf8', env: { ...process.env, PYTHONPATH: stub, TRT_STUB_LOG: log, TRT_STUB_IO: STUB_IO } });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe('build_engine.py: no ONNX file at nope.onnx\n');
   });

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, readManifest } from '@splitc/compile';
 import { decodeRequest, encodeResponse, run, type WireData } from '@splitc/runtime';
 import { havePython, PYTHON } from '@splitc/test-support';
+import { PB_UTILS_STUB } from './stubs.js';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'splitc-triton-standin-'));
@@ -39,22 +40,7 @@ afterAll(() => { for (const c of children) c.kill('SIGKILL'); });
 /** The seam's 1/model.py in a long-lived Python process: one JSON request per line, one answer per line. */
 function seamProcess(config: Config): { call(inputs: Record<string, { shape: number[]; b64: string }>): Promise<Record<string, { shape: number[]; b64: string }>> } {
   const stub = mkdtempSync(path.join(tmpdir(), 'splitc-pbutils-'));
-  writeFileSync(path.join(stub, 'triton_python_backend_utils.py'), `class Tensor(object):
-    def __init__(self, name, array):
-        self._name, self._array = name, array
-    def name(self):
-        return self._name
-    def as_numpy(self):
-        return self._array
-class InferenceResponse(object):
-    def __init__(self, output_tensors, error=None):
-        self.output_tensors, self.error = output_tensors, error
-def get_input_tensor_by_name(request, name):
-    for t in request:
-        if t.name() == name:
-            return t
-    return None
-`);
+  writeFileSync(path.join(stub, 'triton_python_backend_utils.py'), PB_UTILS_STUB);
   writeFileSync(path.join(stub, 'serve.py'), `import base64, importlib.util, json, sys
 import numpy as np
 sys.path.insert(0, sys.argv[1])

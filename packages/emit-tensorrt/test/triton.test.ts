@@ -15,6 +15,7 @@ import { compile, MANIFEST_SCHEMA_VERSION, readManifest } from '@splitc/compile'
 import { emitTritonRepository, type TritonInput } from '@splitc/emit-tensorrt';
 import { decodeModel } from '@splitc/onnx';
 import { havePython, PYTHON } from '@splitc/test-support';
+import { PB_UTILS_STUB, tensorrtStub } from './stubs.js';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const PROTO = path.join(__dirname, 'triton/model_config.proto');
@@ -143,24 +144,6 @@ describe('gpu/triton/ from compile', () => {
 });
 
 describe.runIf(ok)('the seam model (Python backend)', () => {
-  /** A stand-in for triton_python_backend_utils with the calls model.py makes (python_backend README). */
-  const STUB = `import numpy as np
-class Tensor(object):
-    def __init__(self, name, array):
-        self._name, self._array = name, array
-    def name(self):
-        return self._name
-    def as_numpy(self):
-        return self._array
-class InferenceResponse(object):
-    def __init__(self, output_tensors, error=None):
-        self.output_tensors, self.error = output_tensors, error
-def get_input_tensor_by_name(request, name):
-    for t in request:
-        if t.name() == name:
-            return t
-    return None
-`;
   /** Loads 1/model.py as Triton does (initialize with the JSON config), runs one request from stdin. */
   const RUN = `import importlib.util, json, sys
 import numpy as np
@@ -183,7 +166,7 @@ print(json.dumps({"outputs": dict((t.name(), {"shape": list(t.as_numpy().shape),
   const stubDir = mkdtempSync(path.join(tmpdir(), 'splitc-pbutils-'));
 
   function runSeam(config: Config, repository: string, inputs: Record<string, { shape: number[]; data: number[] }>): { error?: string; outputs?: Record<string, { shape: number[]; dtype: string; data: number[] }> } {
-    writeFileSync(path.join(stubDir, 'triton_python_backend_utils.py'), STUB);
+    writeFileSync(path.join(stubDir, 'triton_python_backend_utils.py'), PB_UTILS_STUB);
     writeFileSync(path.join(stubDir, 'run.py'), RUN);
     const r = spawnSync(PYTHON, [path.join(stubDir, 'run.py'), stubDir, path.join(repository, '1/model.py')], { input: JSON.stringify({ config, repository, inputs }), encoding: 'utf8', maxBuffer: 1 << 28 });
     expect(r.stderr).toBe('');
@@ -314,47 +297,7 @@ describe.runIf(ok)('build_engine.py --triton and its batch-dynamic partition', (
     // A stand-in for the TensorRT 10 Python API (the calls build_engine.py makes; OnnxParser.parse
     // takes the path for weights stored beside the model), recording what it was given.
     const stub = mkdtempSync(path.join(tmpdir(), 'splitc-trt-stub-'));
-    writeFileSync(path.join(stub, 'tensorrt.py'), `import json, os
-__version__ = "10.3.0"
-LOG = os.environ["TRT_STUB_LOG"]
-def _log(s):
-    with open(LOG, "a") as f: f.write(s + "\\n")
-class Logger:
-    WARNING = 2
-    def __init__(self, level): pass
-class BuilderFlag: FP16 = "fp16"
-class MemoryPoolType: WORKSPACE = "ws"
-class ProfilingVerbosity: DETAILED = "detailed"
-class TensorIOMode: INPUT = "in"; OUTPUT = "out"
-class _Profile:
-    def set_shape(self, name, lo, opt, hi): _log("set_shape %s %s %s %s" % (name, list(lo), list(opt), list(hi)))
-class _Config:
-    def set_flag(self, f): pass
-    def set_memory_pool_limit(self, p, n): pass
-    def add_optimization_profile(self, p): _log("add_optimization_profile")
-class Builder:
-    def __init__(self, logger): pass
-    def create_network(self, flags): return object()
-    def create_builder_config(self): return _Config()
-    def create_optimization_profile(self): return _Profile()
-    def build_serialized_network(self, network, config): return b"PLAN"
-class OnnxParser:
-    num_errors = 0
-    def __init__(self, network, logger): pass
-    def parse(self, data, path=None):
-        _log("parse %d bytes, path %s, starts like the partition: %s" % (len(data), path, bytes(data[:4]) == open(path, "rb").read()[:4]))
-        return True
-    def parse_from_file(self, p): _log("parse_from_file " + p); return True
-class _Engine:
-    IO = json.loads(os.environ["TRT_STUB_IO"])
-    num_io_tensors = len(IO)
-    def get_tensor_name(self, i): return self.IO[i][0]
-    def get_tensor_mode(self, n): return [m for k, m, s in self.IO if k == n][0]
-    def get_tensor_shape(self, n): return tuple([s for k, m, s in self.IO if k == n][0])
-class Runtime:
-    def __init__(self, logger): pass
-    def deserialize_cuda_engine(self, plan): return _Engine()
-`);
+    writeFileSync(path.join(stub, 'tensorrt.py'), tensorrtStub('recording'));
     const m = readManifest(out);
     const partition = decodeModel(readFileSync(path.join(out, 'gpu/partition.onnx')));
     const io = [...partition.graph.inputs.map((v) => [v.name, 'in', [-1, ...(v.shape as number[]).slice(1)]]), ...partition.graph.outputs.map((v) => [v.name, 'out', [-1, ...(v.shape as number[]).slice(1)]])];

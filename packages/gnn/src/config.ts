@@ -27,6 +27,20 @@ export interface ModelConfig {
    * training set's statistics, stored with the weights (norm/*; not trained). Absent: raw.
    */
   readonly standardize?: boolean;
+  /**
+   * The target's log rates enter the time, link and overhead heads with fixed coefficients ±1
+   * (structure.ts): a layer's compute term scales with 1 / (peak × its class's efficiency), its
+   * memory term with 1 / bandwidth, and so on, so a device twice as fast shifts those log times by
+   * exactly log 2 even far outside the training range. Needs components ≥ 3 and standardize (the
+   * offsets are taken relative to the training set's mean target). Absent: no fixed part.
+   */
+  readonly structured?: boolean;
+  /**
+   * A feature that is constant over the training set is standardised with a huge std (train.ts's
+   * IGNORED_STD), so the model ignores it instead of applying its never-trained initial weights to
+   * an unseen value (e.g. another DPU's parallel frames or on-chip bank). Absent: std 1.
+   */
+  readonly ignoreConstant?: boolean;
 }
 
 export const DEFAULT_CONFIG: ModelConfig = { hidden: 32, message: 16, layers: 2, interaction: 32, components: 3, standardize: true };

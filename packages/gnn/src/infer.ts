@@ -6,6 +6,7 @@
 
 import { COST_EPS, HEAD_GAIN, LAYER_EPS, LOG_MAX, LOG_MIN, paramShapes, STREAM_COLUMN, type ModelConfig } from './config.js';
 import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';
+import { structureOffsets } from './structure.js';
 import type { ParamArrays } from './weights.js';
 
 /** Output columns, as model.ts's LABEL_COLUMNS: every cut's log objective, DPU stage, GPU stage and link, and each layer's log times. */
@@ -231,9 +232,14 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
 
   // A components head: `columns` sums of K terms exp(a), a = (hidden·O + x·XO + t·TO + ob)·gain
   // (x·XO is column xoAt of xp); returns the sums.
+  const fixed = cfg.structured === true ? structureOffsets(f, descriptor, P.tMean, K) : undefined;
   const summed = (name: string, hidden: Float64Array, columns: number, xoAt: number): Float64Array => {
     const CK = columns * K;
     const a = matmul(hidden, N, W(`${name}/o`), new Float64Array(N * CK));
+    if (fixed !== undefined) {
+      const off = name === 'time' ? fixed.time : fixed.link;
+      for (let j = 0; j < N * CK; j++) a[j]! += off[j]! / HEAD_GAIN;
+    }
     const tr = rowTimes(t, W(`${name}/to`), B(`${name}/ob`));
     const sums = new Float64Array(N * columns);
     for (let i = 0; i < N; i++) {
@@ -272,7 +278,7 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
     linkMs = logLink.map(clipExp);
   }
   const ovhLog = rowTimes(t, W('ovh/t'), B('ovh/b'));
-  const ovh = [0, 1, 2].map((c) => clipExp(ovhLog[c]! * HEAD_GAIN));
+  const ovh = [0, 1, 2].map((c) => clipExp(ovhLog[c]! * HEAD_GAIN + (fixed?.ovh[c] ?? 0)));
 
   // Each layer's times summed over every prefix (the DPU side of the cut, the node included) and
   // suffix (the GPU side).

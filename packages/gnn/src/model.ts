@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { elementCount } from '@splitc/diagnostics';
 import { Rng } from '@splitc/zoo';
 import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';
+import { structureOffsets } from './structure.js';
 import { COST_EPS, HEAD_GAIN, INITIAL_LOG_MS, isStatistic, LAYER_EPS, LOG_MAX, LOG_MIN, paramShapes, STREAM_COLUMN, type ModelConfig } from './config.js';
 
 export { DEFAULT_CONFIG, paramShapes, type ModelConfig } from './config.js';
@@ -82,6 +83,8 @@ export interface Batch {
   /** Log of the graph's best objective, per node, and the soft target of each cut (0 on invalid cuts; sums to 1 per graph), [nodes, 1] each. */
   readonly bestLog?: tf.Tensor2D;
   readonly soft?: tf.Tensor2D;
+  /** The graphs and targets themselves (the structured heads' fixed offsets are computed from them). */
+  readonly items: readonly BatchItem[];
 }
 
 /**
@@ -210,7 +213,7 @@ export function makeBatch(items: readonly BatchItem[]): Batch {
   const lastSelT = new Float32Array(N * B);
   offsets.forEach((o, gi) => { const last = o + items[gi]!.features.nodes - 1; lastSel[gi * N + last] = 1; lastSelT[last * B + gi] = 1; });
   return {
-    graphs: items.length, nodes: N, offsets,
+    graphs: items.length, nodes: N, offsets, items,
     x: tf.tensor2d(x, [N, F]), t: tf.tensor2d(t, [N, T]),
     src: tf.tensor1d(src, 'int32'), dst: tf.tensor1d(dst, 'int32'),
     srcNd: tf.tensor2d(src, [E, 1], 'int32'), dstNd: tf.tensor2d(dst, [E, 1], 'int32'),
@@ -326,6 +329,21 @@ function sumMatrix(columns: number, K: number): [tf.Tensor2D, tf.Tensor2D] {
   return hit;
 }
 
+/** The structured heads' fixed offsets of a batch (structure.ts), as tensors: time [N, 3K], link [N, K], overheads [N, 3]. */
+function structuredTensors(b: Batch, K: number, centre: ArrayLike<number>): { time: tf.Tensor2D; link: tf.Tensor2D; ovh: tf.Tensor2D } {
+  const time = new Float32Array(b.nodes * 3 * K);
+  const link = new Float32Array(b.nodes * K);
+  const ovh = new Float32Array(b.nodes * 3);
+  b.items.forEach((it, g) => {
+    const o = b.offsets[g]!;
+    const s = structureOffsets(it.features, it.descriptor, centre, K);
+    time.set(s.time, o * 3 * K);
+    link.set(s.link, o * K);
+    for (let i = 0; i < it.features.nodes; i++) ovh.set(s.ovh, (o + i) * 3);
+  });
+  return { time: tf.tensor2d(time, [b.nodes, 3 * K]), link: tf.tensor2d(link, [b.nodes, K]), ovh: tf.tensor2d(ovh, [b.nodes, 3]) };
+}
+
 /** Predicted log times: [nodes, LABEL_COLUMNS] — every cut's objective, DPU stage, GPU stage and link, and each layer's own times. */
 export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
   const w = (name: string) => p.get(name)! as tf.Tensor2D;
@@ -333,6 +351,7 @@ export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
   const x = std ? tf.div(tf.sub(b.x, w('norm/x-mean')), w('norm/x-std')) as tf.Tensor2D : b.x;
   const t = std ? tf.div(tf.sub(b.t, w('norm/t-mean')), w('norm/t-std')) as tf.Tensor2D : b.t;
   const K = cfg.components ?? 0;
+  const fixed = cfg.structured === true ? structuredTensors(b, K, w('norm/t-mean').dataSync()) : undefined;
   let h = tf.relu(tf.add(tf.add(linear(x, w('in/w'), true), linear(t, w('in/t'), true)), w('in/b'))) as tf.Tensor2D;
   for (let l = 0; l < cfg.layers; l++) {
     const fwd = tf.mul(propagate(linear(h, w(`mp${l}/msg-fwd`)), b.src, b.dstNd, b.dst, b.srcNd), b.invIn) as tf.Tensor2D;
@@ -353,7 +372,8 @@ export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
   const u = tf.relu(tf.add(tf.addN([linear(h, w('time/h')), linear(x, w('time/x'), true), linear(t, w('time/t'), true), ...inter('time')]), w('time/b'))) as tf.Tensor2D;
   // A components head: `columns` sums of K terms exp(a), a = (u·O + x·XO + t·TO + ob)·gain.
   const summed = (head: string, hidden: tf.Tensor2D, columns: number): tf.Tensor2D => {
-    const a = tf.mul(tf.add(tf.addN([linear(hidden, w(`${head}/o`)), linear(x, w(`${head}/xo`), true), linear(t, w(`${head}/to`), true)]), w(`${head}/ob`)), HEAD_GAIN) as tf.Tensor2D;
+    let a = tf.mul(tf.add(tf.addN([linear(hidden, w(`${head}/o`)), linear(x, w(`${head}/xo`), true), linear(t, w(`${head}/to`), true)]), w(`${head}/ob`)), HEAD_GAIN) as tf.Tensor2D;
+    if (fixed !== undefined) a = tf.add(a, head === 'time' ? fixed.time : fixed.link) as tf.Tensor2D;
     const [S, ST] = sumMatrix(columns, K);
     return constRight(expClipped(a) as tf.Tensor2D, S, ST);
   };
@@ -373,7 +393,8 @@ export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
   // graph), not total − prefix, which loses the small suffixes near a graph's end in float32.
   const rev = revCumsumRows(times);
   const suffix = tf.relu(tf.sub(rev, constLeft(b.memberT, b.member, constLeft(b.lastSel, b.lastSelT, rev))));
-  const ovh = expClipped(tf.mul(tf.add(linear(t, w('ovh/t'), true), w('ovh/b')), HEAD_GAIN));
+  const ovhLog = tf.mul(tf.add(linear(t, w('ovh/t'), true), w('ovh/b')), HEAD_GAIN);
+  const ovh = expClipped(fixed !== undefined ? tf.add(ovhLog, fixed.ovh) : ovhLog);
   const col = (t: tf.Tensor, c: number) => tf.slice(t, [0, c], [-1, 1]);
   const dpuFrame = tf.add(col(prefix, 0), tf.mul(col(ovh, 0), b.notSource));
   const dpuStream = tf.add(col(prefix, 1), tf.mul(col(ovh, 1), b.notSource));

@@ -57,11 +57,19 @@ export interface TrainResult {
 export { TRAIN_DEFAULTS };
 
 /**
+ * The std given to a feature that never varied in training (ModelConfig.ignoreConstant): so large
+ * that the standardised feature is ~0 whatever its value, i.e. the model ignores it. Its weights
+ * never received a gradient (the standardised value was always 0), so letting an unseen value
+ * through would only apply their random initial values.
+ */
+export const IGNORED_STD = 1e9;
+
+/**
  * Mean and standard deviation of every node feature (over all nodes of the dataset) and of every
  * target number (over samples), in float64 and a fixed order (deterministic); a constant feature
  * gets std 1.
  */
-export function featureStatistics(data: readonly Sample[]): Map<string, Float32Array> {
+export function featureStatistics(data: readonly Sample[], constantStd = 1): Map<string, Float32Array> {
   const F = NODE_FEATURES.length;
   const T = TARGET_FEATURES.length;
   const stats = (rows: number, cols: number, at: (r: number, c: number) => number): [Float32Array, Float32Array] => {
@@ -70,7 +78,7 @@ export function featureStatistics(data: readonly Sample[]): Map<string, Float32A
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) mean[c]! += at(r, c);
     for (let c = 0; c < cols; c++) mean[c]! /= Math.max(rows, 1);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) sq[c]! += (at(r, c) - mean[c]!) ** 2;
-    const std = Float32Array.from(sq, (v) => { const s = Math.sqrt(v / Math.max(rows, 1)); return s > 1e-3 ? s : 1; });
+    const std = Float32Array.from(sq, (v) => { const s = Math.sqrt(v / Math.max(rows, 1)); return s > 1e-3 ? s : constantStd; });
     return [Float32Array.from(mean), std];
   };
   const nodes: [GraphFeaturesRow, number][] = [];
@@ -98,7 +106,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
   const t1 = performance.now();
   const params = initParams(cfg, seed);
   if (cfg.standardize === true) {
-    const st = featureStatistics(data);
+    const st = featureStatistics(data, cfg.ignoreConstant === true ? IGNORED_STD : 1);
     for (const [name, v] of st) params.get(name)!.assign(tf.tensor1d(v));
   }
   const vars = [...params].filter(([name]) => !isStatistic(name)).map(([, v]) => v);

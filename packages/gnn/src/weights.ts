@@ -100,6 +100,9 @@ export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
   if (cfg === undefined || ![cfg.hidden, cfg.message, cfg.layers, cfg.interaction ?? 0].every((v) => Number.isInteger(v) && v >= 0 && v <= 4096) || cfg.hidden < 1 || cfg.message < 1) {
     throw new SplitcError('GnnWeightsCorrupt', 'config must give integer hidden, message, layers (and interaction, if any)', { file: jsonFile, field: 'config' });
   }
+  if (cfg.structured === true && ((cfg.components ?? 0) < 3 || cfg.standardize !== true)) {
+    throw new SplitcError('GnnWeightsCorrupt', 'a structured model needs components ≥ 3 and standardize', { file: jsonFile, field: 'config' });
+  }
   if (typeof meta.weightsFile !== 'string' || path.basename(meta.weightsFile) !== meta.weightsFile) throw new SplitcError('GnnWeightsCorrupt', 'weightsFile must be a file name beside model.json', { file: jsonFile, field: 'weightsFile' });
   const binFile = path.join(dir, meta.weightsFile);
   if (!existsSync(binFile)) throw new SplitcError('GnnWeightsMissing', `${meta.weightsFile} is missing`, { file: binFile });

@@ -1,0 +1,95 @@
+// The fixed (untrained) part of the structured time heads (ModelConfig.structured): how the
+// target's own rates enter each term of a layer's time, a cut's link time and the per-stage
+// overheads, with coefficient exactly ±1 in log space. A time is work over a rate, so scaling a
+// device's peak, bandwidth or overhead by 2 shifts the matching term's log time by log 2 exactly,
+// however far outside the training range the number lies; the network learns the rest (the work
+// each layer does, the op class's behaviour, every correction) from the planner's labels. Nothing
+// here reads the latency model: the inputs are the node's op class (a graph feature) and the target
+// descriptor (the profile's numbers). Plain JavaScript: the tfjs forward (training) and the plain
+// forward (inference) both call it, so they add the same offsets.
+
+import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';
+
+const LN10 = Math.LN10;
+const tcol = (name: string): number => {
+  const i = TARGET_FEATURES.indexOf(name);
+  if (i < 0) throw new Error(`no target feature ${name}`);
+  return i;
+};
+const xcol = (name: string): number => {
+  const i = NODE_FEATURES.indexOf(name);
+  if (i < 0) throw new Error(`no node feature ${name}`);
+  return i;
+};
+
+/** Op classes with a per-class compute efficiency in the profile, and the node feature that flags each. */
+const EFF_CLASSES = [
+  ['op:conv', 'conv'], ['op:deconv', 'conv'], ['op:depthwise', 'depthwise'], ['op:grouped', 'grouped'], ['op:fc', 'fc'],
+] as const;
+
+/** Natural logs of the target's rates and overheads, read back from the descriptor's scaled logs (features.ts). */
+interface LnRates {
+  dpuPeak: number; dpuEff: Record<string, number>; dpuBw: number; dpuLayer: number; dpuFrame: number; dpuFrames: number;
+  gpuPeak: number; gpuEff: Record<string, number>; gpuBw: number; gpuFrame: number;
+  linkBw: number; linkLatency: number;
+}
+
+function lnRates(t: ArrayLike<number>): LnRates {
+  const v = (name: string): number => t[tcol(name)]!;
+  const eff = (dev: string): Record<string, number> => Object.fromEntries(['conv', 'depthwise', 'grouped', 'fc'].map((c) => [c, v(`${dev}-eff-${c}`) * 2 * LN10]));
+  return {
+    dpuPeak: v('dpu-log-peak') * 13 * LN10, dpuEff: eff('dpu'), dpuBw: v('dpu-log-bandwidth') * 11 * LN10,
+    dpuLayer: v('dpu-log-layer-ms') * 4 * LN10, dpuFrame: v('dpu-log-frame-ms') * 4 * LN10, dpuFrames: Math.log(Math.max(v('dpu-parallel-frames') * 4, 1e-3)),
+    gpuPeak: v('gpu-log-peak') * 14 * LN10, gpuEff: eff('gpu'), gpuBw: v('gpu-log-bandwidth') * 11 * LN10, gpuFrame: v('gpu-log-frame-ms') * 4 * LN10,
+    linkBw: v('link-log-bandwidth') * 11 * LN10, linkLatency: v('link-log-latency') * 4 * LN10,
+  };
+}
+
+export interface StructureOffsets {
+  /** [nodes × 3K]: per layer, the three time columns' K terms (DPU frame, DPU stream share, GPU). */
+  readonly time: Float64Array;
+  /** [nodes × K]: the link time's K terms. */
+  readonly link: Float64Array;
+  /** [3]: the per-stage overheads (DPU frame, DPU stream, GPU). */
+  readonly ovh: Float64Array;
+}
+
+/**
+ * The fixed log offsets of every term for one graph under one target, relative to the target
+ * `centre` (the training set's mean descriptor, so that at the centre they are zero and the
+ * learned biases start where they would without them). Terms (K ≥ 3; terms past the third get 0):
+ * time k=0 compute, −ln peak − ln efficiency of the node's op class (none for other classes);
+ * k=1 memory traffic, −ln bandwidth; k=2 fixed cost, +ln per-layer overhead (the DPU's; the GPU's
+ * kernel floors are not in the descriptor, so none). The DPU stream share divides the compute and
+ * the fixed cost by the parallel frames. Link: k=0 +ln latency, k=1 −ln bandwidth. Overheads:
+ * +ln per-frame overhead (the DPU stream's over the parallel frames).
+ */
+export function structureOffsets(f: GraphFeatures, descriptor: ArrayLike<number>, centre: ArrayLike<number>, K: number): StructureOffsets {
+  if (K < 3) throw new Error(`a structured model needs at least 3 terms per time, got ${K}`);
+  const r = lnRates(descriptor);
+  const c = lnRates(centre);
+  const F = NODE_FEATURES.length;
+  const N = f.nodes;
+  const time = new Float64Array(N * 3 * K);
+  const link = new Float64Array(N * K);
+  const framesShift = r.dpuFrames - c.dpuFrames;
+  const cols = EFF_CLASSES.map(([feature, cls]) => [xcol(feature), cls] as const);
+  for (let i = 0; i < N; i++) {
+    let dEff = 0;
+    let gEff = 0;
+    for (const [j, cls] of cols) {
+      if (f.x[i * F + j] === 1) { dEff = r.dpuEff[cls]! - c.dpuEff[cls]!; gEff = r.gpuEff[cls]! - c.gpuEff[cls]!; }
+    }
+    const o = i * 3 * K;
+    const dpuCompute = -(r.dpuPeak - c.dpuPeak) - dEff;
+    const dpuMemory = -(r.dpuBw - c.dpuBw);
+    const dpuFixed = r.dpuLayer - c.dpuLayer;
+    time[o] = dpuCompute; time[o + 1] = dpuMemory; time[o + 2] = dpuFixed;
+    time[o + K] = dpuCompute - framesShift; time[o + K + 1] = dpuMemory; time[o + K + 2] = dpuFixed - framesShift;
+    time[o + 2 * K] = -(r.gpuPeak - c.gpuPeak) - gEff; time[o + 2 * K + 1] = -(r.gpuBw - c.gpuBw);
+    link[i * K] = r.linkLatency - c.linkLatency;
+    link[i * K + 1] = -(r.linkBw - c.linkBw);
+  }
+  const dpuFrame = r.dpuFrame - c.dpuFrame;
+  return { time, link, ovh: Float64Array.of(dpuFrame, dpuFrame - framesShift, r.gpuFrame - c.gpuFrame) };
+}

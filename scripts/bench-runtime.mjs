@@ -3,7 +3,7 @@
 //
 //   node scripts/bench-runtime.mjs [codec] [pace] [memory] [--frames N] [--memory-frames N] [--repeat N] [--case NAME]
 //
-//   codec   KServe v2 requests with binary tensor data through the node:http server (in a second
+//   codec   KServe v2 requests with binary tensor data through the runtime's server (in a second
 //           process) and the client, over loopback, a no-op model, each case beside plain TCP
 //           between two processes (the floor, measured just before it: the receiver reads into one
 //           fixed buffer; an echo is a Node stream pipe): per request the payload size, requests/s
@@ -50,7 +50,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'splitc-bench-runtime-'));
 
 // The codec cases. `in`/`out`: the request's input and the response's output tensor; the executor
 // answers without computing (zeros, or for `echo` the request's bytes unchanged), so what is timed
-// is the codec, node:http and the sockets.
+// is the codec, the HTTP/1.1 framing and the sockets.
 const CROSSING = [6, 56, 56, 64]; // one ResNet18 crossing (layer1 output, NHWC INT8) × 6 frames
 const CASES = {
   crossing: { label: 'ResNet18 crossing ×6 frames → logits', in: { datatype: 'INT8', shape: CROSSING }, out: { datatype: 'FP32', shape: [6, 1000] }, count: 1500 },

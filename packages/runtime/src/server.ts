@@ -1,12 +1,14 @@
-// A KServe v2 inference server on node:http for one model: health, metadata and infer. Bodies are
-// bounded by the model's input shapes; a malformed, truncated or oversized request gets a 4xx with
-// a KServe error body and the server keeps serving; a client that goes away costs nothing.
+// A KServe v2 inference server for one model: health, metadata and infer, over HTTP/1.1 on plain
+// TCP (./http1.ts: a request body is read by the kernel straight into a pooled buffer, and the
+// tensors are views into it). Bodies are bounded by the model's input shapes; a malformed,
+// truncated or oversized request gets a 4xx with a KServe error body and the server keeps serving;
+// a client that goes away, or stalls, costs nothing.
 
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { elementCount, SplitcError } from '@splitc/diagnostics';
 import { batchedShape } from '@splitc/ir/seam';
 import { DATATYPE_BYTES, HEADER_LENGTH, ProtocolError, decodeRequest, encodeResponse, type Datatype, type EncodedBody, type InferRequest, type WireData } from './codec.js';
+import { FramingError, MessageReader, hasToken, readAccepted, writeMessage, type BodyPlan, type Head, type MessageHandler, type ReadingSocket } from './http1.js';
 
 export interface TensorSpec {
   readonly name: string;
@@ -37,12 +39,19 @@ export interface ServerOptions {
   readonly maxHeaderBytes?: number;
   /** Milliseconds a request may take to arrive completely. Default 10 s. */
   readonly requestTimeoutMs?: number;
+  /** Milliseconds an idle kept-alive connection stays open. Default 30 s. */
+  readonly keepAliveTimeoutMs?: number;
+  /**
+   * Read bodies straight into their buffers (default), or copy them out of the chunks Node reads
+   * (the portable path, used anyway where the direct one is unavailable). For tests and benchmarks.
+   */
+  readonly directReads?: boolean;
 }
 
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
-  readonly server: http.Server;
+  readonly server: net.Server;
   close(): Promise<void>;
 }
 
@@ -51,19 +60,6 @@ const MAX_HEADER_BYTES = 65536;
 function errorBody(message: string): EncodedBody {
   const b = Buffer.from(JSON.stringify({ error: message }), 'utf8');
   return { pieces: [b], length: b.length, headers: { 'content-type': 'application/json', 'content-length': String(b.length) } };
-}
-
-function send(res: http.ServerResponse, status: number, body: EncodedBody, close = false): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, close ? { ...body.headers, connection: 'close' } : body.headers);
-  // Corked: the status line, headers, JSON header and every tensor go to the socket in one writev;
-  // the tensors are written from the caller's buffers, never concatenated.
-  const pieces = body.pieces;
-  if (pieces.length === 1) { res.end(pieces[0]); return; }
-  res.cork();
-  for (let i = 0; i < pieces.length; i++) res.write(pieces[i]);
-  res.end();
-  res.uncork();
 }
 
 const jsonBody = (x: unknown): EncodedBody => {
@@ -131,180 +127,277 @@ class Contexts {
 
 interface ServerContext {
   readonly model: ModelSpec;
+  readonly base: string;
+  readonly metadata: unknown;
   readonly limit: number;
   readonly maxHeader: number;
   readonly pool: BodyPool;
   readonly contexts: Contexts;
   readonly execute: Executor;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly direct: boolean;
 }
 
-const kCall = Symbol('splitc.inferCall');
-type WithCall = { [kCall]?: InferCall };
-
-// Listeners shared by every request (no closures per request or per chunk): the emitter is `this`
-// and its call hangs off it.
-function onRequestData(this: http.IncomingMessage, chunk: Buffer): void { (this as WithCall)[kCall]!.data(chunk); }
-function onRequestEnd(this: http.IncomingMessage): void { (this as WithCall)[kCall]!.end(); }
-function onRequestError(this: http.IncomingMessage, e: Error): void { (this as WithCall)[kCall]!.readFailed(e); }
-function onRequestAborted(this: http.IncomingMessage): void { (this as WithCall)[kCall]!.readFailed(new ProtocolError(400, 'the client went away mid-request')); }
-function onResponseClose(this: http.ServerResponse): void { (this as WithCall)[kCall]!.responseClosed(); }
+const REASONS: Readonly<Record<number, string>> = {
+  200: 'OK', 400: 'Bad Request', 404: 'Not Found', 408: 'Request Timeout', 413: 'Content Too Large',
+  431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])$/;
+/** How long a connection closed after a refusal keeps draining what the client still sends. */
+const LINGER_MS = 2000;
 
 /**
- * One inference request. The body is read straight into one buffer from the pool (sized for the
- * largest request the model allows; the Content-Length, when given, is checked before a byte is
- * read); tensors are views into it. The buffer goes back to the pool once the executor is done
- * with the inputs and the response has left (or the connection closed), so an executor may even
- * answer with views of its inputs.
+ * One inference request's body buffer (from the pool; the tensors are views into it). It goes back
+ * to the pool once the executor is done with the inputs and the answer has left (or the connection
+ * closed), so an executor may even answer with views of its inputs.
  */
-class InferCall {
-  private backing: Buffer | null = null;
-  private got = 0;
-  private max = 0;
-  private declared = false;
-  private reading = true;
-  /** The executor still holds the inputs, the response has not closed: each clears one. */
+class BodyLease {
   private holds = 2;
-
-  constructor(private readonly ctx: ServerContext, private readonly req: http.IncomingMessage, private readonly res: http.ServerResponse, private readonly fail: (e: unknown) => void) {}
-
-  start(): void {
-    const declared = this.req.headers['content-length'];
-    if (declared !== undefined) {
-      const n = Number(declared);
-      if (!Number.isSafeInteger(n) || n < 0) { this.reading = false; this.fail(new ProtocolError(400, 'Content-Length is not a byte count')); return; }
-      if (n > this.ctx.limit) { this.reading = false; this.fail(new ProtocolError(413, `the body is ${n} bytes, more than the ${this.ctx.limit} this model's inputs allow`)); return; }
-      this.max = n;
-      this.declared = true;
-    } else {
-      this.max = this.ctx.limit;
-    }
-    this.backing = this.ctx.pool.take();
-    (this.req as WithCall)[kCall] = this;
-    (this.res as WithCall)[kCall] = this;
-    this.req.on('data', onRequestData);
-    this.req.on('end', onRequestEnd);
-    this.req.on('error', onRequestError);
-    this.req.on('aborted', onRequestAborted);
-    this.res.on('close', onResponseClose);
-  }
-
-  data(c: Buffer): void {
-    if (!this.reading) return;
-    if (this.got + c.length > this.max) {
-      this.readFailed(new ProtocolError(413, `the body is more than the ${this.max} bytes ${this.declared ? 'declared' : 'this model allows'}`));
-      return;
-    }
-    c.copy(this.backing!, this.got);
-    this.got += c.length;
-  }
-
-  readFailed(e: unknown): void {
-    if (!this.reading) return;
-    this.reading = false;
-    this.holds = 0;
-    this.release();
-    this.fail(e);
-  }
-
-  end(): void {
-    if (!this.reading) return;
-    this.reading = false;
-    this.run().then(() => this.drop(), (e: unknown) => { this.drop(); this.fail(e); });
-  }
-
-  responseClosed(): void {
-    if (this.reading) this.readFailed(new ProtocolError(400, 'the client went away mid-request'));
-    else if (this.holds > 0) this.drop();
-  }
-
-  private drop(): void {
-    if (--this.holds === 0) this.release();
-  }
-
-  private release(): void {
-    if (this.backing !== null) this.ctx.pool.give(this.backing);
-    this.backing = null;
-  }
-
-  private async run(): Promise<void> {
-    const { ctx, req, res } = this;
-    const arrival = performance.now();
-    const header = req.headers[HEADER_LENGTH];
-    const decoded = decodeRequest(this.backing!.subarray(0, this.got), Array.isArray(header) ? header[0] : header, ctx.maxHeader);
-    const { inputs, frames } = validateRequest(decoded, ctx.model);
-    const slot = ctx.contexts.acquire();
-    if (slot === null) throw new ProtocolError(503, 'too many requests waiting; retry later');
-    await slot;
-    let result;
-    try {
-      result = await ctx.execute(inputs, frames, arrival);
-    } finally {
-      ctx.contexts.release();
-    }
-    const wanted = decoded.outputs;
-    const outputs = wanted === undefined ? result.outputs : result.outputs.filter((o) => wanted.some((w) => w.name === o.name));
-    const binary = wanted === undefined ? 'all' as const : new Set(wanted.filter((w) => w.binary).map((w) => w.name));
-    send(res, 200, encodeResponse({ modelName: ctx.model.name, ...(decoded.id !== undefined ? { id: decoded.id } : {}), outputs, parameters: { splitc_compute_ms: result.computeMs } }, binary));
+  constructor(private readonly pool: BodyPool, readonly buffer: Buffer) {}
+  /** One of the two holders (the executor, the response) is done; a second call is ignored per holder. */
+  drop(): void {
+    if (--this.holds === 0) this.pool.give(this.buffer);
   }
 }
+
+/**
+ * One connection: reads a request (head, then body), answers it, then reads the next — one at a
+ * time, in order; a request that arrives early waits in the reader's buffer.
+ */
+class Connection implements MessageHandler {
+  private readonly reader: MessageReader;
+  private readonly io: ReadingSocket;
+  private readonly socket: net.Socket;
+  /** From a request's first byte until its body is complete. */
+  private arriving = false;
+  /** From a request's first byte until its answer is written. */
+  private busy = false;
+  private keepAlive = true;
+  private closing = false;
+  /** The client closed its side: answer what it sent, then close. */
+  private ended = false;
+  private timer: NodeJS.Timeout | null = null;
+  private lease: BodyLease | null = null;
+  private headerLength: string | undefined;
+  private answer: { status: number; body: EncodedBody } | null = null;
+
+  constructor(private readonly ctx: ServerContext, accepted: net.Socket, private readonly gone: (c: Connection) => void) {
+    this.reader = new MessageReader(this);
+    const reader = this.reader;
+    this.io = readAccepted(accepted, { readInto: () => reader.readInto(), onRead: (n) => this.onRead(n), get full() { return reader.full; } }, ctx.direct);
+    const s = this.io.socket;
+    this.socket = s;
+    s.setNoDelay(true);
+    s.setTimeout(ctx.keepAliveTimeoutMs);
+    s.on('timeout', () => { if (!this.busy) s.destroy(); });
+    s.on('error', () => undefined); // 'close' follows
+    s.on('end', () => this.peerEnded());
+    s.on('close', () => this.closed());
+  }
+
+  destroy(): void { this.socket.destroy(); }
+
+  private onRead(n: number): boolean {
+    if (!this.busy && !this.closing) this.starting();
+    return this.reader.onRead(n);
+  }
+
+  /** A request's first byte: it must arrive completely within the request timeout. */
+  private starting(): void {
+    this.busy = true;
+    this.arriving = true;
+    this.timer = setTimeout(() => this.timedOut(), this.ctx.requestTimeoutMs);
+  }
+
+  private arrived(): void {
+    this.arriving = false;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private peerEnded(): void {
+    this.ended = true;
+    if (this.arriving) this.refuse(400, 'the client closed its side before the request was complete');
+    else if (!this.busy) this.shut();
+  }
+
+  private timedOut(): void {
+    this.timer = null;
+    if (this.arriving) this.refuse(408, 'the request did not arrive in time');
+  }
+
+  head(head: Head): BodyPlan | null {
+    const { ctx } = this;
+    const m = REQUEST_LINE.exec(head.line);
+    if (m === null) { this.refuse(400, `malformed HTTP request: the request line is ${JSON.stringify(head.line.slice(0, 80))}`); return null; }
+    const h = head.headers;
+    this.keepAlive = m[3] === '1' && !hasToken(h.connection, 'close');
+    const te = h['transfer-encoding'];
+    const cl = h['content-length'];
+    if (te !== undefined && te.toLowerCase() !== 'chunked') { this.refuse(400, `malformed HTTP request: unsupported Transfer-Encoding ${JSON.stringify(te.slice(0, 40))}`); return null; }
+    if (cl !== undefined && !/^[0-9]{1,15}$/.test(cl)) { this.refuse(400, 'Content-Length is not a byte count'); return null; }
+    const declared = cl === undefined ? 0 : Number(cl);
+    const url = m[2]!.split('?')[0]!;
+    const method = m[1]!;
+    const { base } = ctx;
+    if (method === 'POST' && (url === `${base}/infer` || url === `${base}/versions/1/infer`)) {
+      if (declared > ctx.limit) { this.refuse(413, `the body is ${declared} bytes, more than the ${ctx.limit} this model's inputs allow`); return null; }
+      this.lease = new BodyLease(ctx.pool, ctx.pool.take());
+      this.headerLength = h[HEADER_LENGTH];
+      if (hasToken(h.expect, '100-continue')) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+      return te !== undefined ? { kind: 'chunked', into: this.lease.buffer } : { kind: 'length', into: this.lease.buffer.subarray(0, declared) };
+    }
+    if (method === 'GET' && (url === '/v2/health/live' || url === '/v2/health/ready' || url === `${base}/ready` || url === '/v2')) {
+      this.answer = { status: 200, body: jsonBody(url === '/v2' ? { name: 'splitc', version: '1', extensions: ['binary_tensor_data'] } : { live: true, ready: true }) };
+    } else if (method === 'GET' && (url === base || url === `${base}/versions/1`)) {
+      this.answer = { status: 200, body: jsonBody(ctx.metadata) };
+    } else if (url.startsWith('/v2/models/')) {
+      this.answer = { status: 404, body: errorBody(`unknown model or endpoint ${JSON.stringify(url.slice(0, 200))}; this server serves ${JSON.stringify(ctx.model.name)}`) };
+    } else {
+      this.answer = { status: 404, body: errorBody(`not found: ${JSON.stringify(url.slice(0, 200))}`) };
+    }
+    // Only an inference request has a body worth reading: answer any other at once, and close
+    // the connection if a body follows.
+    if (te !== undefined || declared > 0) {
+      const a = this.answer;
+      this.answer = null;
+      this.arrived();
+      this.respond(a.status, a.body, true);
+      return null;
+    }
+    return { kind: 'none' };
+  }
+
+  body(body: Buffer): void {
+    this.arrived();
+    const lease = this.lease;
+    if (lease === null) {
+      const a = this.answer!;
+      this.answer = null;
+      this.respond(a.status, a.body, false);
+      return;
+    }
+    this.lease = null;
+    this.infer(lease, body).catch((e: unknown) => {
+      if (e instanceof ProtocolError) this.respond(e.status, errorBody(e.message), false);
+      else this.respond(500, errorBody(`internal error: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`), false);
+    });
+  }
+
+  failed(e: FramingError): void {
+    if (e.kind === 'head') this.refuse(431, `the request head is longer than ${MAX_HEAD_BYTES_TEXT}`);
+    else if (e.kind === 'body') this.refuse(413, `the body is more than the ${this.ctx.limit} bytes this model allows`);
+    else this.refuse(400, `malformed HTTP request: it has ${e.message}`);
+  }
+
+  private async infer(lease: BodyLease, body: Buffer): Promise<void> {
+    const { ctx } = this;
+    let executed = false;
+    const done = (): void => { if (!executed) { executed = true; lease.drop(); } };
+    let sent = false;
+    try {
+      const arrival = performance.now();
+      const decoded = decodeRequest(body, this.headerLength, ctx.maxHeader);
+      const { inputs, frames } = validateRequest(decoded, ctx.model);
+      const slot = ctx.contexts.acquire();
+      if (slot === null) throw new ProtocolError(503, 'too many requests waiting; retry later');
+      await slot;
+      let result;
+      try {
+        result = await ctx.execute(inputs, frames, arrival);
+      } finally {
+        ctx.contexts.release();
+      }
+      const wanted = decoded.outputs;
+      const outputs = wanted === undefined ? result.outputs : result.outputs.filter((o) => wanted.some((w) => w.name === o.name));
+      const binary = wanted === undefined ? 'all' as const : new Set(wanted.filter((w) => w.binary).map((w) => w.name));
+      const answer = encodeResponse({ modelName: ctx.model.name, ...(decoded.id !== undefined ? { id: decoded.id } : {}), outputs, parameters: { splitc_compute_ms: result.computeMs } }, binary);
+      sent = true;
+      // The answer may be views of the inputs: the buffer is the response's until it has left.
+      this.respond(200, answer, false, () => lease.drop());
+    } finally {
+      done();
+      if (!sent) lease.drop();
+    }
+  }
+
+  /** Answer, then read the next request, or close (after a refusal, or when the client asked). */
+  private respond(status: number, body: EncodedBody, close: boolean, written?: () => void): void {
+    const s = this.socket;
+    if (this.closing || s.destroyed) { written?.(); return; }
+    close ||= !this.keepAlive || this.ended;
+    let head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n`;
+    for (const k in body.headers) head += `${k}: ${body.headers[k]}\r\n`;
+    head += close ? 'connection: close\r\n\r\n' : '\r\n';
+    writeMessage(s, head, body.pieces, written);
+    if (close) { this.shut(); return; }
+    this.busy = false;
+    // Bytes already waiting are the next request's start.
+    if (this.reader.buffered > 0) this.starting();
+    this.reader.next();
+    this.io.resume();
+  }
+
+  /** Refuse the request being read with `status` and close the connection. */
+  private refuse(status: number, message: string): void {
+    this.arrived();
+    this.reader.kill();
+    if (this.lease !== null) { this.lease.drop(); this.lease.drop(); this.lease = null; }
+    this.respond(status, errorBody(message), true);
+  }
+
+  /** Close after what was written: the client gets the answer; what it still sends is read and dropped, for a while. */
+  private shut(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.busy = true;
+    this.reader.kill();
+    this.io.resume();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
+  }
+
+  private closed(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.reader.kill();
+    this.closing = true;
+    // A body being read: nobody will finish it.
+    if (this.lease !== null) { this.lease.drop(); this.lease.drop(); this.lease = null; }
+    this.gone(this);
+  }
+}
+
+const MAX_HEAD_BYTES_TEXT = '64 KiB';
 
 /** Start serving `model` on host:port (port 0 picks a free one). */
 export async function startServer(options: ServerOptions, port = 0, host = '127.0.0.1'): Promise<RunningServer> {
   const { model } = options;
-  const base = `/v2/models/${encodeURIComponent(model.name)}`;
   const maxHeader = options.maxHeaderBytes ?? MAX_HEADER_BYTES;
   const limit = maxRequestBytes(model, maxHeader);
-  const contexts = new Contexts(options.contexts ?? 1, options.maxPending ?? 64);
-  const pool = new BodyPool(limit, (options.contexts ?? 1) + 4);
-  // Model metadata: the batch dimension is -1, any number of frames up to the seam's batch.
-  const metadata = {
-    name: model.name, versions: ['1'], platform: 'splitc',
-    inputs: model.inputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: batchedShape(s.shape, -1) })),
-    outputs: model.outputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: batchedShape(s.shape, -1) })),
+  const context: ServerContext = {
+    model,
+    base: `/v2/models/${encodeURIComponent(model.name)}`,
+    // Model metadata: the batch dimension is -1, any number of frames up to the seam's batch.
+    metadata: {
+      name: model.name, versions: ['1'], platform: 'splitc',
+      inputs: model.inputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: batchedShape(s.shape, -1) })),
+      outputs: model.outputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: batchedShape(s.shape, -1) })),
+    },
+    limit,
+    maxHeader,
+    pool: new BodyPool(limit, (options.contexts ?? 1) + 4),
+    contexts: new Contexts(options.contexts ?? 1, options.maxPending ?? 64),
+    execute: options.execute,
+    requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000,
+    direct: options.directReads ?? true,
   };
-
-  const context: ServerContext = { model, limit, maxHeader, pool, contexts, execute: options.execute };
-
-  const server = http.createServer({ noDelay: true, requestTimeout: options.requestTimeoutMs ?? 10_000, headersTimeout: Math.min(10_000, options.requestTimeoutMs ?? 10_000), keepAliveTimeout: 30_000, connectionsCheckingInterval: 500 }, (req, res) => {
-    const url = (req.url ?? '').split('?')[0]!;
-    const fail = (e: unknown): void => {
-      if (e instanceof ProtocolError) {
-        // After a refused body the rest of it may still be on the socket: close the connection.
-        send(res, e.status, errorBody(e.message), e.status === 413 || e.status === 400);
-        if (e.status === 413) req.resume();
-        return;
-      }
-      send(res, 500, errorBody(`internal error: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`));
-    };
-    try {
-      if (req.method === 'GET' && (url === '/v2/health/live' || url === '/v2/health/ready' || url === `${base}/ready` || url === '/v2')) {
-        send(res, 200, jsonBody(url === '/v2' ? { name: 'splitc', version: '1', extensions: ['binary_tensor_data'] } : { live: true, ready: true }));
-      } else if (req.method === 'GET' && (url === base || url === `${base}/versions/1`)) {
-        send(res, 200, jsonBody(metadata));
-      } else if (req.method === 'POST' && (url === `${base}/infer` || url === `${base}/versions/1/infer`)) {
-        new InferCall(context, req, res, fail).start();
-      } else if (url.startsWith('/v2/models/')) {
-        req.resume();
-        send(res, 404, errorBody(`unknown model or endpoint ${JSON.stringify(url.slice(0, 200))}; this server serves ${JSON.stringify(model.name)}`));
-      } else {
-        req.resume();
-        send(res, 404, errorBody(`not found: ${JSON.stringify(url.slice(0, 200))}`));
-      }
-    } catch (e) {
-      fail(e);
-    }
-  });
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    s.setNoDelay(true);
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('clientError', (e: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable) { socket.destroy(); return; }
-    const timeout = e.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    const body = JSON.stringify({ error: timeout ? 'the request did not arrive in time' : 'malformed HTTP request' });
-    socket.end(`HTTP/1.1 ${timeout ? '408 Request Timeout' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+  const connections = new Set<Connection>();
+  // Half-open: a client may send its request and close its side; it still gets the answer.
+  const server = net.createServer({ pauseOnConnect: true, noDelay: true, allowHalfOpen: true }, (accepted) => {
+    connections.add(new Connection(context, accepted, (c) => connections.delete(c)));
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => reject(new SplitcError('ServeFailed', `${host}:${port}: ${e.code ?? e.message}`));
@@ -318,7 +411,7 @@ export async function startServer(options: ServerOptions, port = 0, host = '127.
     server,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
-      for (const s of sockets) s.destroy();
+      for (const c of connections) c.destroy();
     }),
   };
 }

@@ -105,9 +105,9 @@ describe('KServe v2 client', () => {
       `the response is ${big} bytes, more than the ${1 << 16} the model's outputs allow`,
       'the response is longer than declared or allowed',
       'the server did not answer HTTP/1.1: "SSH-2.0-OpenSSH"',
-      'malformed response header "bad header line"',
+      'the response has a malformed header line "bad header line"',
       'the response has two different Content-Length headers',
-      'malformed chunk size "zz"',
+      'the response has a malformed chunk size "zz"',
       'the server closed the connection mid-response',
       'the response head is longer than 65536 bytes',
     ]);

@@ -1,6 +1,8 @@
 // The KServe v2 server over real loopback sockets: health and metadata, inference, and faults —
 // garbage, truncated, oversized and mis-shaped requests get a 4xx with a KServe error body, a
-// client that vanishes mid-request does not wedge it, and it keeps serving after each.
+// client that vanishes mid-request does not wedge it, and it keeps serving after each. Every case
+// runs twice: with bodies read by the kernel straight into their buffers (the default), and on the
+// portable path that copies them out of the chunks Node reads.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceClient, encodeRequest, startServer, typedView, type RunningServer, type WireData } from '@splitc/runtime';
@@ -10,9 +12,10 @@ const spec = { name: 'toy', inputs: [{ name: 'x/in', datatype: 'INT8' as const, 
 let server: RunningServer;
 let calls = 0;
 
-beforeAll(async () => {
+const start = (directReads: boolean) => async (): Promise<void> => {
   server = await startServer({
     model: spec,
+    directReads,
     requestTimeoutMs: 2000,
     execute: async (inputs, frames) => {
       calls++;
@@ -22,8 +25,7 @@ beforeAll(async () => {
       return { outputs: [{ name: 'sum', datatype: 'FP32', shape: [frames, 1], data: new Uint8Array(out.buffer) }], computeMs: 0 };
     },
   });
-});
-afterAll(async () => server.close());
+};
 
 const frames = (n: number): WireData => ({ name: 'x/in', datatype: 'INT8', shape: [n, 2, 2, 3], data: new Uint8Array(Int8Array.from({ length: n * 12 }, (_, i) => (i % 12) - 6 + Math.floor(i / 12)).buffer) });
 
@@ -56,7 +58,10 @@ function post(body: Buffer, headers: Record<string, string>): string {
   return `POST /v2/models/toy/infer HTTP/1.1\r\nhost: x\r\n${h}\r\n`;
 }
 
-describe('KServe v2 server', () => {
+describe.each([['direct', true], ['portable', false]] as const)('KServe v2 server (%s reads)', (_name, directReads) => {
+  beforeAll(start(directReads));
+  afterAll(async () => server.close());
+
   it('answers health, metadata and inference, batch by batch', async () => {
     const live = await fetch(`${server.url}/v2/health/ready`);
     expect(live.status).toBe(200);

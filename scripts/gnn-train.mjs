@@ -7,10 +7,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixedSetEvaluation, trainGnn, TRAIN_DEFAULTS, DEFAULT_CONFIG } from '@splitc/gnn';
+import { TRAIN_ENGINES, fixedSetEvaluation, trainGnn, TRAIN_DEFAULTS, DEFAULT_CONFIG } from '@splitc/gnn';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
+if (args.includes('--vary-engines')) TRAIN_ENGINES.value = true;
 const opt = (name) => { const i = args.indexOf(name); return i === -1 ? undefined : args[i + 1]; };
 const positional = args.filter((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--')));
 const out = positional[0] ?? path.join(root, 'packages/gnn/weights');

@@ -41,6 +41,12 @@ export interface ModelConfig {
    * an unseen value (e.g. another DPU's parallel frames or on-chip bank). Absent: std 1.
    */
   readonly ignoreConstant?: boolean;
+  /**
+   * Each part reads only the target numbers it physically depends on (structure.ts's targetMask):
+   * the message-passing embedding none, a layer's DPU times the DPU's, its GPU time the GPU's, a
+   * cut's link time the link's. Absent: every part reads the whole descriptor.
+   */
+  readonly targetMasks?: boolean;
 }
 
 export const DEFAULT_CONFIG: ModelConfig = { hidden: 32, message: 16, layers: 2, interaction: 32, components: 3, standardize: true };

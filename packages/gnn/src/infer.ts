@@ -6,7 +6,7 @@
 
 import { COST_EPS, HEAD_GAIN, LAYER_EPS, LOG_MAX, LOG_MIN, paramShapes, STREAM_COLUMN, type ModelConfig } from './config.js';
 import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';
-import { structureOffsets } from './structure.js';
+import { structureOffsets, targetMask } from './structure.js';
 import type { ParamArrays } from './weights.js';
 
 /** Output columns, as model.ts's LABEL_COLUMNS: every cut's log objective, DPU stage, GPU stage and link, and each layer's log times. */
@@ -85,7 +85,8 @@ function prepare(p: ParamArrays, cfg: ModelConfig): Prepared {
   for (const [name, shape] of paramShapes(cfg)) {
     const w = p.get(name);
     if (w === undefined) throw new Error(`missing parameter ${name}`);
-    if (shape.length === 2) m.set(name, { k: shape[0]!, o: shape[1]!, w: Float64Array.from(w) });
+    const mask = cfg.targetMasks === true && shape.length === 2 ? targetMask(name, shape[1]!, cfg.components ?? 0, cfg.structured === true) : undefined;
+    if (shape.length === 2) m.set(name, { k: shape[0]!, o: shape[1]!, w: Float64Array.from(w, (v, i) => (mask === undefined ? v : v * mask[i]!)) });
     else v.set(name, Float64Array.from(w));
   }
   const xs = [

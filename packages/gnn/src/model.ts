@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { elementCount } from '@splitc/diagnostics';
 import { Rng } from '@splitc/zoo';
 import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';
-import { structureOffsets } from './structure.js';
+import { structureOffsets, targetMask } from './structure.js';
 import { COST_EPS, HEAD_GAIN, INITIAL_LOG_MS, isStatistic, LAYER_EPS, LOG_MAX, LOG_MIN, paramShapes, STREAM_COLUMN, type ModelConfig } from './config.js';
 
 export { DEFAULT_CONFIG, paramShapes, type ModelConfig } from './config.js';
@@ -346,11 +346,15 @@ function structuredTensors(b: Batch, K: number, centre: ArrayLike<number>): { ti
 
 /** Predicted log times: [nodes, LABEL_COLUMNS] — every cut's objective, DPU stage, GPU stage and link, and each layer's own times. */
 export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
-  const w = (name: string) => p.get(name)! as tf.Tensor2D;
+  const K = cfg.components ?? 0;
+  const w = (name: string): tf.Tensor2D => {
+    const v = p.get(name)! as tf.Tensor2D;
+    const m = cfg.targetMasks === true && v.rank === 2 ? targetMask(name, v.shape[1], K, cfg.structured === true) : undefined;
+    return m === undefined ? v : tf.mul(v, tf.tensor2d(m, v.shape)) as tf.Tensor2D;
+  };
   const std = cfg.standardize === true;
   const x = std ? tf.div(tf.sub(b.x, w('norm/x-mean')), w('norm/x-std')) as tf.Tensor2D : b.x;
   const t = std ? tf.div(tf.sub(b.t, w('norm/t-mean')), w('norm/t-std')) as tf.Tensor2D : b.t;
-  const K = cfg.components ?? 0;
   const fixed = cfg.structured === true ? structuredTensors(b, K, w('norm/t-mean').dataSync()) : undefined;
   let h = tf.relu(tf.add(tf.add(linear(x, w('in/w'), true), linear(t, w('in/t'), true)), w('in/b'))) as tf.Tensor2D;
   for (let l = 0; l < cfg.layers; l++) {

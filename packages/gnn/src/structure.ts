@@ -93,3 +93,37 @@ export function structureOffsets(f: GraphFeatures, descriptor: ArrayLike<number>
   const dpuFrame = r.dpuFrame - c.dpuFrame;
   return { time, link, ovh: Float64Array.of(dpuFrame, dpuFrame - framesShift, r.gpuFrame - c.gpuFrame) };
 }
+
+/** Target-descriptor columns each part of a masked model reads (ModelConfig.targetMasks). */
+const DPU_COLUMNS = TARGET_FEATURES.flatMap((n, i) => (n.startsWith('dpu-') ? [i] : []));
+const GPU_COLUMNS = TARGET_FEATURES.flatMap((n, i) => (n.startsWith('gpu-') ? [i] : []));
+const LINK_COLUMNS = [...TARGET_FEATURES.flatMap((n, i) => (n.startsWith('link-') ? [i] : [])), tcol('gpu-bytes-per-element')];
+
+/**
+ * The 0/1 mask of a [target × columns] weight matrix of a masked model, or undefined for weights
+ * that are not masked. Each part reads only the numbers it physically depends on: the
+ * message-passing embedding none (it describes the graph), a layer's times the two devices' (the
+ * DPU columns their own terms only: `time/to` per column), a cut's link time the link's and the
+ * precision, each stage overhead its device's (none beyond the fixed part when `structured`). Without masks, a link bandwidth outside the
+ * training range reached every layer's time through the shared hidden layers and blew it up.
+ */
+export function targetMask(name: string, columns: number, K: number, structured: boolean): Float32Array | undefined {
+  const T = TARGET_FEATURES.length;
+  const mask = (rowsOf: (c: number) => readonly number[]): Float32Array => {
+    const m = new Float32Array(T * columns);
+    for (let c = 0; c < columns; c++) for (const r of rowsOf(c)) m[r * columns + c] = 1;
+    return m;
+  };
+  const devices = [...DPU_COLUMNS, ...GPU_COLUMNS];
+  if (name === 'in/t' || /^mp\d+\/t$/.test(name)) return new Float32Array(T * columns);
+  if (name === 'time/t' || name === 'time/it') return mask(() => devices);
+  if (name === 'time/to') return mask((c) => (Math.floor(c / K) < 2 ? DPU_COLUMNS : GPU_COLUMNS));
+  if (name === 'link/t' || name === 'link/it' || name === 'link/to') return mask(() => LINK_COLUMNS);
+  // With the structured heads an overhead is its device's per-frame overhead (over the parallel
+  // frames for the DPU stream) times a learned constant: the stream overhead has no label of its
+  // own (it shows only where the DPU stage is a stream's bottleneck), and a free linear
+  // dependence on the target, weakly pinned by the labels, blew it up to 28 ms under a target
+  // outside the training range.
+  if (name === 'ovh/t') return structured ? new Float32Array(T * columns) : mask((c) => (c < 2 ? DPU_COLUMNS : GPU_COLUMNS));
+  return undefined;
+}

@@ -20,6 +20,13 @@ export interface SampledTarget {
 export const TRAIN_LINK_BANDWIDTH: readonly [number, number] = [1e8, 8e9];
 export const TRAIN_PERTURBATION: readonly [number, number] = [0.5, 1.5];
 
+/**
+ * Whether the training distribution varies the DPU's parallel frames and on-chip bank (see
+ * sampleTarget). A switch for model-selection runs (gnn-train.mjs --vary-engines); the default is
+ * that of the shipped weights.
+ */
+export const TRAIN_ENGINES = { value: false };
+
 const clampEff = (v: number): number => Math.min(1, Math.max(0.01, v));
 
 function scaleEff<T extends Record<string, number>>(e: T, f: () => number): T {
@@ -50,7 +57,7 @@ function perturbGpu(g: GpuDevice, f: () => number): GpuDevice {
 }
 
 /** One sampled target from a distribution; deterministic in the generator's state. */
-export function sampleTarget(r: Rng, dist: TargetDistribution): SampledTarget {
+export function sampleTarget(r: Rng, dist: TargetDistribution, engines = TRAIN_ENGINES.value): SampledTarget {
   const cat = builtinCatalog();
   const dev = <T>(name: string): T => cat.devices.get(name) as T;
   const presets = [...cat.links.values()];
@@ -70,10 +77,21 @@ export function sampleTarget(r: Rng, dist: TargetDistribution): SampledTarget {
     const bw = r.chance(0.5) ? r.logUniform(3e7, TRAIN_LINK_BANDWIDTH[0]) : r.logUniform(TRAIN_LINK_BANDWIDTH[1], 2.5e10);
     link = { name: 'shifted', description: 'link outside the training range', bandwidthBytesPerS: bw, latencyMs: r.uniform(0.2, 0.5) };
   }
-  const dpu = perturbDpu(dpuBase, f);
+  let dpu = perturbDpu(dpuBase, f);
   const gpu = perturbGpu(dev<GpuDevice>('rtx2080'), f);
   const precision = r.chance(0.5) ? 'fp16' : 'fp32';
   const objective: Objective = r.chance(0.6) ? 'stream' : 'latency';
+  if (dist === 'train' && engines) {
+    // The DPU's engine count and on-chip image bank vary too (drawn last, so the draws above are
+    // those of the distribution without them): frames ×U(0.5, 1.5), rounded; no bank one time in
+    // four (as on the Zynq DPUs), else both banks ×U(0.5, 1.5).
+    const frames = Math.max(1, Math.round(dpu.compute.parallelFrames * f()));
+    const bank = dpu.onChip;
+    const noBank = r.chance(0.25);
+    const scale = f();
+    const { onChip: _, ...rest } = dpu;
+    dpu = { ...rest, compute: { ...dpu.compute, parallelFrames: frames }, ...(noBank || bank === undefined ? {} : { onChip: { ...bank, imageBankBytes: Math.round(bank.imageBankBytes * scale), weightBankBytes: Math.round(bank.weightBankBytes * scale) } }) };
+  }
   const label = `${dpuBase.name}~ + rtx2080~ over ${(link.bandwidthBytesPerS / 1e9).toPrecision(3)} GB/s, ${precision}, ${objective}`;
   return { target: { dpu, gpu, link, precision }, objective, label };
 }

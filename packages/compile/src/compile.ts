@@ -2,15 +2,14 @@
 // build files, the seam, the report and a manifest — into a temporary directory that is renamed
 // into place only when everything succeeded.
 
-import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SplitcError, type ProgressSink } from '@splitc/diagnostics';
 import { emitBuildEnginePy, emitBuildEngineSh, emitGpuReadme, emitGpuWorkerPy, emitSeamOnnx, emitTritonRepository, TENSORRT_MAJOR } from '@splitc/emit-tensorrt';
 import { emitCompileSh, emitDpuWorkerPy, emitModelPy, emitQuantizePy, emitVitisReadme, emitXmodelMapPy, outputModules, MODULE_CLASS, PYTORCH_VERSION, VITIS_AI_VERSION, XMODEL_NAME } from '@splitc/emit-vitis';
 import { crossingEntry, dpuLayoutShape, importWarnings, seamSection, servedModelName, type CrossingEntry } from '@splitc/ir';
-import { sha256HasherFor, type Sha256Hasher, type Sha256Job } from '@splitc/onnx';
-import { partitionGraph, writeParts, type Partition } from '@splitc/partition';
+import { inlineHasher, sha256HasherFor, type LoadedModel, type Sha256Hasher, type Sha256Job } from '@splitc/onnx';
+import { openParts, partitionGraph, writeParts, type Partition, type PartsWriter } from '@splitc/partition';
 import { candidateAt, renderReport, type Candidate, type Plan } from '@splitc/planner';
 import { resolveTarget, runtimeConcurrency } from '@splitc/targets';
 import { analyzeFile } from './analyze.js';
@@ -36,18 +35,40 @@ export interface CompileOptions extends PlanRequest {
 
 interface FileOut {
   readonly rel: string;
-  /** The bytes, or (for the manifest, which lists the others' digests) how to make them when written. */
+  /**
+   * The bytes, or how to make them when written (the report and the manifest, made last: they
+   * need the source's digest, and the manifest the others' digests).
+   */
   readonly parts: readonly Uint8Array[] | (() => readonly Uint8Array[]);
   readonly executable?: boolean;
 }
 
+/**
+ * A partition file (model or external data), streamed: its body is written and hashed as the
+ * source's bytes arrive (many pieces are views of them), before the source's digest is known;
+ * its tail (a model's trailing fields, which hold that digest) once it is.
+ */
+interface StreamOut {
+  readonly rel: string;
+  readonly body: readonly Uint8Array[];
+  readonly tail?: () => Uint8Array;
+  /** Hashed on this thread (true) or by the worker. */
+  readonly inline: boolean;
+}
+
+/** Bytes per write and hash step of a stream (a large weight is written as it arrives, in slices). */
+const STREAM_SLICE = 4 << 20;
+
 const text = (s: string): Uint8Array[] => [new TextEncoder().encode(s)];
 
-function sha256(parts: readonly Uint8Array[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest('hex');
+/** What the manifest lists of a written file. */
+interface Written {
+  readonly sha256: string;
+  readonly bytes: number;
 }
+
+/** Digests made on this thread (small files, and the partition the worker does not hash). */
+const inline = inlineHasher();
 
 function piecesOf(f: FileOut): readonly Uint8Array[] {
   return typeof f.parts === 'function' ? f.parts() : f.parts;
@@ -92,33 +113,30 @@ function compileHashing(modelPath: string, options: CompileOptions, out: string,
   const names = g.layers.map((l) => l.name);
   const { candidate, mask, forced } = chooseSplit(plan, options, names);
   const modelName = path.basename(modelPath);
-  const meta = { 'splitc.version': VERSION, 'splitc.source_sha256': plan.model.sha256, 'splitc.split': candidate.index === null ? 'min-cut' : String(candidate.index) };
+  // The source's digest goes into each partition's metadata (its provenance). It is still being
+  // computed (by the worker, as the file is read): the partitions are made, written and hashed
+  // up to their trailing fields now, and those when the digest is known.
+  const meta = { 'splitc.version': VERSION, 'splitc.source_sha256': null, 'splitc.split': candidate.index === null ? 'min-cut' : String(candidate.index) };
   const parts = partitionGraph(g, mask, {
     ...(options.externalData === true ? { externalData: true } : {}),
     fileName: 'partition.onnx',
     metadata: meta,
+    pendingBytes: true,
   });
+  const late = (): Record<string, string> => ({ 'splitc.source_sha256': plan.model.sha256 });
 
   const files: FileOut[] = [];
-  // The partitions (nearly all of the bytes) are hashed from the moment they exist, on the worker,
-  // while the rest is emitted and everything is written; smaller files are hashed inline.
-  const digests = new Map<string, Sha256Job>();
-  const hashing = (rel: string, pieces: readonly Uint8Array[]): FileOut => {
-    const job = hasher.job();
-    for (const p of pieces) job.update(p);
-    job.end();
-    digests.set(rel, job);
-    return { rel, parts: pieces };
-  };
-  // The worker already hashes the source; when both halves exist, the larger one is hashed here
-  // on the main thread after it is written (when the worker would still be busy with the other),
-  // so the two cores finish together instead of one waiting for the other.
+  const streams: StreamOut[] = [];
+  // The worker hashes the source; when both halves exist, the larger one is hashed here on the
+  // main thread as it is written, while the worker hashes the other, so the two cores finish
+  // together instead of one waiting for the other. Otherwise the worker hashes the partitions.
   const bytesOf = (p: Partition | null): number => (p === null ? 0 : [...p.parts, ...(p.externalData?.parts ?? [])].reduce((n, b) => n + b.length, 0));
-  const inlineDir = hasher.background && parts.dpu !== null && parts.gpu !== null ? (bytesOf(parts.dpu) >= bytesOf(parts.gpu) ? 'dpu' : 'gpu') : null;
+  const inlineDir = !hasher.background ? null : parts.dpu !== null && parts.gpu !== null ? (bytesOf(parts.dpu) >= bytesOf(parts.gpu) ? 'dpu' : 'gpu') : '';
   const addPartition = (dir: string, p: Partition): void => {
-    const add = (rel: string, pieces: readonly Uint8Array[]): void => { files.push(dir === inlineDir ? { rel, parts: pieces } : hashing(rel, pieces)); };
-    add(`${dir}/partition.onnx`, p.parts);
-    if (p.externalData !== undefined) add(`${dir}/${p.externalData.location}`, p.externalData.parts);
+    const inline = inlineDir === null || dir === inlineDir;
+    const tail = p.late === undefined ? undefined : () => p.late!.tail(late());
+    streams.push({ rel: `${dir}/partition.onnx`, body: p.parts, ...(tail !== undefined ? { tail } : {}), inline });
+    if (p.externalData !== undefined) streams.push({ rel: `${dir}/${p.externalData.location}`, body: p.externalData.parts, inline });
   };
   if (parts.dpu !== null) {
     const dpu = parts.dpu;
@@ -155,7 +173,8 @@ function compileHashing(modelPath: string, options: CompileOptions, out: string,
       if (!(e instanceof SplitcError) || e.diagnostic !== 'UnsupportedEmit') throw e;
     }
   }
-  files.push({ rel: 'report.html', parts: text(renderReport(plan)) });
+  // The report shows the source's digest: made once it is known.
+  files.push({ rel: 'report.html', parts: () => text(renderReport(plan)) });
 
   const crossing: CrossingEntry[] = parts.crossing.map(crossingEntry);
   const manifestBody = {
@@ -184,41 +203,104 @@ function compileHashing(modelPath: string, options: CompileOptions, out: string,
     plan,
   };
   // Written last, so its digests come from the worker while the other files are being written.
-  const listed = [...files];
   let manifest: Manifest | undefined;
-  files.push({
+  const manifestFile = (written: ReadonlyMap<string, Written>): FileOut => ({
     rel: 'manifest.json',
     parts: () => {
-      const artifacts: ArtifactEntry[] = listed
-        .map((f) => {
-          const pieces = piecesOf(f);
-          return { path: f.rel, sha256: digests.get(f.rel)?.digest() ?? sha256(pieces), bytes: pieces.reduce((n, p) => n + p.length, 0) };
-        })
+      const artifacts: ArtifactEntry[] = [...written]
+        .map(([rel, a]) => ({ path: rel, sha256: a.sha256, bytes: a.bytes }))
         .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       manifest = { ...manifestBody, artifacts };
       return text(`${JSON.stringify(manifest, null, 2)}\n`);
     },
   });
 
-  writeAtomically(out, files, options.force === true, options.onProgress);
+  writeAtomically(out, { files, streams, manifest: manifestFile }, { hasher, source: g.source, force: options.force === true, ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}) });
   return manifest!;
 }
 
 /**
- * Build the whole tree in a sibling temporary directory, then rename it into place (write-file.ts).
- * Progress counts the bytes of the files known in advance (all but the manifest, made last).
+ * Build the whole tree in a sibling temporary directory, then rename it into place (write-file.ts):
+ * first the small files, then the partitions' bodies as the source's bytes arrive (each slice
+ * written, then hashed: here for inline streams, on the worker otherwise), then the partitions'
+ * tails once the source's digest is known, then the report and the manifest.
+ * Progress counts the bytes known in advance (all but the tails, the report and the manifest).
  */
-function writeAtomically(out: string, files: readonly FileOut[], force: boolean, onProgress?: ProgressSink): void {
-  const total = files.reduce((n, f) => (typeof f.parts === 'function' ? n : n + f.parts.reduce((m, p) => m + p.length, 0)), 0);
+function writeAtomically(
+  out: string,
+  what: { files: readonly FileOut[]; streams: readonly StreamOut[]; manifest: (written: ReadonlyMap<string, Written>) => FileOut },
+  how: { hasher: Sha256Hasher; source: Pick<LoadedModel, 'ensurePresent'>; force: boolean; onProgress?: ProgressSink },
+): void {
+  const { files, streams, onProgress } = { ...what, ...how };
+  const sizeOf = (pieces: readonly Uint8Array[]): number => pieces.reduce((m, p) => m + p.length, 0);
+  const total = files.reduce((n, f) => (typeof f.parts === 'function' ? n : n + sizeOf(f.parts)), 0) + streams.reduce((n, s) => n + sizeOf(s.body), 0);
   let before = 0;
-  writeDirAtomic(out, force, (tmp) => {
-    for (const f of files) {
-      const dest = path.join(tmp, f.rel);
+  const progress = onProgress === undefined ? undefined : (n: number): void => onProgress({ phase: 'write', done: before + n, total, unit: 'bytes' });
+  writeDirAtomic(out, how.force, (tmp) => {
+    const jobs = new Map<string, { job: Sha256Job; bytes: number }>();
+    const create = (rel: string): string => {
+      const dest = path.join(tmp, rel);
       mkdirSync(path.dirname(dest), { recursive: true });
+      return dest;
+    };
+    /** Write a file; hash it unless it is the manifest (which lists the others). */
+    const writeFile = (f: FileOut, counted: boolean, listed = true): void => {
+      const dest = create(f.rel);
       const pieces = piecesOf(f);
-      writeParts(dest, pieces, onProgress === undefined || typeof f.parts === 'function' ? undefined : (n) => onProgress({ phase: 'write', done: before + n, total, unit: 'bytes' }));
-      if (typeof f.parts !== 'function') before += pieces.reduce((m, p) => m + p.length, 0);
+      writeParts(dest, pieces, counted ? progress : undefined);
+      if (counted) before += sizeOf(pieces);
       if (f.executable === true) chmodSync(dest, 0o755);
+      if (!listed) return;
+      const job = inline.job();
+      for (const p of pieces) job.update(p);
+      jobs.set(f.rel, { job, bytes: sizeOf(pieces) });
+    };
+    for (const f of files) if (typeof f.parts !== 'function') writeFile(f, true);
+
+    const open: { s: StreamOut; w: PartsWriter; job: Sha256Job; bytes: number }[] = [];
+    try {
+      for (const s of streams) {
+        const o = { s, w: openParts(create(s.rel)), job: s.inline ? inline.job() : how.hasher.job(), bytes: 0 };
+        open.push(o);
+        let batch: Uint8Array[] = [];
+        let batchBytes = 0;
+        const flush = (): void => {
+          if (batch.length === 0) return;
+          const at = before;
+          o.w.write(batch, progress === undefined ? undefined : (n) => onProgress!({ phase: 'write', done: at + n - o.bytes, total, unit: 'bytes' }));
+          for (const b of batch) o.job.update(b);
+          before += batchBytes;
+          o.bytes += batchBytes;
+          batch = [];
+          batchBytes = 0;
+        };
+        for (const piece of s.body) {
+          for (let at = 0; at < piece.length; at += STREAM_SLICE) {
+            const slice = piece.length <= STREAM_SLICE ? piece : piece.subarray(at, at + STREAM_SLICE);
+            how.source.ensurePresent(slice);
+            batch.push(slice);
+            batchBytes += slice.length;
+            if (batchBytes >= STREAM_SLICE || batch.length >= 1024) flush();
+          }
+        }
+        flush();
+      }
+      // Every other byte is written: now the source's digest is needed (the tails hold it).
+      for (const o of open) {
+        if (o.s.tail !== undefined) {
+          const tail = o.s.tail();
+          o.w.write([tail]);
+          o.job.update(tail);
+          o.bytes += tail.length;
+        }
+        o.w.close();
+        o.job.end();
+        jobs.set(o.s.rel, { job: o.job, bytes: o.bytes });
+      }
+    } finally {
+      for (const o of open) o.w.close();
     }
+    for (const f of files) if (typeof f.parts === 'function') writeFile(f, false);
+    writeFile(what.manifest(new Map([...jobs].map(([rel, j]) => [rel, { sha256: j.job.digest(), bytes: j.bytes }]))), false, false);
   });
 }

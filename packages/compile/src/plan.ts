@@ -50,7 +50,10 @@ export function plan(path: string, req: PlanRequest = {}): Plan {
   try {
     const g = analyzeFile(path, req, { hasher });
     for (const w of importWarnings(g)) req.onWarning?.(w);
-    return planGraph(g, req);
+    const p = planGraph(g, req);
+    // The plan reads the digest on first use (planSplit): take it before the hasher stops.
+    void p.model.sha256;
+    return p;
   } finally {
     hasher.close();
   }

@@ -15,8 +15,16 @@ export interface LoadedModel {
   /** The path as given by the user (used in messages). */
   readonly file: string;
   readonly dir: string;
-  /** The whole file; raw tensors are views into it. */
+  /** The whole file; raw tensors are views into it. With a background read, waits until every byte is present. */
   readonly bytes: Uint8Array;
+  /**
+   * The same buffer without waiting: with a background read (a hasher that fills), the payloads
+   * of large weights may still be arriving. Views into it may be taken at once, but their bytes
+   * may be read only once `ensurePresent(view)` has returned.
+   */
+  readonly pendingBytes: Uint8Array;
+  /** Block until the bytes of `view` are present, when it is a view into this model's buffer (at once otherwise). */
+  ensurePresent(view: Uint8Array): void;
   readonly model: OnnxModel;
   /** Element bytes of a tensor of this model (initializer or attribute tensor). */
   tensorBytes(t: OnnxTensor): Uint8Array;
@@ -220,6 +228,10 @@ export function loadModelFromBytes(bytes: Uint8Array, file: string, hashing?: Sh
     get bytes() {
       present(0, bytes.length);
       return bytes;
+    },
+    pendingBytes: bytes,
+    ensurePresent(view) {
+      if (view.buffer === bytes.buffer && view.length > 0) present(view.byteOffset - bytes.byteOffset, view.byteOffset - bytes.byteOffset + view.length);
     },
     model,
     externalOf: (t) => resolved.get(t),

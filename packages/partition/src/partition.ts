@@ -24,10 +24,20 @@ export interface Partition {
   readonly outputs: readonly TensorSignature[];
   /** Names of the layers it holds, in order. */
   readonly layers: readonly string[];
-  /** The ModelProto as pieces (many are views into the source model's buffer). */
+  /**
+   * The ModelProto as pieces (many are views into the source model's buffer). With late metadata
+   * (`late` below), every piece but the last: the trailing one is made by `late.tail`.
+   */
   readonly parts: readonly Uint8Array[];
+  /**
+   * Only when built with metadata values still unknown (PartitionOptions.metadata: null): the
+   * keys, and the trailing piece of the model (opset imports and metadata, which follow the
+   * graph) made with their values. `completePartition` gives the finished partition.
+   */
+  readonly late?: { readonly keys: readonly string[]; tail(values: Readonly<Record<string, string>>): Uint8Array };
   /** When weights are stored outside the model: the data file's name (beside the model) and pieces. */
   readonly externalData?: { readonly location: string; readonly parts: readonly Uint8Array[] };
+  /** Bytes of `parts`. */
   readonly byteLength: number;
 }
 
@@ -50,8 +60,18 @@ export interface PartitionOptions {
   readonly externalData?: boolean;
   /** The file name the partition will be written under (for the external data location). */
   readonly fileName?: string;
-  /** Extra metadata_props entries. */
-  readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * Extra metadata_props entries. A null value is not known yet (a digest still being computed):
+   * the model's pieces but the last are made at once, and the last when the value is given
+   * (Partition.late, completePartition). The bytes are those of a partition made with the value.
+   */
+  readonly metadata?: Readonly<Record<string, string | null>>;
+  /**
+   * Take views of the model's buffer without waiting for weights still being read in the
+   * background (LoadedModel.pendingBytes): the caller must pass each piece through
+   * `g.source.ensurePresent` before reading its bytes. Default: wait until the whole model is read.
+   */
+  readonly pendingBytes?: boolean;
 }
 
 /** Protobuf's 2 GiB message limit, less a margin for the graph structure. */
@@ -80,6 +100,7 @@ function valueInfo(t: Tensor): ValueInfoInput {
 
 function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNames: readonly string[], outputNames: readonly string[], options: PartitionOptions): Partition {
   const src = g.source;
+  const srcBytes = options.pendingBytes === true ? src.pendingBytes : src.bytes;
   const fileName = options.fileName ?? 'partition.onnx';
   /** Each weight the side reads: its element bytes, and how it is encoded inline. */
   const weights: { name: string; dataType: number; dims: readonly number[]; data: Uint8Array; inline: TensorInput }[] = [];
@@ -93,7 +114,7 @@ function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNam
     const where = { file: src.file, field: `tensor ${JSON.stringify(root.name)}` };
     if (s?.kind === 'initializer' && s.tensor.storage === 'raw') {
       // Unchanged: the encoded TensorProto is copied as a slice of the source file.
-      weights.push({ name: root.name, dataType: s.tensor.dataType, dims: s.tensor.dims, data: s.tensor.data, inline: { copyFrom: src.bytes, span: s.tensor.span } });
+      weights.push({ name: root.name, dataType: s.tensor.dataType, dims: s.tensor.dims, data: s.tensor.data, inline: { copyFrom: srcBytes, span: s.tensor.span } });
     } else if (s?.kind === 'initializer' || s?.kind === 'attribute') {
       const ot: OnnxTensor = s.tensor;
       const data = src.tensorBytes(ot);
@@ -128,7 +149,7 @@ function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNam
       return name;
     });
     if (!renamed && op === node.opType && same(inputs, node.inputs) && same(outs, node.outputs)) {
-      return { opType: op, inputs, outputs: outs, copyFrom: { bytes: src.bytes, span: node.span } };
+      return { opType: op, inputs, outputs: outs, copyFrom: { bytes: srcBytes, span: node.span } };
     }
     return { name: node.name, opType: op, domain, inputs, outputs: outs, attributes: node.attributes };
   };
@@ -138,12 +159,18 @@ function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNam
     : [nodeFor(l.node, l.op, l.domain, l.inputs, l.outputs)]));
 
   const model = src.model;
-  const metadataProps = [...model.metadataProps, ...Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value }))];
+  const extra = Object.entries(options.metadata ?? {});
+  const lateKeys = extra.filter(([, v]) => v === null).map(([k]) => k);
+  const metadataWith = (late: Readonly<Record<string, string>>) => [
+    ...model.metadataProps,
+    ...extra.map(([key, value]) => ({ key, value: value ?? late[key] ?? '' })),
+  ];
+  const metadataProps = metadataWith({});
   const graphIo = {
     inputs: inputNames.map((n) => valueInfo(g.tensors.get(n)!)),
     outputs: outputNames.map((n) => valueInfo(g.tensors.get(n)!)),
   };
-  const build = (inits: readonly TensorInput[]) => encodeModelParts({
+  const header = {
     irVersion: model.irVersion,
     opsetImport: model.opsetImport,
     producerName: model.producerName,
@@ -151,9 +178,16 @@ function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNam
     domain: model.domain,
     modelVersion: model.modelVersion,
     docString: `splitc ${side.toUpperCase()} partition of ${model.graph.name || 'the model'}`,
+  };
+  const build = (inits: readonly TensorInput[]) => encodeModelParts({
+    ...header,
     metadataProps,
     graph: { name: `${model.graph.name || 'graph'}_${side}`, nodes, initializers: inits, ...graphIo },
   });
+  // The fields after the graph (opset imports, metadata) are the encoder's last piece, which no
+  // other piece depends on (ModelProto has no length prefix): made alone, with an empty graph.
+  const tailWith = (late: Readonly<Record<string, string>>): Uint8Array =>
+    encodeModelParts({ ...header, metadataProps: metadataWith(late), graph: { name: '', nodes: [], initializers: [], inputs: [], outputs: [] } }).at(-1)!;
 
   let parts = build(weights.map((w) => w.inline));
   let externalData: Partition['externalData'];
@@ -173,7 +207,19 @@ function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNam
     parts = build(inits);
     externalData = { location, parts: dataParts };
   }
-  const byteLength = partsLength(parts);
+  let late: Partition['late'];
+  if (lateKeys.length > 0) {
+    // The trailing piece as made alone must be the one the whole model ends with.
+    assert(sameBytes(parts.at(-1)!, tailWith({})), 'the encoder no longer ends a model with its opset imports and metadata');
+    parts = parts.slice(0, -1);
+    late = {
+      keys: lateKeys,
+      tail: (values) => {
+        for (const k of lateKeys) assert(typeof values[k] === 'string', `metadata ${JSON.stringify(k)} of the ${side} partition was never given`);
+        return tailWith(values);
+      },
+    };
+  }
   return {
     side,
     inputs: inputNames.map((n) => signature(g.tensors.get(n)!)),
@@ -181,12 +227,28 @@ function buildPartition(g: Graph, side: Side, layers: readonly Layer[], inputNam
     layers: layers.map((l) => l.name),
     parts,
     ...(externalData !== undefined ? { externalData } : {}),
-    byteLength,
+    ...(late !== undefined ? { late } : {}),
+    byteLength: partsLength(parts),
   };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The finished partition once the late metadata values are known (the same object when none were late). */
+export function completePartition(p: Partition, values: Readonly<Record<string, string>>): Partition {
+  if (p.late === undefined) return p;
+  const { late, ...done } = p;
+  const tail = late.tail(values);
+  return { ...done, parts: [...p.parts, tail], byteLength: p.byteLength + tail.length };
 }
 
 /** The whole partition model as one buffer (for in-memory use; writers should stream `parts`). */
 export function partitionBytes(p: Partition): Uint8Array {
+  assert(p.late === undefined, 'a partition with late metadata must be completed first (completePartition)');
   const out = new Uint8Array(p.byteLength);
   let at = 0;
   for (const part of p.parts) { out.set(part, at); at += part.length; }

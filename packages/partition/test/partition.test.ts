@@ -1,14 +1,14 @@
 // Partitions of every weighted fixture at every split the planner considers: run one after the
 // other in onnxruntime they reproduce the full model, and onnx.checker (full_check) accepts both.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeModel, resolveAlias, type Graph } from '@splitc/ir';
-import { decodeModel, loadModel, loadModelFromBytes } from '@splitc/onnx';
+import { decodeModel, loadModel, loadModelFromBytes, sha256Hasher } from '@splitc/onnx';
 import { twoBranchModel } from '@splitc/test-support';
-import { partitionBytes, partitionGraph, writePartition, type Partitioned } from '@splitc/partition';
+import { completePartition, partitionBytes, partitionGraph, writePartition, type Partitioned } from '@splitc/partition';
 import { planSplit } from '@splitc/planner';
 import { resolveTarget } from '@splitc/targets';
 import { emitSeamOnnx, dpuLayoutShape, seamInputNames } from '@splitc/emit-tensorrt';
@@ -133,6 +133,68 @@ describe('stitched partitions reproduce the full model (onnxruntime)', () => {
     try { partitionGraph(g, g.layers.map((l) => l.index < 3)); } catch (e) {
       expect((e as SplitcError).code).toBe('SPLITC5003');
       expect((e as SplitcError).message).toContain('structure-only export');
+    }
+  });
+});
+
+describe('late metadata and weights still being read', () => {
+  const file = path.join(root, 'fixtures/models/tinyres-weights.onnx');
+  const digest = 'ab'.repeat(32);
+
+  it('a partition completed later is byte-identical to one made with the value', () => {
+    const g = analyzeModel(loadModel(file));
+    for (const k of [1, 4]) {
+      const mask = g.layers.map((l) => l.index < k);
+      for (const externalData of [false, true]) {
+        const meta = (v: string | null) => ({ 'splitc.version': 'v', 'splitc.source_sha256': v, 'splitc.split': String(k) });
+        const now = partitionGraph(g, mask, { metadata: meta(digest), externalData });
+        const later = partitionGraph(g, mask, { metadata: meta(null), externalData });
+        for (const side of ['dpu', 'gpu'] as const) {
+          const a = now[side]!;
+          const b = later[side]!;
+          expect(a.late).toBeUndefined();
+          expect(b.late!.keys).toEqual(['splitc.source_sha256']);
+          // Every piece but the trailing one is made at once, and is the same.
+          expect(b.parts.length).toBe(a.parts.length - 1);
+          expect(Buffer.concat(b.parts)).toEqual(Buffer.concat(a.parts.slice(0, -1)));
+          expect(b.externalData?.parts.map((x) => Buffer.from(x))).toEqual(a.externalData?.parts.map((x) => Buffer.from(x)));
+          // A partition not yet complete is never written or concatenated.
+          expect(() => partitionBytes(b)).toThrow(/completePartition/);
+          expect(() => writePartition(b, path.join(work, `never-${side}.onnx`))).toThrow(/completePartition/);
+          expect(() => b.late!.tail({})).toThrow(/never given/);
+          const done = completePartition(b, { 'splitc.source_sha256': digest });
+          expect(done.late).toBeUndefined();
+          expect(done.byteLength).toBe(a.byteLength);
+          expect(Buffer.from(partitionBytes(done))).toEqual(Buffer.from(partitionBytes(a)));
+          expect(decodeModel(partitionBytes(done)).metadataProps.at(-2)).toEqual({ key: 'splitc.source_sha256', value: digest });
+        }
+      }
+    }
+  });
+
+  it('pendingBytes: views of the buffer as it is being read, the same bytes once present', () => {
+    // A 20 MiB weight: read in the background by the hasher's worker while this thread goes on.
+    const big = path.join(work, 'two-branch-big.onnx');
+    writeFileSync(big, twoBranchModel(768, 2, (i) => Math.sin(i * 0.001)));
+    const hasher = sha256Hasher({ background: true });
+    try {
+      const src = loadModel(big, { hasher });
+      expect(src.pendingBytes.length).toBe(statSync(big).size);
+      const g = analyzeModel(src);
+      const mask = g.layers.map((l) => ['a1', 'a2', 'a3'].includes(l.name));
+      const p = partitionGraph(g, mask, { pendingBytes: true });
+      // The weight is a view of the model's buffer, not a copy.
+      const weight = p.dpu!.parts.find((x) => x.length >= 768 * 768 * 9 * 4)!;
+      expect(weight.buffer === src.pendingBytes.buffer).toBe(true);
+      for (const side of [p.dpu!, p.gpu!]) for (const piece of side.parts) src.ensurePresent(piece);
+      // ensurePresent returns at once for bytes that are not the model's.
+      src.ensurePresent(new Uint8Array(4));
+      const waited = partitionGraph(g, mask);
+      // (Buffer.equals: toEqual would walk 20 million indices.)
+      for (const side of ['dpu', 'gpu'] as const) expect(Buffer.from(partitionBytes(p[side]!)).equals(partitionBytes(waited[side]!)), side).toBe(true);
+      expect(Buffer.from(src.bytes).equals(readFileSync(big))).toBe(true);
+    } finally {
+      hasher.close();
     }
   });
 });

@@ -159,7 +159,8 @@ export function planSplit(g: Graph, target: ResolvedTarget, options: PlanOptions
     schemaVersion: PLAN_SCHEMA_VERSION,
     model: {
       path: g.source.file,
-      sha256: g.source.sha256(),
+      // Read on first use: a compile makes its partitions while the source is still being hashed.
+      get sha256() { return g.source.sha256(); },
       opset: g.opset,
       producer: `${model.producerName}${model.producerVersion !== '' ? ` ${model.producerVersion}` : ''}`,
       layers: n,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { elementCount, SplitcError } from '@splitc/diagnostics';
 
 /** mulberry32: a small, fast, seeded 32-bit generator. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

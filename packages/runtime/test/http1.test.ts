@@ -5,18 +5,8 @@
 // pipelined messages — Content-Length bodies, chunked bodies, bodiless requests — split at random
 // points must come out as exactly the bodies that went in, in order.
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as rng } from '../src/frames.js';
 import { FramingError, MessageReader, type BodyPlan, type Head, type MessageHandler } from '../src/http1.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A stream of `count` messages and the bodies they carry. */
 function messages(random: () => number, count: number): { stream: Buffer; bodies: Buffer[] } {

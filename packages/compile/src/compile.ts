@@ -259,7 +259,8 @@ function writeAtomically(
 
     const open: { s: StreamOut; w: PartsWriter; job: Sha256Job; bytes: number }[] = [];
     try {
-      for (const s of streams) {
+      // The worker's files first: it hashes them while this thread writes and hashes its own.
+      for (const s of [...streams.filter((x) => !x.inline), ...streams.filter((x) => x.inline)]) {
         const o = { s, w: openParts(create(s.rel)), job: s.inline ? inline.job() : how.hasher.job(), bytes: 0 };
         open.push(o);
         let batch: Uint8Array[] = [];

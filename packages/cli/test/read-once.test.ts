@@ -97,13 +97,15 @@ describe('read once, hash once', () => {
     const out = path.join(tmp(), 'out');
     const events: ProgressEvent[] = [];
     const { result: m, bytes } = hashedBytes(() => compile(big, { output: out, onProgress: (e) => events.push(e) }));
-    // The worker hashes the source and the smaller partition; this thread, once each, the small
-    // files and the larger partition (after writing it, while the worker hashes the other).
+    // The worker hashes the source and some of the partitions (those chooseInline gives it, from
+    // how much of the source it has left); this thread, once each, the small files and the other
+    // partitions, as it writes them.
     const halves = m.artifacts.filter((a) => a.path.endsWith('partition.onnx')).map((a) => a.bytes);
     expect(halves).toHaveLength(2);
     const partitions = halves[0]! + halves[1]!;
     expect(partitions).toBeGreaterThan(statSync(big).size / 2);
-    expect(bytes).toBe(m.artifacts.reduce((n, a) => n + a.bytes, 0) - Math.min(...halves));
+    const onWorker = m.artifacts.reduce((n, a) => n + a.bytes, 0) - bytes;
+    expect([0, halves[0]!, halves[1]!, partitions]).toContain(onWorker);
     expect(m.model.sha256).toBe(sha(readFileSync(big)));
     for (const a of m.artifacts) expect(sha(readFileSync(path.join(out, a.path))), a.path).toBe(a.sha256);
     const reads = events.filter((e) => e.phase === 'read model');

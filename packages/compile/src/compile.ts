@@ -52,12 +52,36 @@ interface StreamOut {
   readonly rel: string;
   readonly body: readonly Uint8Array[];
   readonly tail?: () => Uint8Array;
-  /** Hashed on this thread (true) or by the worker. */
-  readonly inline: boolean;
 }
 
 /** Bytes per write and hash step of a stream (a large weight is written as it arrives, in slices). */
 const STREAM_SLICE = 4 << 20;
+
+/**
+ * Writing a byte against hashing it, on the 2-core machine of docs/benchmarks.md: SHA-256 runs at
+ * 1.2–1.4 GB/s (SHA-NI); writes into the page cache at 0.9–4.5 GB/s, and the floor reads and
+ * writes each byte in ~1 ns together.
+ */
+const WRITE_COST = 0.7;
+
+/**
+ * Which streamed files this thread hashes (the worker hashes the others), so that both threads
+ * finish together: this thread writes every byte and hashes its files; the worker hashes what it
+ * still has of the source (`backlog` bytes) and the rest. The choice moves digests between
+ * threads, never changes them. Every subset is tried (there are at most 4 files).
+ */
+export function chooseInline(sizes: readonly number[], backlog: number): boolean[] {
+  const written = sizes.reduce((n, b) => n + b, 0) * WRITE_COST;
+  let best: { mask: number; cost: number } | undefined;
+  for (let mask = 0; mask < 1 << sizes.length; mask++) {
+    let here = written;
+    let there = backlog;
+    sizes.forEach((b, i) => { if ((mask >> i) & 1) here += b; else there += b; });
+    const cost = Math.max(here, there);
+    if (best === undefined || cost < best.cost) best = { mask, cost };
+  }
+  return sizes.map((_, i) => ((best!.mask >> i) & 1) === 1);
+}
 
 const text = (s: string): Uint8Array[] => [new TextEncoder().encode(s)];
 
@@ -69,6 +93,7 @@ interface Written {
 
 /** Digests made on this thread (small files, and the partition the worker does not hash). */
 const inline = inlineHasher();
+
 
 function piecesOf(f: FileOut): readonly Uint8Array[] {
   return typeof f.parts === 'function' ? f.parts() : f.parts;
@@ -127,16 +152,10 @@ function compileHashing(modelPath: string, options: CompileOptions, out: string,
 
   const files: FileOut[] = [];
   const streams: StreamOut[] = [];
-  // The worker hashes the source; when both halves exist, the larger one is hashed here on the
-  // main thread as it is written, while the worker hashes the other, so the two cores finish
-  // together instead of one waiting for the other. Otherwise the worker hashes the partitions.
-  const bytesOf = (p: Partition | null): number => (p === null ? 0 : [...p.parts, ...(p.externalData?.parts ?? [])].reduce((n, b) => n + b.length, 0));
-  const inlineDir = !hasher.background ? null : parts.dpu !== null && parts.gpu !== null ? (bytesOf(parts.dpu) >= bytesOf(parts.gpu) ? 'dpu' : 'gpu') : '';
   const addPartition = (dir: string, p: Partition): void => {
-    const inline = inlineDir === null || dir === inlineDir;
     const tail = p.late === undefined ? undefined : () => p.late!.tail(late());
-    streams.push({ rel: `${dir}/partition.onnx`, body: p.parts, ...(tail !== undefined ? { tail } : {}), inline });
-    if (p.externalData !== undefined) streams.push({ rel: `${dir}/${p.externalData.location}`, body: p.externalData.parts, inline });
+    streams.push({ rel: `${dir}/partition.onnx`, body: p.parts, ...(tail !== undefined ? { tail } : {}) });
+    if (p.externalData !== undefined) streams.push({ rel: `${dir}/${p.externalData.location}`, body: p.externalData.parts });
   };
   if (parts.dpu !== null) {
     const dpu = parts.dpu;
@@ -259,9 +278,14 @@ function writeAtomically(
 
     const open: { s: StreamOut; w: PartsWriter; job: Sha256Job; bytes: number }[] = [];
     try {
+      // Who hashes what is decided now, from how much of the source the worker has still to hash.
+      const sizeOfStream = (s: StreamOut): number => sizeOf(s.body);
+      const progress0 = how.hasher.progress();
+      const here = how.hasher.background ? chooseInline(streams.map(sizeOfStream), progress0.submitted - progress0.hashed) : streams.map(() => true);
+      const order = streams.map((s, i) => ({ s, inline: here[i]! }));
       // The worker's files first: it hashes them while this thread writes and hashes its own.
-      for (const s of [...streams.filter((x) => !x.inline), ...streams.filter((x) => x.inline)]) {
-        const o = { s, w: openParts(create(s.rel)), job: s.inline ? inline.job() : how.hasher.job(), bytes: 0 };
+      for (const { s, inline: mine } of [...order.filter((x) => !x.inline), ...order.filter((x) => x.inline)]) {
+        const o = { s, w: openParts(create(s.rel)), job: mine ? inline.job() : how.hasher.job(), bytes: 0 };
         open.push(o);
         let batch: Uint8Array[] = [];
         let batchBytes = 0;

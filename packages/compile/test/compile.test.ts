@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile, type CompileOptions, type Manifest } from '@splitc/compile';
+import { chooseInline } from '../src/compile.js';
 import { SplitcError } from '@splitc/diagnostics';
 import { haveDebianData, havePython, PYTHON } from '@splitc/test-support';
 
@@ -106,6 +107,20 @@ describe('compile()', () => {
       // Every emitted text file of the kinds kept as golden is in the golden set.
       expect(walk(out).map((f) => path.relative(out, f)).filter((f) => /(\.py|\.sh|README\.md|manifest\.json|config\.pbtxt)$/.test(f))).toEqual(files);
     }
+  });
+});
+
+describe('who hashes the partitions (chooseInline)', () => {
+  const MB = 1 << 20;
+  it('this thread writes everything, so it hashes only what keeps the worker from finishing last', () => {
+    // VGG16-like: the worker still has most of the source to hash; this thread takes the larger half.
+    expect(chooseInline([49 * MB, 504 * MB], 500 * MB)).toEqual([false, true]);
+    // ResNet152-like: the source is hashed while the model is analysed; the worker takes both halves.
+    expect(chooseInline([136 * MB, 105 * MB], 0)).toEqual([false, false]);
+    // Four files (external data): writing 402 MiB costs this thread about as much as hashing 281,
+    // so it hashes the 300 MiB file (581 in all) and the worker 350 + 102 = 452.
+    expect(chooseInline([1 * MB, 300 * MB, 1 * MB, 100 * MB], 350 * MB)).toEqual([false, true, false, false]);
+    expect(chooseInline([], 10 * MB)).toEqual([]);
   });
 });
 

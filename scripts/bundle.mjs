@@ -15,7 +15,7 @@
 // bin/splitc.js uses the bundle only while it is newer than every workspace's build.
 
 import { build } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,6 +43,28 @@ const packageData = {
   },
 };
 
+// zod re-exports all of its ~60 message locales (`z.locales`) and sets English itself: splitc
+// uses no other, and evaluating them all cost every command ~300 KiB of code to load. Only `en`
+// is bundled; a workspace that starts to use zod's locales fails the build here.
+const ZOD_LOCALES = /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/;
+const englishOnly = {
+  name: 'splitc-zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: ZOD_LOCALES }, (args) => {
+      for (const name of readdirSync(path.join(ROOT, 'packages'))) {
+        const dist = path.join(ROOT, 'packages', name, 'dist');
+        if (!existsSync(dist)) continue;
+        for (const f of readdirSync(dist, { recursive: true })) {
+          if (String(f).endsWith('.js') && /\blocales\b/.test(readFileSync(path.join(dist, String(f)), 'utf8'))) {
+            throw new Error(`packages/${name}/dist/${f} mentions zod's locales: bundle them all again (scripts/bundle.mjs)`);
+          }
+        }
+      }
+      return { contents: 'export { default as en } from "./en.js";\n', loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
 // Names with a prefix of ours, so that nothing bundled can collide with them.
 const banner = [
   "import { createRequire as __splitcCreateRequire } from 'node:module';",
@@ -66,7 +88,7 @@ const result = await build({
   chunkNames: 'chunk-[hash]',
   external: ['onnxruntime-node', '@tensorflow/*'],
   banner: { js: banner },
-  plugins: [packageData],
+  plugins: [packageData, englishOnly],
   legalComments: 'eof',
   logLevel: 'warning',
   metafile: true,

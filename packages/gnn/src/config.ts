@@ -49,7 +49,9 @@ export interface ModelConfig {
   readonly targetMasks?: boolean;
 }
 
-export const DEFAULT_CONFIG: ModelConfig = { hidden: 32, message: 16, layers: 2, interaction: 32, components: 3, standardize: true };
+export const DEFAULT_CONFIG: ModelConfig = {
+  hidden: 32, message: 16, layers: 2, interaction: 32, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true,
+};
 
 export const TRAIN_DEFAULTS = { seed: 1, models: 400, targetsPerModel: 3, epochs: 40, batchSize: 16, learningRate: 0.003 } as const;
 

@@ -1,5 +1,6 @@
 // The CNN families of the zoo, each a seeded recipe with varied depth, width, kernel sizes,
-// strides and input resolution (32–512), batch 1. Every recipe ends in a classifier head.
+// strides and input resolution (32–512), batch 1. Every recipe ends in a classifier head (VGG's
+// wide fully connected classifier in half the plain models and one in ten of the others).
 
 import { NetBuilder, type Activation } from './net-builder.js';
 import { Rng } from './rng.js';
@@ -11,7 +12,7 @@ export type Family = (typeof FAMILIES)[number];
 
 export const FAMILY_DESCRIPTIONS: Readonly<Record<Family, string>> = {
   lenet: 'LeNet-style: 5x5 convolutions, pooling, three fully connected layers',
-  plain: 'plain / VGG: stages of 3x3 (sometimes 5x5) convolutions and max pooling',
+  plain: 'plain / VGG / AlexNet: stages of 3x3 (sometimes 5x5) convolutions and max pooling, sometimes a large-kernel strided stem, half the time a wide fully connected classifier on the flattened map',
   basic: 'residual, basic blocks (ResNet-18/34)',
   bottleneck: 'residual, bottleneck blocks (ResNet-50/101/152)',
   inverted: 'inverted residual (MobileNetV2/V3) with squeeze-excite and hard-swish or SiLU',
@@ -39,7 +40,23 @@ const round8 = (c: number): number => Math.max(8, Math.round(c / 8) * 8);
 /** Downsample only while the feature map is big enough. */
 const canDown = (b: NetBuilder, x: string): boolean => b.spatial(x) >= 4;
 
+/**
+ * VGG's and AlexNet's classifier: the map max-pooled to at most 7x7, flattened (up to 25,088
+ * features), then one to three wide fully connected layers (512–4,096 wide, log-uniform):
+ * weight-bound layers of up to ~100 M parameters.
+ */
+function wideClassifier(b: NetBuilder, x: string, spec: FamilySpec, r: Rng): string {
+  let y = x;
+  while (b.spatial(y) > 7) y = b.maxPool(y, 2, 2);
+  let z = b.flatten(y);
+  const hidden = r.pick([1, 2, 2, 3]);
+  for (let i = 0; i < hidden; i++) z = b.relu(b.gemm(z, round8(r.logUniform(512, 4096))));
+  return b.gemm(z, spec.classes);
+}
+
+/** The classifier of most families: global pooling and one or two fully connected layers; one in ten, VGG's wide classifier instead. */
 function head(b: NetBuilder, x: string, spec: FamilySpec, r: Rng): string {
+  if (r.chance(0.1)) return wideClassifier(b, x, spec, r);
   let y = b.flatten(b.globalAvgPool(x));
   if (r.chance(0.25)) y = b.relu(b.gemm(y, round8(r.int(128, 1280))));
   y = b.gemm(y, spec.classes);
@@ -69,6 +86,12 @@ const lenet: Recipe = (b, x, r, spec) => {
 const plain: Recipe = (b, x, r, spec) => {
   let y = x;
   let c = round8(r.int(16, 64));
+  // AlexNet's stem (a large kernel at a large stride, then pooling) on large inputs, sometimes.
+  if (b.spatial(x) >= 128 && r.chance(0.3)) {
+    const k = r.pick([11, 7]);
+    y = b.relu(b.conv(y, round8(r.int(48, 96)), k, k === 11 ? 4 : 2, 1, false));
+    y = b.maxPool(y, 3, 2);
+  }
   const stages = r.int(3, 5);
   const act = r.pick<Activation>(['relu', 'relu', 'relu6', 'leaky']);
   for (let s = 0; s < stages; s++) {
@@ -77,14 +100,7 @@ const plain: Recipe = (b, x, r, spec) => {
     if (canDown(b, y)) y = b.maxPool(y, 2, 2);
     c = Math.min(round8(c * 2), 512);
   }
-  if (r.chance(0.4)) {
-    // VGG's classifier on the flattened map (small maps only, to keep the weights sensible).
-    if (b.spatial(y) > 7) y = b.maxPool(y, 2, 2);
-    let z = b.flatten(y);
-    z = b.relu(b.gemm(z, round8(r.int(256, 2048))));
-    return b.gemm(z, spec.classes);
-  }
-  return head(b, y, spec, r);
+  return r.chance(0.5) ? wideClassifier(b, y, spec, r) : head(b, y, spec, r);
 };
 
 function residualNet(block: (b: NetBuilder, x: string, c: number, stride: number, r: Rng, act: Activation) => string, expansion: number): Recipe {

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Bundles the `splitc` executable into packages/cli/dist/bundle/ with esbuild: the CLI, every
-// @splitc workspace and the pure-JS dependencies (yargs, zod, protobufjs, graphlib) as one entry
-// module plus the chunks that only some commands load (the GNN, the runtime). Node then compiles
-// one file instead of resolving and linking ~250 ES modules, which was a third of a small
-// command's time (see docs/benchmarks.md). Run by `npm run build` after `tsc -b`.
+// @splitc workspace and the pure-JS dependencies (yargs, zod, protobufjs, graphlib) as one
+// CommonJS script (splitc.cjs; the GNN and the runtime are evaluated only by the commands that
+// use them), V8's code cache for it (splitc.cjs.cache) and the loader that runs it with that
+// cache (splitc.mjs). Node then compiles one file, mostly from the cache, instead of resolving
+// and linking ~250 ES modules, which was a third of a small command's time (see
+// docs/benchmarks.md). Run by `npm run build` after `tsc -b`.
 //
 //   node scripts/bundle.mjs
 //
@@ -15,7 +17,8 @@
 // bin/splitc.js uses the bundle only while it is newer than every workspace's build.
 
 import { build } from 'esbuild';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,13 +31,25 @@ const PACKAGE_DATA = new Map([
   [path.join(ROOT, 'packages/gnn/dist/weights.js'), '@splitc/gnn'],
 ]);
 
+/**
+ * A dynamic import() in code that V8 restores from its code cache has lost the callback that
+ * loads modules ("A dynamic import callback was not specified"): the workspaces' import() calls
+ * of externals (onnxruntime-node, tfjs-node) go through __splitcImport, which the loader gives
+ * the bundle — an import() of its own, resolving from the same directory. (Those of workspaces
+ * are bundled: esbuild turns them into calls.)
+ */
+const DYNAMIC_IMPORT = /(?<![\w$.`'"])import\s*\((?!\s*['"](?:@splitc\/|\.))/g;
+
 const packageData = {
   name: 'splitc-package-data',
   setup(b) {
-    b.onLoad({ filter: /[\\/]dist[\\/](registry|weights)\.js$/ }, (args) => {
+    b.onLoad({ filter: /[\\/]packages[\\/][^\\/]+[\\/]dist[\\/].*\.js$/ }, (args) => {
       const pkg = PACKAGE_DATA.get(args.path);
-      if (pkg === undefined) return undefined;
-      const source = readFileSync(args.path, 'utf8');
+      let source = readFileSync(args.path, 'utf8');
+      const imports = DYNAMIC_IMPORT.test(source);
+      if (pkg === undefined && !imports) return undefined;
+      source = source.replace(DYNAMIC_IMPORT, '__splitcImport(');
+      if (pkg === undefined) return { contents: source, loader: 'js' };
       const rel = path.relative(path.dirname(path.dirname(args.path)), args.path).split(path.sep).join('/');
       if (!source.includes('import.meta.url')) throw new Error(`${args.path} no longer uses import.meta.url: update scripts/bundle.mjs`);
       // The module's own URL, as if it had not been bundled: <package dir>/<dist/…>.
@@ -65,35 +80,89 @@ const englishOnly = {
   },
 };
 
-// Names with a prefix of ours, so that nothing bundled can collide with them.
+// The CLI's entry (dist/bin.js) awaits main() at its top level, which a CommonJS bundle cannot
+// hold: the loader below makes the same call. If bin.ts changes, this build says so.
+const BIN = path.join(ROOT, 'packages/cli/dist/bin.js');
+const BIN_CALL = `const code = await main(process.argv.slice(2), {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    stderrIsTTY: process.stderr.isTTY === true,
+    ...(process.stderr.isTTY === true ? { columns: process.stderr.columns } : {}),
+});
+process.exitCode = code;`;
+if (!readFileSync(BIN, 'utf8').includes(BIN_CALL)) throw new Error('packages/cli/src/bin.ts no longer makes the call that scripts/bundle.mjs copies into the loader: update the loader');
+
+// Names with a prefix of ours, so that nothing bundled can collide with them. Every module's
+// import.meta.url is the bundle's, as in any bundle (the two that locate package data are rewritten above).
 const banner = [
-  "import { createRequire as __splitcCreateRequire } from 'node:module';",
-  "import { pathToFileURL as __splitcPathToFileURL } from 'node:url';",
-  "import { dirname as __splitcDirname, join as __splitcJoin } from 'node:path';",
-  'const require = __splitcCreateRequire(import.meta.url);',
+  'const __splitcUrl = require("node:url");',
+  'const __splitcPath = require("node:path");',
+  'const __splitcImportMetaUrl = __splitcUrl.pathToFileURL(__filename).href;',
   // A package's main module is <package>/dist/index.js: its directory's parent is the package.
-  'const __splitcModuleUrl = (pkg, rel) => __splitcPathToFileURL(__splitcJoin(__splitcDirname(require.resolve(pkg)), "..", rel)).href;',
+  'const __splitcModuleUrl = (pkg, rel) => __splitcUrl.pathToFileURL(__splitcPath.join(__splitcPath.dirname(require.resolve(pkg)), "..", rel)).href;',
 ].join('\n');
+
+// The loader, dist/bundle/splitc.mjs (what bin/splitc.js runs). Node 20 keeps no compiled code
+// between runs (module.enableCompileCache came with Node 22), so the bundle is one CommonJS
+// script compiled through vm.Script with V8's code cache, made by this build after a run of
+// `--version`: ~50 ms less start-up for every command. V8 checks the cache's V8 version and
+// flags and rejects it otherwise (then the script compiles as usual); it checks only the
+// source's length, so the cache starts with the sha256 of the source it was made from.
+// zod compiles its object parsers with new Function on first use: not worth it for the few
+// documents a command validates, so zod runs jitless (same results).
+const LOADER = `// Made by scripts/bundle.mjs: runs splitc.cjs, with V8's code cache when it matches.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+const file = fileURLToPath(new URL('./splitc.cjs', import.meta.url));
+const cacheFile = \`\${file}.cache\`;
+const source = readFileSync(file, 'utf8');
+const digest = createHash('sha256').update(source).digest();
+let cachedData;
+try {
+  const cache = readFileSync(cacheFile);
+  if (cache.subarray(0, 32).equals(digest)) cachedData = cache.subarray(32);
+} catch {
+  // no cache: compile as usual
+}
+(globalThis.__zod_globalConfig ??= {}).jitless = true;
+const script = new vm.Script(\`(function (exports, require, module, __filename, __dirname, __splitcImport) {\${source}\\n})\`, {
+  filename: file,
+  ...(cachedData !== undefined ? { cachedData } : {}),
+});
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), (specifier) => import(specifier));
+const { main } = module.exports;
+${BIN_CALL}
+if (process.env.SPLITC_BUILD_CODE_CACHE === '1') writeFileSync(cacheFile, Buffer.concat([digest, script.createCachedData()]));
+`;
 
 rmSync(OUT, { recursive: true, force: true });
 const result = await build({
-  entryPoints: { splitc: path.join(ROOT, 'packages/cli/dist/bin.js') },
+  stdin: { contents: "export { main } from './main.js';\n", resolveDir: path.dirname(BIN), sourcefile: 'splitc-entry.js', loader: 'js' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outdir: OUT,
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunk-[hash]',
+  outfile: path.join(OUT, 'splitc.cjs'),
   external: ['onnxruntime-node', '@tensorflow/*'],
+  define: { 'import.meta.url': '__splitcImportMetaUrl' },
   banner: { js: banner },
   plugins: [packageData, englishOnly],
   legalComments: 'eof',
   logLevel: 'warning',
   metafile: true,
 });
-const files = Object.keys(result.metafile.outputs).map((f) => path.relative(ROOT, f));
+const leftover = DYNAMIC_IMPORT.exec(readFileSync(path.join(OUT, 'splitc.cjs'), 'utf8').replace(/\/\/.*$/gm, ''));
+if (leftover !== null) throw new Error(`a dynamic import() outside the workspaces reached the bundle (at ${leftover.index}): route it through __splitcImport`);
+writeFileSync(path.join(OUT, 'splitc.mjs'), LOADER);
+const made = spawnSync(process.execPath, [path.join(OUT, 'splitc.mjs'), '--version'], { env: { ...process.env, SPLITC_BUILD_CODE_CACHE: '1' }, encoding: 'utf8' });
+if (made.status !== 0) throw new Error(`the bundle does not run: ${made.stderr}`);
+const files = [...Object.keys(result.metafile.outputs).map((f) => path.relative(ROOT, path.resolve(f))), ...['splitc.mjs', 'splitc.cjs.cache'].map((f) => path.relative(ROOT, path.join(OUT, f)))];
 writeFileSync(path.join(OUT, 'files.json'), `${JSON.stringify(files.sort(), null, 2)}\n`);
-const entryBytes = result.metafile.outputs[path.relative(process.cwd(), path.join(OUT, 'splitc.mjs'))]?.bytes;
-process.stdout.write(`bundle: ${files.length} files in ${path.relative(ROOT, OUT)}/${entryBytes === undefined ? '' : ` (entry ${(entryBytes / 1024).toFixed(0)} KiB)`}\n`);
+const bytes = (f) => statSync(path.join(OUT, f)).size;
+process.stdout.write(`bundle: ${path.relative(ROOT, OUT)}/splitc.cjs (${(bytes('splitc.cjs') / 1024).toFixed(0)} KiB), its code cache (${(bytes('splitc.cjs.cache') / 1024).toFixed(0)} KiB) and loader\n`);

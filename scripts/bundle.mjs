@@ -120,8 +120,8 @@ import vm from 'node:vm';
 
 const file = fileURLToPath(new URL('./splitc.cjs', import.meta.url));
 const cacheFile = \`\${file}.cache\`;
-const source = readFileSync(file, 'utf8');
-const digest = createHash('sha256').update(source).digest();
+const bytes = readFileSync(file);
+const digest = createHash('sha256').update(bytes).digest();
 let cachedData;
 try {
   const cache = readFileSync(cacheFile);
@@ -130,7 +130,8 @@ try {
   // no cache: compile as usual
 }
 (globalThis.__zod_globalConfig ??= {}).jitless = true;
-const script = new vm.Script(\`(function (exports, require, module, __filename, __dirname, __splitcImport) {\${source}\\n})\`, {
+// The file is one function expression (esbuild's banner and footer): no copy to wrap it.
+const script = new vm.Script(bytes.toString('utf8'), {
   filename: file,
   ...(cachedData !== undefined ? { cachedData } : {}),
 });
@@ -151,7 +152,8 @@ const result = await build({
   outfile: path.join(OUT, 'splitc.cjs'),
   external: ['onnxruntime-node', '@tensorflow/*'],
   define: { 'import.meta.url': '__splitcImportMetaUrl' },
-  banner: { js: banner },
+  banner: { js: `(function (exports, require, module, __filename, __dirname, __splitcImport) {\n${banner}` },
+  footer: { js: '})' },
   plugins: [packageData, englishOnly],
   legalComments: 'eof',
   logLevel: 'warning',

@@ -13,7 +13,9 @@
 //             bytes the process read and wrote (/proc/self/io), against the file and the outputs;
 //   --split k `splitc compile --split k`, k the single-tensor prefix cut nearest the planner's
 //             choice, and onnx.utils.extract_model (Debian python3-onnx) cutting the same two
-//             halves at the same tensor.
+//             halves at the same tensor;
+//   fixed     what a compile costs before it writes anything: start-up (`node -e 0` against
+//             `splitc --version`) and `splitc plan MODEL` (read, hash, analyse and plan; no output).
 // Ratios use medians of the same run; min and median are printed for every time.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -111,13 +113,16 @@ for (const model of models) {
   // The tensor at that cut and the model's input and output, from the forced compile's manifest.
   const cut = single === undefined || noPeer ? undefined : compileOnce(model, ['--split', String(single.index)]).manifest;
   const peerArgs = cut === undefined ? [] : [cut.partitions.dpu.inputs[0], cut.crossing[0].name, cut.partitions.gpu.outputs[0]];
-  const samples = { floor: [], compile: [], split: [], peer: [] };
+  const samples = { floor: [], compile: [], split: [], peer: [], node: [], version: [], plan: [] };
   for (let i = 0; i < Math.max(runs, noPeer ? 0 : peerRuns); i++) {
     if (i < runs) {
       const dir = fresh();
       samples.floor.push(timed(process.execPath, [floorScript, model, path.join(dir, 'a'), path.join(dir, 'b'), String(dpuBytes)]));
       rmSync(dir, { recursive: true, force: true });
       samples.compile.push(compileOnce(model, []));
+      samples.node.push(timed(process.execPath, ['-e', '0']));
+      samples.version.push(timed(process.execPath, [bin, '--version']));
+      samples.plan.push(timed(process.execPath, [bin, 'plan', model, '--quiet']));
       if (single !== undefined && !noPeer) samples.split.push(compileOnce(model, ['--split', String(single.index)]));
     }
     if (single !== undefined && !noPeer && i < peerRuns) {
@@ -138,6 +143,7 @@ for (const model of models) {
   console.log(`    peak RSS / file size           ${(rss / size).toFixed(2)}x   (target <= 1.5x)`);
   console.log(`    bytes read by the process      ${(c.read / size).toFixed(3)}x the model file (${c.read} for ${size}: the model once, plus profiles and code)`);
   console.log(`    bytes written                  ${(c.written / c.outBytes).toFixed(3)}x the artifacts (${c.written} for ${c.outBytes})`);
+  console.log(`  fixed costs: start-up node -e 0 median ${median(secs('node')).toFixed(2)} s, splitc --version ${median(secs('version')).toFixed(2)} s; splitc plan (read, hash, analyse, plan) ${stats(secs('plan'))}`);
   if (single === undefined) {
     console.log('  (no single-tensor prefix cut: extract_model cannot make the same halves)');
   } else if (!noPeer) {

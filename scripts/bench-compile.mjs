@@ -3,7 +3,7 @@
 // against onnx.utils.extract_model, all measured in the same run, interleaved round by round so
 // that a busy machine slows every contender alike. Prints figures; not a test.
 //
-//   node scripts/bench-compile.mjs [--runs N] [--peer-runs N] [--no-peer] [--bin PATH] [MODEL…]
+//   node scripts/bench-compile.mjs [--runs N] [--peer-runs N] [--no-peer] [--bin PATH] [--baseline PATH] [MODEL…]
 //
 // For each model (default: fixtures/models/large/{resnet152,vgg16}-weights.onnx, exported with
 // PyTorch on first use):
@@ -14,6 +14,8 @@
 //   --split k `splitc compile --split k`, k the single-tensor prefix cut nearest the planner's
 //             choice, and onnx.utils.extract_model (Debian python3-onnx) cutting the same two
 //             halves at the same tensor;
+//   baseline  with --baseline PATH (another checkout's packages/cli/bin/splitc.js): its compile,
+//             interleaved with the others, for before/after figures from one run;
 //   fixed     what a compile costs before it writes anything: start-up (`node -e 0` against
 //             `splitc --version`) and `splitc plan MODEL` (read, hash, analyse and plan; no output).
 // Ratios use medians of the same run; min and median are printed for every time.
@@ -34,6 +36,7 @@ const option = (name, fallback) => {
 const runs = Number(option('--runs', '5'));
 const peerRuns = Number(option('--peer-runs', '3'));
 const bin = path.resolve(option('--bin', path.join(root, 'packages/cli/bin/splitc.js')));
+const baselineBin = option('--baseline', undefined);
 const noPeer = args.includes('--no-peer');
 const positional = args.filter((a) => !a.startsWith('--'));
 const large = path.join(root, 'fixtures/models/large');
@@ -84,10 +87,10 @@ function timed(cmd, argv) {
 }
 
 const fresh = () => mkdtempSync(path.join(work, 'run-'));
-function compileOnce(model, extra) {
+function compileOnce(model, extra, using = bin) {
   const dir = fresh();
   const out = path.join(dir, 'out');
-  const r = timed(process.execPath, ['--import', ioProbe, bin, 'compile', model, '-o', out, ...extra]);
+  const r = timed(process.execPath, ['--import', ioProbe, using, 'compile', model, '-o', out, ...extra]);
   const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
   const outBytes = manifest.artifacts.reduce((n, a) => n + a.bytes, 0) + statSync(path.join(out, 'manifest.json')).size;
   rmSync(dir, { recursive: true, force: true });
@@ -113,13 +116,14 @@ for (const model of models) {
   // The tensor at that cut and the model's input and output, from the forced compile's manifest.
   const cut = single === undefined || noPeer ? undefined : compileOnce(model, ['--split', String(single.index)]).manifest;
   const peerArgs = cut === undefined ? [] : [cut.partitions.dpu.inputs[0], cut.crossing[0].name, cut.partitions.gpu.outputs[0]];
-  const samples = { floor: [], compile: [], split: [], peer: [], node: [], version: [], plan: [] };
+  const samples = { floor: [], compile: [], split: [], peer: [], node: [], version: [], plan: [], baseline: [] };
   for (let i = 0; i < Math.max(runs, noPeer ? 0 : peerRuns); i++) {
     if (i < runs) {
       const dir = fresh();
       samples.floor.push(timed(process.execPath, [floorScript, model, path.join(dir, 'a'), path.join(dir, 'b'), String(dpuBytes)]));
       rmSync(dir, { recursive: true, force: true });
       samples.compile.push(compileOnce(model, []));
+      if (baselineBin !== undefined) samples.baseline.push(compileOnce(model, [], path.resolve(baselineBin)));
       samples.node.push(timed(process.execPath, ['-e', '0']));
       samples.version.push(timed(process.execPath, [bin, '--version']));
       samples.plan.push(timed(process.execPath, [bin, 'plan', model, '--quiet']));
@@ -141,6 +145,7 @@ for (const model of models) {
   console.log(`  splitc compile                                             ${stats(secs('compile'))}, ${cpu(samples.compile)}, peak RSS ${mib(rss)} MiB`);
   console.log(`    ratio to the floor (medians)   ${(ours / floor).toFixed(2)}x   (target <= 1.3x; min/min ${(Math.min(...secs('compile')) / Math.min(...secs('floor'))).toFixed(2)}x)`);
   console.log(`    peak RSS / file size           ${(rss / size).toFixed(2)}x   (target <= 1.5x)`);
+  if (baselineBin !== undefined) console.log(`  baseline compile (${baselineBin})  ${stats(secs('baseline'))}, ${cpu(samples.baseline)}, ratio to the floor ${(median(secs('baseline')) / floor).toFixed(2)}x`);
   console.log(`    bytes read by the process      ${(c.read / size).toFixed(3)}x the model file (${c.read} for ${size}: the model once, plus profiles and code)`);
   console.log(`    bytes written                  ${(c.written / c.outBytes).toFixed(3)}x the artifacts (${c.written} for ${c.outBytes})`);
   console.log(`  fixed costs: start-up node -e 0 median ${median(secs('node')).toFixed(2)} s, splitc --version ${median(secs('version')).toFixed(2)} s; splitc plan (read, hash, analyse, plan) ${stats(secs('plan'))}`);

@@ -6,13 +6,14 @@
 // (6 per family) from seed 9001 × 2 targets from the training distribution, and the same models × 2
 // shifted targets; the seeds are disjoint from training's and from the evaluation's, and the
 // torchvision models are never used to choose settings.
-// Usage: npm run build && node scripts/gnn-eval.mjs [--validation] [--lofo] [--lofo-only] [--fold-models N] [--fold-epochs N] [--weights DIR]
+// Usage: npm run build && node scripts/gnn-eval.mjs [--validation] [--lofo] [--lofo-only] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--weights DIR] [--vary-engines]
 import { TRAIN_ENGINES, buildDataset, compareOn, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights } from '@splitc/gnn';
 
 const args = process.argv.slice(2);
 if (args.includes('--vary-engines')) TRAIN_ENGINES.value = true;
 const opt = (name, def) => { const i = args.indexOf(name); return i === -1 ? def : args[i + 1]; };
-const foldTraining = { models: Number(opt('--fold-models', 100)), epochs: Number(opt('--fold-epochs', 12)), targetsPerModel: 3 };
+const foldConfig = opt('--fold-config', undefined);
+const foldTraining = { models: Number(opt('--fold-models', 100)), epochs: Number(opt('--fold-epochs', 12)), targetsPerModel: 3, ...(foldConfig !== undefined ? { config: JSON.parse(foldConfig) } : {}) };
 const onProgress = (p) => process.stderr.write(`${p.phase} ${p.done}/${p.total}\n`);
 const t0 = performance.now();
 if (args.includes('--validation')) {

@@ -326,7 +326,7 @@ class Connection implements MessageHandler {
   private respond(status: number, body: EncodedBody, close: boolean, written?: () => void): void {
     const s = this.socket;
     if (this.closing || s.destroyed) { written?.(); return; }
-    close ||= !this.keepAlive || this.ended;
+    close ||= !this.keepAlive || (this.ended && this.reader.buffered === 0);
     let head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n`;
     for (const k in body.headers) head += `${k}: ${body.headers[k]}\r\n`;
     head += close ? 'connection: close\r\n\r\n' : '\r\n';
@@ -336,6 +336,12 @@ class Connection implements MessageHandler {
     // Bytes already waiting are the next request's start.
     if (this.reader.buffered > 0) this.starting();
     this.reader.next();
+    if (this.ended) {
+      // The client has closed its side: answer every whole request it sent, then close.
+      if (this.arriving) this.refuse(400, 'the client closed its side before the request was complete');
+      else if (!this.busy) this.shut();
+      return;
+    }
     this.io.resume();
   }
 

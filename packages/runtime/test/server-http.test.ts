@@ -132,7 +132,7 @@ describe.each([['direct', true], ['portable', false]] as const)('server HTTP/1.1
     expect(errorOf(r.all[0]!)).toMatch(/^the request head is longer than 64 KiB$/);
   });
 
-  it('answers 400 when the client closes its side before the body is complete, and a whole request sent before the close is answered', async () => {
+  it('answers 400 when the client closes its side before the body is complete, and every whole request sent before the close', async () => {
     const cut = await connect();
     const r = replies(cut);
     const req = inferRequest([3]);
@@ -146,6 +146,19 @@ describe.each([['direct', true], ['portable', false]] as const)('server HTTP/1.1
     whole.end(inferRequest([4]));
     await w.closed;
     expect(w.all.map((x) => [x.status, sums(x)])).toEqual([[200, [4 * WIDTH]]]);
+
+    // Three pipelined requests, then the close: all three are answered, in order.
+    delayMs = 20;
+    try {
+      const three = await connect();
+      const t = replies(three);
+      three.end(Buffer.concat([inferRequest([5]), inferRequest([6, 7]), inferRequest([8])]));
+      await t.closed;
+      expect(t.all.map((x) => [x.status, sums(x)])).toEqual([[200, [5 * WIDTH]], [200, [6 * WIDTH, 7 * WIDTH]], [200, [8 * WIDTH]]]);
+      expect(t.all[2]!.headers).toMatch(/\r\nconnection: close$/);
+    } finally {
+      delayMs = 0;
+    }
   });
 
   it('keeps a connection alive between requests and closes it once idle for the keep-alive timeout', async () => {

@@ -250,7 +250,8 @@ function writeAtomically(
   what: { files: readonly FileOut[]; streams: readonly StreamOut[]; manifest: (written: ReadonlyMap<string, Written>) => FileOut },
   how: { hasher: Sha256Hasher; source: Pick<LoadedModel, 'ensurePresent'>; force: boolean; onProgress?: ProgressSink },
 ): void {
-  const { files, streams, onProgress } = { ...what, ...how };
+  const { files, streams } = what;
+  const { onProgress } = how;
   const sizeOf = (pieces: readonly Uint8Array[]): number => pieces.reduce((m, p) => m + p.length, 0);
   const total = files.reduce((n, f) => (typeof f.parts === 'function' ? n : n + sizeOf(f.parts)), 0) + streams.reduce((n, s) => n + sizeOf(s.body), 0);
   let before = 0;
@@ -291,8 +292,8 @@ function writeAtomically(
         let batchBytes = 0;
         const flush = (): void => {
           if (batch.length === 0) return;
-          const at = before;
-          o.w.write(batch, progress === undefined ? undefined : (n) => onProgress!({ phase: 'write', done: at + n - o.bytes, total, unit: 'bytes' }));
+          // (writeParts counts the file's bytes; `before` counts those of the files before it.)
+          o.w.write(batch, progress === undefined ? undefined : (n) => progress(n - o.bytes));
           for (const b of batch) o.job.update(b);
           before += batchBytes;
           o.bytes += batchBytes;

@@ -84,6 +84,21 @@ describe('read once, hash once', () => {
     expect(b.result.model.sha256).toBe(sha(readFileSync(big)));
   });
 
+  it('plan with lazyDigest reads the structure only and hashes nothing, until the digest is asked for', () => {
+    const eager = plan(big);
+    const { result: p, hashes } = hashedBytes(() => plan(big, { lazyDigest: true }));
+    expect(hashes).toBe(0);
+    // The same plan; its digest is read and hashed (here, on this thread) when first asked for.
+    const h = hashedBytes(() => p.model.sha256);
+    expect(h.result).toBe(sha(readFileSync(big)));
+    expect(h.bytes).toBe(statSync(big).size);
+    expect(JSON.stringify(p)).toBe(JSON.stringify(eager));
+    // In a process: the 20 MiB weight is never read when the digest is not asked for.
+    const io = childIo(`import { plan } from 'splitc'; const p = plan(process.argv[1], { lazyDigest: true }); result = p.best.index;`, [big]);
+    expect(io.read).toBeLessThan(1 << 20);
+    expect(io.result).toBe(eager.best.index);
+  });
+
   it('compile hashes the source once and each artifact once, from the bytes it writes', () => {
     const out = path.join(tmp(), 'out');
     const { result: m, bytes } = hashedBytes(() => compile(small, { output: out }));

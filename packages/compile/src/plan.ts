@@ -22,6 +22,12 @@ export interface PlanRequest extends TargetRequest, InspectOptions {
   readonly gnnWeights?: string;
   /** Called with warnings, e.g. a dynamic batch dim planned at 1 (importWarnings). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * plan() only: read the weights and hash the source only if the plan's `model.sha256` is read
+   * (a text summary does not show it; JSON, `-o` and reports do). Then nothing but the model's
+   * structure is read unless that happens. Default: hashed on a worker while it is read.
+   */
+  readonly lazyDigest?: boolean;
 }
 
 export function parsePredictor(p: string | undefined): 'exact' | 'gnn' {
@@ -44,8 +50,16 @@ export function parseObjective(o: string | undefined): Objective {
   return o;
 }
 
-/** Plan a split of the model at `path` (the plan records its sha256, hashed while it is read). */
+/**
+ * Plan a split of the model at `path` (the plan records its sha256, hashed while it is read; with
+ * `lazyDigest`, read and hashed when first asked for).
+ */
 export function plan(path: string, req: PlanRequest = {}): Plan {
+  if (req.lazyDigest === true) {
+    const g = analyzeFile(path, req, { lazyWeights: true });
+    for (const w of importWarnings(g)) req.onWarning?.(w);
+    return planGraph(g, req);
+  }
   const hasher = sha256HasherFor(path);
   try {
     const g = analyzeFile(path, req, { hasher });

@@ -87,6 +87,11 @@ describe('training', () => {
     await trainGnn({ ...options, out: b });
     for (const f of ['model.json', 'weights.bin']) expect(readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f))), f).toBe(true);
     expect(ra.losses.every(Number.isFinite)).toBe(true);
+    // ignoreConstant: the DPU's parallel frames never vary in training, so the model ignores them
+    // (a huge std) instead of applying never-trained weights to another DPU's value; varied numbers keep their std.
+    const tStd = loadWeights(a).params.get('norm/t-std')!;
+    expect(tStd[TARGET_FEATURES.indexOf('dpu-parallel-frames')]).toBe(1e9);
+    expect(tStd[TARGET_FEATURES.indexOf('dpu-log-peak')]).toBeLessThan(1);
     const c = path.join(work, 'c');
     await trainGnn({ ...options, seed: 6, out: c });
     expect(readFileSync(path.join(a, 'weights.bin')).equals(readFileSync(path.join(c, 'weights.bin')))).toBe(false);

@@ -6,7 +6,7 @@
 // (6 per family) from seed 9001 × 2 targets from the training distribution, and the same models × 2
 // shifted targets; the seeds are disjoint from training's and from the evaluation's, and the
 // torchvision models are never used to choose settings.
-// Usage: npm run build && node scripts/gnn-eval.mjs [--validation] [--lofo] [--lofo-only] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--weights DIR] [--vary-engines]
+// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--weights DIR] [--vary-engines]
 import { TRAIN_ENGINES, buildDataset, compareOn, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights } from '@splitc/gnn';
 
 const args = process.argv.slice(2);
@@ -19,10 +19,13 @@ const t0 = performance.now();
 if (args.includes('--validation')) {
   const w = loadWeights(opt('--weights', undefined));
   console.log(`weights sha256 ${w.meta.weightsSha256}\n`);
+  // --val-models/--val-targets enlarge the set (same seed: the first 60 models are the default set's).
+  const valModels = Number(opt('--val-models', 60));
+  const valTargets = Number(opt('--val-targets', 2));
   // Both target distributions on the same 60 validation models (the shifted one for the structured heads' selection).
   const rows = [];
   for (const [dist, set] of [['train', 'Validation (zoo, seed 9001)'], ['shifted', 'Validation (zoo, seed 9001), shifted targets']]) {
-    const data = buildDataset({ seed: 9001, models: 60, targetsPerModel: 2, distribution: dist });
+    const data = buildDataset({ seed: 9001, models: valModels, targetsPerModel: valTargets, distribution: dist });
     const picks = gnnPicks(w.params, w.meta.config, data);
     const families = [...new Set(data.map((s) => s.family))];
     rows.push(...families.flatMap((f) => { const idx = data.flatMap((s, i) => (s.family === f ? [i] : [])); return compareOn(set, f, idx.map((i) => data[i]), idx.map((i) => picks[i])); }));

@@ -103,10 +103,21 @@ const plain: Recipe = (b, x, r, spec) => {
   return r.chance(0.5) ? wideClassifier(b, y, spec, r) : head(b, y, spec, r);
 };
 
-function residualNet(block: (b: NetBuilder, x: string, c: number, stride: number, r: Rng, act: Activation) => string, expansion: number): Recipe {
+/**
+ * A residual recipe. `c` is the stage width the block receives (a bottleneck block outputs 2c, its
+ * 3x3 runs at c/2 as ResNet's); it doubles per stage up to `maxWidth`. The basic
+ * family starts at 16–64 and stays at ≤ 512 (ResNet-18/34's 64–512); the bottleneck and grouped
+ * families start at 16–128 and reach 1,024, i.e. 2,048 output channels, as ResNet-50/101/152
+ * and ResNeXt do (their stage outputs are 256–2,048).
+ */
+function residualNet(
+  block: (b: NetBuilder, x: string, c: number, stride: number, r: Rng, act: Activation) => string,
+  startMax: number,
+  maxWidth: number,
+): Recipe {
   return (b, x, r, spec) => {
     const act = r.pick<Activation>(['relu', 'relu', 'relu', 'leaky']);
-    let c = round8(r.int(16, 64));
+    let c = round8(r.int(16, startMax));
     let y = stem(b, x, r, c, act);
     const stages = r.int(2, 4);
     for (let s = 0; s < stages; s++) {
@@ -115,9 +126,8 @@ function residualNet(block: (b: NetBuilder, x: string, c: number, stride: number
         const stride = i === 0 && s > 0 && canDown(b, y) ? 2 : 1;
         y = block(b, y, c, stride, r, act);
       }
-      c = Math.min(round8(c * 2), 512);
+      c = Math.min(round8(c * 2), maxWidth);
     }
-    void expansion;
     return head(b, y, spec, r);
   };
 }
@@ -130,7 +140,7 @@ const basic: Recipe = residualNet((b, x, c, stride, r, act) => {
   const k = r.chance(0.15) ? 5 : 3;
   const y = b.conv(b.activation(b.conv(x, c, k, stride), act), c, k, 1);
   return b.activation(b.add(y, shortcut(b, x, c, stride)), act);
-}, 1);
+}, 64, 512);
 
 const bottleneck: Recipe = residualNet((b, x, c, stride, r, act) => {
   const mid = round8(c / 2);
@@ -139,7 +149,7 @@ const bottleneck: Recipe = residualNet((b, x, c, stride, r, act) => {
   y = b.activation(b.conv(y, mid, r.chance(0.1) ? 5 : 3, stride), act);
   y = b.conv(y, out, 1);
   return b.activation(b.add(y, shortcut(b, x, out, stride)), act);
-}, 2);
+}, 128, 1024);
 
 const grouped: Recipe = residualNet((b, x, c, stride, r, act) => {
   const groupWidth = r.pick([4, 8, 16]);
@@ -150,7 +160,7 @@ const grouped: Recipe = residualNet((b, x, c, stride, r, act) => {
   if (r.chance(0.4)) y = squeezeExcite(b, y, r, 'relu', false);
   y = b.conv(y, out, 1);
   return b.activation(b.add(y, shortcut(b, x, out, stride)), act);
-}, 2);
+}, 128, 1024);
 
 function squeezeExcite(b: NetBuilder, x: string, r: Rng, act: Activation, hard: boolean): string {
   const c = b.channels(x);

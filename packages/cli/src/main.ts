@@ -122,7 +122,10 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
 
   command(PLAN, async (a) => {
     const { onWarning } = reporters(a);
-    const p = plan(String(a.model), { ...(await preparePredictor(planRequest(a))), onWarning });
+    // Neither the summary nor --json shows the source's digest: then only the model's structure is
+    // read and nothing is hashed. plan.json (-o) and the report record it (hashed while read).
+    const lazyDigest = a.output === undefined && a.report === undefined;
+    const p = plan(String(a.model), { ...(await preparePredictor(planRequest(a))), onWarning, lazyDigest });
     // -o and --report appear together or not at all.
     writePlanOutputs(p, { output: a.output as string | undefined, report: a.report as string | undefined });
     io.stdout(a.json === true ? `${JSON.stringify(planJson(p))}\n` : `${formatPlan(p)}\n`);

@@ -99,6 +99,30 @@ describe('read once, hash once', () => {
     expect(io.result).toBe(eager.best.index);
   });
 
+  it('splitc plan reads only the structure for its summary and --json, and the whole model for -o', () => {
+    // The CLI process itself, as a user runs it; a preload reports its /proc/self/io at exit.
+    const work = tmp();
+    const preload = path.join(work, 'io.cjs');
+    writeFileSync(preload, "process.on('exit', () => { const rchar = /rchar: (\\d+)/.exec(require('fs').readFileSync('/proc/self/io', 'utf8'))[1]; require('fs').writeSync(2, 'rchar=' + rchar + '\\n'); });");
+    const readBy = (args: string[]): { read: number; stdout: string } => {
+      const r = spawnSync(process.execPath, ['-r', preload, path.join(ROOT, 'packages/cli/bin/splitc.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return { read: Number(/rchar=(\d+)/.exec(r.stderr)![1]), stdout: r.stdout };
+    };
+    const size = statSync(big).size;
+    const text = readBy(['plan', big]);
+    const json = readBy(['plan', big, '--json']);
+    const out = path.join(work, 'plan.json');
+    const saved = readBy(['plan', big, '-o', out]);
+    // Its own code and the target profiles are read either way; the 20 MiB weight only for -o.
+    expect(text.read).toBeLessThan(size / 2);
+    expect(json.read).toBeLessThan(size / 2);
+    expect(saved.read).toBeGreaterThanOrEqual(size);
+    expect((JSON.parse(readFileSync(out, 'utf8')) as { model: { sha256: string } }).model.sha256).toBe(sha(readFileSync(big)));
+    expect(JSON.parse(json.stdout)).toEqual(JSON.parse(readBy(['plan', big, '--json', '--report', path.join(work, 'r.html')]).stdout));
+    expect(text.stdout).toContain('chosen ');
+  });
+
   it('compile hashes the source once and each artifact once, from the bytes it writes', () => {
     const out = path.join(tmp(), 'out');
     const { result: m, bytes } = hashedBytes(() => compile(small, { output: out }));

@@ -1,7 +1,7 @@
 // Libraries name their own API options in errors (`target`, `inputShapes`, `gpuUrl`); the CLI maps
 // them to the flags the user typed (flags.ts). Before, the IR, the targets, the planner and the
 // runtime wrote CLI flags into their errors, so an API caller read `field --target`.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { loadModelFromBytes } from '@splitc/onnx';
 import { candidateAt } from '@splitc/planner';
 import { InferenceClient, planPace } from '@splitc/runtime';
 import { resolveTarget } from '@splitc/targets';
-import { model, vi } from '@splitc/test-support';
+import { model, packageSourceLines, vi } from '@splitc/test-support';
 import { compile, parsePredictor, plan } from '@splitc/compile';
 import { API_NAMES_OF_FLAG, apiNamesOf, CLI_FLAGS, cliFlag, shownFlag, withCliFlag } from '../src/flags.js';
 import { COMMANDS, GLOBAL_OPTIONS, GNN_COMMANDS } from '../src/options.js';
@@ -122,22 +122,10 @@ describe('libraries name their API options; the CLI shows the flags', () => {
   it('no library outside the CLI writes a CLI flag into an error', () => {
     const flags = new Set(ALL_FLAGS);
     const offenders: string[] = [];
-    for (const pkg of readdirSync(path.join(ROOT, 'packages'), { withFileTypes: true })) {
-      if (!pkg.isDirectory() || pkg.name === 'cli') continue;
-      const src = path.join(ROOT, 'packages', pkg.name, 'src');
-      let files: string[];
-      try {
-        files = readdirSync(src, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
-      } catch {
-        continue;
-      }
-      for (const f of files) {
-        readFileSync(path.join(src, f), 'utf8').split('\n').forEach((line, i) => {
-          if (!line.includes('SplitcError(')) return;
-          for (const m of line.matchAll(/--([a-z][a-z0-9-]*)/g)) if (flags.has(m[1]!)) offenders.push(`packages/${pkg.name}/src/${f}:${i + 1}: --${m[1]}`);
-          for (const m of line.matchAll(/field: ['`](-[^'`]*)/g)) offenders.push(`packages/${pkg.name}/src/${f}:${i + 1}: field ${m[1]}`);
-        });
-      }
+    for (const { pkg, where, text } of packageSourceLines(ROOT)) {
+      if (pkg === 'cli' || !text.includes('SplitcError(')) continue;
+      for (const m of text.matchAll(/--([a-z][a-z0-9-]*)/g)) if (flags.has(m[1]!)) offenders.push(`${where}: --${m[1]}`);
+      for (const m of text.matchAll(/field: ['`](-[^'`]*)/g)) offenders.push(`${where}: field ${m[1]}`);
     }
     expect(offenders).toEqual([]);
   });

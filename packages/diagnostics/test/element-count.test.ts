@@ -1,11 +1,11 @@
 // One elementCount: defined in @splitc/diagnostics (which even the light runtime loads), re-exported
 // by @splitc/onnx and @splitc/ir, and not written again in any package's source.
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { elementCount } from '@splitc/diagnostics';
 import { elementCount as fromIr } from '@splitc/ir';
 import { elementCount as fromOnnx } from '@splitc/onnx';
+import { packageSourceLines } from '@splitc/test-support';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** A product of a shape's dims written out: `dims.reduce((a, b) => a * b, 1)` and its variants. */
@@ -20,21 +20,7 @@ describe('elementCount', () => {
 
   it('is not written again in any package source', () => {
     const copies: string[] = [];
-    for (const pkg of readdirSync(path.join(ROOT, 'packages'), { withFileTypes: true })) {
-      if (!pkg.isDirectory()) continue;
-      const src = path.join(ROOT, 'packages', pkg.name, 'src');
-      let files: string[];
-      try {
-        files = readdirSync(src, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
-      } catch {
-        continue;
-      }
-      for (const f of files) {
-        readFileSync(path.join(src, f), 'utf8').split('\n').forEach((line, i) => {
-          if (PRODUCT.test(line)) copies.push(`packages/${pkg.name}/src/${f}:${i + 1}`);
-        });
-      }
-    }
+    for (const line of packageSourceLines(ROOT)) if (PRODUCT.test(line.text)) copies.push(line.where);
     expect(copies).toEqual([]);
   });
 });

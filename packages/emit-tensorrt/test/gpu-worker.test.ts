@@ -155,21 +155,13 @@ async function overfill(out: string, port: number, total: number, refused: numbe
 describe.runIf(havePython('torch', 'numpy'))('gpu/worker.py', () => {
   it('the reference backend computes --contexts requests at once, never more', async () => {
     const out = layout({ schemaVersion: MANIFEST_SCHEMA_VERSION, seam: SEAM });
-    const port = await freePort();
     const peakFile = path.join(out, 'peak');
-    const child = spawn(PYTHON, [path.join(out, 'gpu/worker.py'), '--backend', 'reference', '--port', String(port), '--contexts', '2'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PEAK_FILE: peakFile } });
-    children.push(child);
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('serving')) resolve(); });
-      child.on('exit', (code) => reject(new Error(`worker.py exited ${code}: ${err}`)));
-    });
+    const { child, port, stderr } = await start(out, ['--contexts', '2'], { PEAK_FILE: peakFile });
     // Four requests at once: with two contexts they pass the barrier in pairs. One context (the
     // old single lock) deadlocks the first call at the barrier until it breaks: 500s.
     const statuses = await Promise.all([infer(port), infer(port), infer(port), infer(port)]);
     child.kill();
-    expect(err).toBe('');
+    expect(stderr()).toBe('');
     expect(statuses).toEqual([200, 200, 200, 200]);
     expect(readFileSync(peakFile, 'utf8')).toBe('2');
   }, 60_000);

@@ -4,3 +4,4 @@
 export * from './model-builder.js';
 export * from './python.js';
 export * from './stitched.js';
+export * from './sources.js';

@@ -87,8 +87,6 @@ export class MessageReader {
   get buffered(): number { return this.n; }
   /** Held with a full scratch buffer: reading must wait for `next()`. */
   get full(): boolean { return this.mode === Mode.Held && this.n >= this.scratch.length; }
-  /** True while a message's body is being read. */
-  get inBody(): boolean { return this.mode === Mode.Length || this.mode === Mode.Chunked || this.mode === Mode.ToEof; }
 
   /**
    * Where the socket's next read goes: the rest of a Content-Length body, else the scratch buffer.

@@ -8,7 +8,7 @@ import net, { type AddressInfo } from 'node:net';
 import { elementCount, SplitcError } from '@splitc/diagnostics';
 import { batchedShape } from '@splitc/ir/seam';
 import { DATATYPE_BYTES, HEADER_LENGTH, ProtocolError, decodeRequest, encodeResponse, type Datatype, type EncodedBody, type InferRequest, type WireData } from './codec.js';
-import { FramingError, MessageReader, hasToken, readAccepted, writeMessage, type BodyPlan, type Head, type MessageHandler, type ReadingSocket } from './http1.js';
+import { FramingError, MAX_HEAD_BYTES, MessageReader, hasToken, readAccepted, writeMessage, type BodyPlan, type Head, type MessageHandler, type ReadingSocket } from './http1.js';
 
 export interface TensorSpec {
   readonly name: string;
@@ -155,7 +155,7 @@ const LINGER_MS = 2000;
 class BodyLease {
   private holds = 2;
   constructor(private readonly pool: BodyPool, readonly buffer: Buffer) {}
-  /** One of the two holders (the executor, the response) is done; a second call is ignored per holder. */
+  /** One of the two holders (the executor, the response) is done with the buffer. */
   drop(): void {
     if (--this.holds === 0) this.pool.give(this.buffer);
   }
@@ -286,16 +286,14 @@ class Connection implements MessageHandler {
   }
 
   failed(e: FramingError): void {
-    if (e.kind === 'head') this.refuse(431, `the request head is longer than ${MAX_HEAD_BYTES_TEXT}`);
+    if (e.kind === 'head') this.refuse(431, `the request head is longer than ${MAX_HEAD_BYTES / 1024} KiB`);
     else if (e.kind === 'body') this.refuse(413, `the body is more than the ${this.ctx.limit} bytes this model allows`);
     else this.refuse(400, `malformed HTTP request: it has ${e.message}`);
   }
 
   private async infer(lease: BodyLease, body: Buffer): Promise<void> {
     const { ctx } = this;
-    let executed = false;
-    const done = (): void => { if (!executed) { executed = true; lease.drop(); } };
-    let sent = false;
+    let answered = false;
     try {
       const arrival = performance.now();
       const decoded = decodeRequest(body, this.headerLength, ctx.maxHeader);
@@ -313,12 +311,13 @@ class Connection implements MessageHandler {
       const outputs = wanted === undefined ? result.outputs : result.outputs.filter((o) => wanted.some((w) => w.name === o.name));
       const binary = wanted === undefined ? 'all' as const : new Set(wanted.filter((w) => w.binary).map((w) => w.name));
       const answer = encodeResponse({ modelName: ctx.model.name, ...(decoded.id !== undefined ? { id: decoded.id } : {}), outputs, parameters: { splitc_compute_ms: result.computeMs } }, binary);
-      sent = true;
+      answered = true;
       // The answer may be views of the inputs: the buffer is the response's until it has left.
       this.respond(200, answer, false, () => lease.drop());
     } finally {
-      done();
-      if (!sent) lease.drop();
+      // The executor is done with the inputs; without an answer of views, so is the response.
+      lease.drop();
+      if (!answered) lease.drop();
     }
   }
 
@@ -375,7 +374,6 @@ class Connection implements MessageHandler {
   }
 }
 
-const MAX_HEAD_BYTES_TEXT = '64 KiB';
 
 /** Start serving `model` on host:port (port 0 picks a free one). */
 export async function startServer(options: ServerOptions, port = 0, host = '127.0.0.1'): Promise<RunningServer> {

@@ -6,14 +6,19 @@
 // (6 per family) from seed 9001 × 2 targets from the training distribution, and the same models × 2
 // shifted targets; the seeds are disjoint from training's and from the evaluation's, and the
 // torchvision models are never used to choose settings.
-// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--weights DIR] [--vary-engines]
-import { TRAIN_ENGINES, buildDataset, compareOn, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights } from '@splitc/gnn';
+// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--weights DIR]
+// The training-distribution targets are those the weights were trained on (model.json). The
+// leave-one-family-out folds train on that distribution too (--lofo-only: on `train`); --vary-engines
+// makes them train on `train-engines`.
+import { buildDataset, compareOn, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights, trainingDistribution } from '@splitc/gnn';
 
 const args = process.argv.slice(2);
-if (args.includes('--vary-engines')) TRAIN_ENGINES.value = true;
 const opt = (name, def) => { const i = args.indexOf(name); return i === -1 ? def : args[i + 1]; };
 const foldConfig = opt('--fold-config', undefined);
-const foldTraining = { models: Number(opt('--fold-models', 100)), epochs: Number(opt('--fold-epochs', 12)), targetsPerModel: 3, ...(foldConfig !== undefined ? { config: JSON.parse(foldConfig) } : {}) };
+const foldTraining = {
+  models: Number(opt('--fold-models', 100)), epochs: Number(opt('--fold-epochs', 12)), targetsPerModel: 3, ...(foldConfig !== undefined ? { config: JSON.parse(foldConfig) } : {}),
+  ...(args.includes('--vary-engines') ? { distribution: 'train-engines' } : {}),
+};
 const onProgress = (p) => process.stderr.write(`${p.phase} ${p.done}/${p.total}\n`);
 const t0 = performance.now();
 if (args.includes('--validation')) {
@@ -24,7 +29,7 @@ if (args.includes('--validation')) {
   const valTargets = Number(opt('--val-targets', 2));
   // Both target distributions on the same 60 validation models (the shifted one for the structured heads' selection).
   const rows = [];
-  for (const [dist, set] of [['train', 'Validation (zoo, seed 9001)'], ['shifted', 'Validation (zoo, seed 9001), shifted targets']]) {
+  for (const [dist, set] of [[trainingDistribution(w.meta), 'Validation (zoo, seed 9001)'], ['shifted', 'Validation (zoo, seed 9001), shifted targets']]) {
     const data = buildDataset({ seed: 9001, models: valModels, targetsPerModel: valTargets, distribution: dist });
     const picks = gnnPicks(w.params, w.meta.config, data);
     const families = [...new Set(data.map((s) => s.family))];

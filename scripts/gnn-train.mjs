@@ -2,22 +2,25 @@
 // Trains the shipped GNN weights from scratch (packages/gnn/weights: model.json + weights.bin) with
 // the defaults, prints the time of each phase, and records the fixed-set evaluation that CI checks
 // (packages/gnn/weights/evaluation.json).
-// Usage: npm run build && node scripts/gnn-train.mjs [outDir] [--config JSON] [--models N] [--targets N] [--epochs N] [--seed N] [--no-fixed-set]
-// (--config is merged into the default model config; the options are for model-selection runs.)
+// Usage: npm run build && node scripts/gnn-train.mjs [outDir] [--config JSON] [--models N] [--targets N] [--epochs N] [--seed N] [--vary-engines] [--no-fixed-set]
+// (--config is merged into the default model config; --vary-engines trains on the `train-engines`
+// distribution, recorded in model.json; the options are for model-selection runs.)
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TRAIN_ENGINES, fixedSetEvaluation, trainGnn, TRAIN_DEFAULTS, DEFAULT_CONFIG } from '@splitc/gnn';
+import { fixedSetEvaluation, trainGnn, TRAIN_DEFAULTS, DEFAULT_CONFIG } from '@splitc/gnn';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-if (args.includes('--vary-engines')) TRAIN_ENGINES.value = true;
 const opt = (name) => { const i = args.indexOf(name); return i === -1 ? undefined : args[i + 1]; };
 const positional = args.filter((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--')));
 const out = positional[0] ?? path.join(root, 'packages/gnn/weights');
 const config = { ...DEFAULT_CONFIG, ...JSON.parse(opt('--config') ?? '{}') };
 const num = (name) => (opt(name) === undefined ? {} : { [name.slice(2)]: Number(opt(name)) });
-const settings = { ...num('--models'), ...num('--epochs'), ...num('--seed'), ...(opt('--targets') !== undefined ? { targetsPerModel: Number(opt('--targets')) } : {}) };
+const settings = {
+  ...num('--models'), ...num('--epochs'), ...num('--seed'), ...(opt('--targets') !== undefined ? { targetsPerModel: Number(opt('--targets')) } : {}),
+  ...(args.includes('--vary-engines') ? { distribution: 'train-engines' } : {}),
+};
 const t0 = performance.now();
 const r = await trainGnn({
   out, config, ...settings,

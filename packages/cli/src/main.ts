@@ -187,7 +187,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       const { onProgress } = reporters(a);
       const summary = gnnDataset({
         seed: integer(argv, a, 'seed'), models: positiveInteger(argv, a, 'models'), targetsPerModel: positiveInteger(argv, a, 'targets-per-model'),
-        distribution: a.distribution as 'train' | 'shifted', ...optional('out', a.output as string | undefined),
+        distribution: a.distribution as 'train' | 'train-engines' | 'shifted', ...optional('out', a.output as string | undefined),
         onProgress: (p) => onProgress({ ...p, unit: 'items' }),
       });
       io.stdout(a.json === true ? `${JSON.stringify(summary)}\n` : `${formatDataset(summary)}\n`);
@@ -198,8 +198,10 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       const output = String(a.output);
       validateOutputPath(output, '-o');
       const r = await trainGnn({
-        out: output, seed: integer(argv, a, 'seed'), models: positiveInteger(argv, a, 'models'), targetsPerModel: positiveInteger(argv, a, 'targets-per-model'),
-        epochs: positiveInteger(argv, a, 'epochs'), backend: a.backend as 'wasm' | 'cpu' | 'auto',
+        out: output, seed: integer(argv, a, 'seed'), backend: a.backend as 'wasm' | 'cpu' | 'auto', distribution: a.distribution as 'train' | 'train-engines',
+        ...(a.models === undefined ? {} : { models: positiveInteger(argv, a, 'models') }),
+        ...(a['targets-per-model'] === undefined ? {} : { targetsPerModel: positiveInteger(argv, a, 'targets-per-model') }),
+        ...(a.epochs === undefined ? {} : { epochs: positiveInteger(argv, a, 'epochs') }),
         onProgress: (p) => onProgress({ phase: p.phase === 'train' ? `train (loss ${p.loss?.toFixed(4) ?? '…'})` : 'label dataset', done: p.done, total: p.total, unit: p.phase === 'train' ? 'epochs' : 'items' }),
       });
       const summary = { out: output, backend: r.backend, samples: r.samples, epochs: r.losses.length, finalLoss: r.losses.at(-1) ?? null, datasetSeconds: r.datasetSeconds, trainSeconds: r.trainSeconds };

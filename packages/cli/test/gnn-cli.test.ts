@@ -40,7 +40,21 @@ describe('splitc gnn', () => {
     const p = splitc(['plan', 'fixtures/models/lenet5.onnx', '--predictor', 'gnn', '--gnn-weights', d1, '--json']);
     expect(p.stderr).toBe('');
     expect((JSON.parse(p.stdout) as { predictor: { name: string } }).predictor.name).toBe('gnn');
+    // The training distribution is recorded only when it is not the default one.
+    const training = (dir: string) => (JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as { training: Record<string, unknown> }).training;
+    expect(training(d1).distribution).toBeUndefined();
+    const d3 = path.join(work, 'w3');
+    expect(splitc(['gnn', 'train', '-o', d3, '--models', '4', '--targets-per-model', '1', '--epochs', '1', '--distribution', 'train-engines', '--json']).status).toBe(0);
+    expect(training(d3)).toMatchObject({ distribution: 'train-engines', models: 4, epochs: 1 });
   }, 180_000);
+
+  it('train --help states the shipped weights\' training sizes, which are its defaults', async () => {
+    const { TRAIN_DEFAULTS } = await import('@splitc/gnn');
+    const help = splitc(['gnn', 'train', '--help']).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain(`zoo models in the dataset (default: the shipped weights' ${TRAIN_DEFAULTS.models})`);
+    expect(help).toContain(`sampled targets per model (default: the shipped weights' ${TRAIN_DEFAULTS.targetsPerModel})`);
+    expect(help).toContain(`training epochs (default: the shipped weights' ${TRAIN_DEFAULTS.epochs})`);
+  });
 
   it('usage errors name the gnn subcommand', () => {
     expect(splitc(['gnn'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: missing gnn command: dataset, train or eval (run splitc gnn --help)\n' });

@@ -9,13 +9,13 @@ import type { GraphFeatures } from './features.js';
 import type { ParamArrays } from './weights.js';
 
 export { NODE_FEATURES, TARGET_FEATURES, FEATURE_SCHEMA_VERSION, featureSchemaHash, graphFeatures, targetDescriptor, type GraphFeatures } from './features.js';
-export { sampleTarget, TRAIN_ENGINES, TRAIN_LINK_BANDWIDTH, TRAIN_PERTURBATION, type SampledTarget, type TargetDistribution } from './target-sampling.js';
+export { sampleTarget, TRAIN_LINK_BANDWIDTH, TRAIN_PERTURBATION, type SampledTarget, type TargetDistribution, type TrainingDistribution } from './target-sampling.js';
 export { buildDataset, graphSamples, labelSample, dpuThroughputShare, type DatasetOptions, type Sample } from './dataset.js';
 export { DEFAULT_CONFIG, TRAIN_DEFAULTS, paramShapes, type ModelConfig } from './config.js';
 export type { StageLabels } from './model.js';
 export type { BackendName } from './backend.js';
 export type { TrainOptions, TrainProgress, TrainResult } from './train.js';
-export { loadWeights, saveWeights, SHIPPED_WEIGHTS_DIR, type ModelJson, type LoadedWeights, type ParamArrays, type WeightSpec } from './weights.js';
+export { loadWeights, saveWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution, type ModelJson, type LoadedWeights, type ParamArrays, type WeightSpec } from './weights.js';
 export { forwardJs, scoresJs, decode, OUTPUT_COLUMNS } from './infer.js';
 export { structureOffsets, type StructureOffsets } from './structure.js';
 export { metricsOf, gnnPicks, smallestCrossing, macFraction, OPTIMAL_EQUIVALENT, type Metrics, type Predictor } from './evaluate.js';

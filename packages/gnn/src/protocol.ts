@@ -13,7 +13,7 @@ import { compareOn, formatEvalTables, gnnPicks, type EvalRow } from './evaluate.
 import type { ModelConfig } from './config.js';
 import type { TargetDistribution } from './target-sampling.js';
 import type { TrainOptions } from './train.js';
-import { loadWeights, SHIPPED_WEIGHTS_DIR } from './weights.js';
+import { loadWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution } from './weights.js';
 
 export interface Progress {
   readonly phase: string;
@@ -132,26 +132,28 @@ export async function evaluateGnn(options: EvalOptions = {}): Promise<EvalReport
   const rows: EvalRow[] = [];
   const report = (phase: string, done: number, total: number) => options.onProgress?.({ phase, done, total });
 
-  for (const dist of ['train', 'shifted'] as const) {
+  // "The training distribution" is the one these weights were trained on.
+  const trained = trainingDistribution(loaded.meta);
+  for (const dist of [trained, 'shifted'] as const) {
     const samples: Sample[] = [];
     files.forEach((f, i) => {
       const g = analyzeModel(loadModel(f));
       const name = path.basename(f, '.onnx');
-      samples.push(...graphSamples(g, name, 'torchvision', deriveSeed(seed + (dist === 'train' ? 0 : 1), i), perModel, dist));
+      samples.push(...graphSamples(g, name, 'torchvision', deriveSeed(seed + (dist === 'shifted' ? 1 : 0), i), perModel, dist));
       report(`torchvision (${dist} targets)`, i + 1, files.length);
     });
-    const set = dist === 'train' ? 'Unseen torchvision architectures, targets from the training distribution' : 'Unseen torchvision architectures, targets outside the training distribution';
+    const set = dist !== 'shifted' ? 'Unseen torchvision architectures, targets from the training distribution' : 'Unseen torchvision architectures, targets outside the training distribution';
     rows.push(...groupRows(set, samples, gnnPicks(params, cfg, samples), (s) => s.model));
   }
 
   const perFamily = options.heldOutPerFamily ?? 6;
-  for (const dist of ['train', 'shifted'] as const) {
-    const held = buildDataset({ seed: seed + 7 + (dist === 'train' ? 0 : 1), models: perFamily * FAMILIES.length, targetsPerModel: 2, distribution: dist, onProgress: (d, t) => report(`zoo held-out (${dist})`, d, t) });
-    const set = dist === 'train' ? 'Held-out zoo models (seen families), training-distribution targets' : 'Held-out zoo models (seen families), targets outside the training distribution';
+  for (const dist of [trained, 'shifted'] as const) {
+    const held = buildDataset({ seed: seed + 7 + (dist === 'shifted' ? 1 : 0), models: perFamily * FAMILIES.length, targetsPerModel: 2, distribution: dist, onProgress: (d, t) => report(`zoo held-out (${dist})`, d, t) });
+    const set = dist !== 'shifted' ? 'Held-out zoo models (seen families), training-distribution targets' : 'Held-out zoo models (seen families), targets outside the training distribution';
     rows.push(...groupRows(set, held, gnnPicks(params, cfg, held), (s) => s.family));
   }
 
-  if (options.leaveOneFamilyOut === true) rows.push(...await leaveOneFamilyOut(options));
+  if (options.leaveOneFamilyOut === true) rows.push(...await leaveOneFamilyOut({ ...options, foldTraining: { distribution: trained, ...options.foldTraining } }));
   return { rows, tables: formatEvalTables(rows), weightsSha256: loaded.meta.weightsSha256 };
 }
 
@@ -168,7 +170,8 @@ export async function leaveOneFamilyOut(options: Pick<EvalOptions, 'foldTraining
   for (const [fi, family] of FAMILIES.entries()) {
     const others = FAMILIES.filter((f) => f !== family) as Family[];
     const fold = await trainGnn({ models: 100, targetsPerModel: 3, epochs: 12, ...options.foldTraining, families: others, backend: options.backend ?? 'wasm' });
-    const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family] });
+    // Tested on targets of the distribution its folds were trained on.
+    const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family], distribution: options.foldTraining?.distribution ?? 'train' });
     lofo.push(...test);
     picks.push(...gnnPicks(new Map([...fold.params].map(([k, v]) => [k, v.dataSync() as Float32Array])), fold.config, test));
     for (const v of fold.params.values()) v.dispose();
@@ -189,7 +192,7 @@ export async function fixedSetEvaluation(weightsDir: string = SHIPPED_WEIGHTS_DI
   const dir = fixturesDir ?? path.resolve(SHIPPED_WEIGHTS_DIR, '../../../fixtures/models');
   const files = FIXED_SET.map((m) => path.join(dir, `${m}.onnx`));
   const samples: Sample[] = [];
-  files.forEach((f, i) => samples.push(...graphSamples(analyzeModel(loadModel(f)), path.basename(f, '.onnx'), 'torchvision', deriveSeed(EVAL_SEED + 99, i), 4, 'train')));
+  files.forEach((f, i) => samples.push(...graphSamples(analyzeModel(loadModel(f)), path.basename(f, '.onnx'), 'torchvision', deriveSeed(EVAL_SEED + 99, i), 4, trainingDistribution(loaded.meta))));
   const [gnn, smallest, mac] = compareOn('fixed', 'all', samples, gnnPicks(loaded.params, loaded.meta.config, samples));
   return { weightsSha256: loaded.meta.weightsSha256, gnn: gnn!.metrics, smallestCrossing: smallest!.metrics, macFraction: mac!.metrics };
 }

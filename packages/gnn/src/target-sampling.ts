@@ -1,13 +1,17 @@
 // Sampled targets for the dataset: device profiles perturbed around the built-in ones, link presets
 // and continuous links, fp16/fp32, stream/latency. `train` is the training distribution; `shifted`
 // lies outside it (used only for evaluation): a different DPU (zcu102), perturbations beyond ±50%,
-// and link bandwidths beyond the training range.
+// and link bandwidths beyond the training range. `train-engines` is `train` that also varies the
+// DPU's parallel frames and on-chip bank (a model-selection option, not the shipped weights').
 
 import type { Objective } from '@splitc/planner';
 import { builtinCatalog, type DpuDevice, type GpuDevice, type Link, type ResolvedTarget } from '@splitc/targets';
 import { Rng } from '@splitc/zoo';
 
-export type TargetDistribution = 'train' | 'shifted';
+export type TargetDistribution = 'train' | 'train-engines' | 'shifted';
+
+/** The distributions training may draw from (`shifted` is for evaluation only). */
+export type TrainingDistribution = Exclude<TargetDistribution, 'shifted'>;
 
 export interface SampledTarget {
   readonly target: ResolvedTarget;
@@ -19,13 +23,6 @@ export interface SampledTarget {
 /** Training: link bandwidth in [1e8, 8e9] B/s; devices ×[0.5, 1.5] around vck190 / rtx2080. */
 export const TRAIN_LINK_BANDWIDTH: readonly [number, number] = [1e8, 8e9];
 export const TRAIN_PERTURBATION: readonly [number, number] = [0.5, 1.5];
-
-/**
- * Whether the training distribution varies the DPU's parallel frames and on-chip bank (see
- * sampleTarget). A switch for model-selection runs (gnn-train.mjs --vary-engines); the default is
- * that of the shipped weights.
- */
-export const TRAIN_ENGINES = { value: false };
 
 const clampEff = (v: number): number => Math.min(1, Math.max(0.01, v));
 
@@ -57,14 +54,14 @@ function perturbGpu(g: GpuDevice, f: () => number): GpuDevice {
 }
 
 /** One sampled target from a distribution; deterministic in the generator's state. */
-export function sampleTarget(r: Rng, dist: TargetDistribution, engines = TRAIN_ENGINES.value): SampledTarget {
+export function sampleTarget(r: Rng, dist: TargetDistribution): SampledTarget {
   const cat = builtinCatalog();
   const dev = <T>(name: string): T => cat.devices.get(name) as T;
   const presets = [...cat.links.values()];
   let link: Link;
   let f: () => number;
   let dpuBase: DpuDevice;
-  if (dist === 'train') {
+  if (dist !== 'shifted') {
     f = () => r.uniform(TRAIN_PERTURBATION[0], TRAIN_PERTURBATION[1]);
     dpuBase = dev<DpuDevice>('vck190');
     link = r.chance(0.4)
@@ -81,7 +78,7 @@ export function sampleTarget(r: Rng, dist: TargetDistribution, engines = TRAIN_E
   const gpu = perturbGpu(dev<GpuDevice>('rtx2080'), f);
   const precision = r.chance(0.5) ? 'fp16' : 'fp32';
   const objective: Objective = r.chance(0.6) ? 'stream' : 'latency';
-  if (dist === 'train' && engines) {
+  if (dist === 'train-engines') {
     // The DPU's engine count and on-chip image bank vary too (drawn last, so the draws above are
     // those of the distribution without them): frames ×U(0.5, 1.5), rounded; no bank one time in
     // four (as on the Zynq DPUs), else both banks ×U(0.5, 1.5).

@@ -10,6 +10,7 @@ import { DEFAULT_CONFIG, isStatistic, TRAIN_DEFAULTS, type ModelConfig } from '.
 import { NODE_FEATURES, TARGET_FEATURES } from './features.js';
 import { disposeBatch, initParams, loss, makeBatch, type Batch } from './model.js';
 import { saveWeights } from './weights.js';
+import type { TrainingDistribution } from './target-sampling.js';
 
 export interface TrainProgress {
   readonly phase: 'dataset' | 'train';
@@ -22,13 +23,15 @@ export interface TrainProgress {
 export interface TrainOptions {
   /** Default 1. */
   readonly seed?: number;
-  /** Zoo models in the dataset (default 400). */
+  /** Zoo models in the dataset (default TRAIN_DEFAULTS.models). */
   readonly models?: number;
-  /** Sampled targets per model (default 3). */
+  /** Sampled targets per model (default TRAIN_DEFAULTS.targetsPerModel). */
   readonly targetsPerModel?: number;
   /** Families to train on (default all; leave-one-family-out passes the other nine). */
   readonly families?: readonly Family[];
-  /** Default 40. */
+  /** The targets' distribution (default `train`; `train-engines` also varies the DPU's engines and bank). Recorded in model.json when not the default. */
+  readonly distribution?: TrainingDistribution;
+  /** Default TRAIN_DEFAULTS.epochs. */
   readonly epochs?: number;
   /** Graphs per batch (default 16). */
   readonly batchSize?: number;
@@ -101,6 +104,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
   const data = options.dataset ?? buildDataset({
     seed, models: options.models ?? TRAIN_DEFAULTS.models, targetsPerModel: options.targetsPerModel ?? TRAIN_DEFAULTS.targetsPerModel,
     ...(options.families !== undefined ? { families: options.families } : {}),
+    distribution: options.distribution ?? 'train',
     onProgress: (done, total) => options.onProgress?.({ phase: 'dataset', done, total }),
   });
   const t1 = performance.now();
@@ -137,6 +141,8 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
       seed, epochs, samples: data.length, batchSize, learningRate: lr,
       models: options.models ?? TRAIN_DEFAULTS.models, targetsPerModel: options.targetsPerModel ?? TRAIN_DEFAULTS.targetsPerModel,
       families: options.families ?? 'all', backend,
+      // Absent means `train` (weights written before the option existed keep their bytes).
+      ...(options.distribution !== undefined && options.distribution !== 'train' ? { distribution: options.distribution } : {}),
     }, new Map([...params].map(([k, v]) => [k, v.dataSync() as Float32Array])));
   }
   return { params, config: cfg, backend, samples: data.length, losses, datasetSeconds: (t1 - t0) / 1e3, trainSeconds: (t2 - t1) / 1e3 };

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { elementCount, SplitcError } from '@splitc/diagnostics';
 import { FEATURE_SCHEMA_VERSION, featureSchemaHash } from './features.js';
 import { paramShapes, type ModelConfig } from './config.js';
+import type { TrainingDistribution } from './target-sampling.js';
 
 export const WEIGHTS_FORMAT = 'splitc-gnn';
 export const WEIGHTS_FORMAT_VERSION = 1;
@@ -39,6 +40,11 @@ export interface WeightSpec {
   readonly name: string;
   readonly shape: readonly number[];
   readonly dtype: 'float32';
+}
+
+/** The target distribution the weights were trained on (model.json's training.distribution; absent: `train`). */
+export function trainingDistribution(meta: ModelJson): TrainingDistribution {
+  return meta.training.distribution === 'train-engines' ? 'train-engines' : 'train';
 }
 
 /** The parameters by name, each a row-major Float32Array of its shape. */

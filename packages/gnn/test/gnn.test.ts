@@ -11,8 +11,9 @@ import { loadModel } from '@splitc/onnx';
 import { planSplit } from '@splitc/planner';
 import { resolveTarget, type ResolvedTarget } from '@splitc/targets';
 import {
-  NODE_FEATURES, TARGET_FEATURES, buildDataset, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, smallestCrossing, targetDescriptor, trainGnn,
+  NODE_FEATURES, TARGET_FEATURES, buildDataset, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, sampleTarget, smallestCrossing, targetDescriptor, trainGnn,
 } from '@splitc/gnn';
+import { Rng } from '@splitc/zoo';
 
 const root = path.resolve(__dirname, '../../..');
 const work = mkdtempSync(path.join(tmpdir(), 'splitc-gnn-'));
@@ -74,6 +75,30 @@ describe('dataset and baselines', () => {
       expect(mp.regretMean).toBeGreaterThanOrEqual(0);
       for (const [i, s] of data.entries()) expect(Number.isFinite(s.costs[p(s)]!), `sample ${i}`).toBe(true);
     }
+  });
+});
+
+describe('target sampling', () => {
+  it('train-engines draws what train draws, then varies the DPU\'s parallel frames and on-chip bank; train never does', () => {
+    const frames = new Set<number>();
+    let noBank = 0;
+    for (let seed = 0; seed < 200; seed++) {
+      const a = sampleTarget(new Rng(seed), 'train');
+      const b = sampleTarget(new Rng(seed), 'train-engines');
+      expect(a.target.dpu.compute.parallelFrames).toBe(6);
+      expect(a.target.dpu.onChip?.imageBankBytes).toBe(2097152);
+      expect(b.target.dpu.compute.clockHz).toBe(a.target.dpu.compute.clockHz);
+      expect(b.target.link).toEqual(a.target.link);
+      expect(b.target.gpu).toEqual(a.target.gpu);
+      expect([b.target.precision, b.objective]).toEqual([a.target.precision, a.objective]);
+      frames.add(b.target.dpu.compute.parallelFrames);
+      if (b.target.dpu.onChip === undefined) noBank++;
+    }
+    expect(Math.min(...frames)).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...frames)).toBeLessThanOrEqual(9);
+    expect(frames.size).toBeGreaterThan(3);
+    expect(noBank).toBeGreaterThan(25);
+    expect(noBank).toBeLessThan(75);
   });
 });
 

@@ -47,6 +47,14 @@ export interface ModelConfig {
    * cut's link time the link's. Absent: every part reads the whole descriptor.
    */
   readonly targetMasks?: boolean;
+  /**
+   * A layer's compute and memory terms (the first two of its K) overlap instead of adding: they
+   * combine as a p-norm (c^p + m^p)^(1/p) with one learned exponent per time column (`time/p`
+   * holds ln p, starting at 0: p = 1 is the plain sum; p → ∞ is a roofline's max). The labels
+   * decide how far each device overlaps the two; the remaining terms add. Needs components ≥ 3.
+   * Absent: every term adds.
+   */
+  readonly overlap?: boolean;
 }
 
 export const DEFAULT_CONFIG: ModelConfig = {
@@ -76,8 +84,12 @@ export function paramShapes(cfg: ModelConfig): [string, number[]][] {
   // features and the target; per-cut log link time; per-stage log overheads from the target.
   shapes.push(['time/h', [H, H]], ['time/x', [F, H]], ['time/t', [T, H]], ['time/b', [H]]);
   if (I > 0) shapes.push(['time/ix', [F, I]], ['time/it', [T, I]], ['time/io', [I, H]]);
-  if (K > 0) shapes.push(['time/o', [H, 3 * K]], ['time/ob', [3 * K]], ['time/xo', [F, 3 * K]], ['time/to', [T, 3 * K]]);
-  else shapes.push(['time/o', [H, 3]], ['time/ob', [3]]);
+  if (K > 0) {
+    shapes.push(['time/o', [H, 3 * K]], ['time/ob', [3 * K]], ['time/xo', [F, 3 * K]], ['time/to', [T, 3 * K]]);
+    if (cfg.overlap === true) shapes.push(['time/p', [3]]);
+  } else {
+    shapes.push(['time/o', [H, 3]], ['time/ob', [3]]);
+  }
   shapes.push(['link/x', [F, H]], ['link/t', [T, H]], ['link/b', [H]]);
   if (I > 0) shapes.push(['link/ix', [F, I]], ['link/it', [T, I]], ['link/io', [I, H]]);
   if (K > 0) shapes.push(['link/o', [H, K]], ['link/ob', [K]], ['link/xo', [F, K]], ['link/to', [T, K]]);

@@ -243,10 +243,21 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
     }
     const tr = rowTimes(t, W(`${name}/to`), B(`${name}/ob`));
     const sums = new Float64Array(N * columns);
+    // With `overlap`, the first two terms combine as a p-norm (model.ts's forward, in log space around the larger).
+    const p = name === 'time' && cfg.overlap === true ? Array.from(B('time/p'), Math.exp) : undefined;
+    const term = (i: number, c: number, k: number): number => (a[i * CK + c * K + k]! + xp[i * XO + xoAt + c * K + k]! + tr[c * K + k]!) * HEAD_GAIN;
     for (let i = 0; i < N; i++) {
       for (let c = 0; c < columns; c++) {
         let s = 0;
-        for (let k = 0; k < K; k++) s += clipExp((a[i * CK + c * K + k]! + xp[i * XO + xoAt + c * K + k]! + tr[c * K + k]!) * HEAD_GAIN);
+        let k = 0;
+        if (p !== undefined) {
+          const a0 = term(i, c, 0);
+          const a1 = term(i, c, 1);
+          const m = Math.max(a0, a1);
+          s = clipExp(m + Math.log(Math.exp((a0 - m) * p[c]!) + Math.exp((a1 - m) * p[c]!)) / p[c]!);
+          k = 2;
+        }
+        for (; k < K; k++) s += clipExp(term(i, c, k));
         sums[i * columns + c] = s;
       }
     }

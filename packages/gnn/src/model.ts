@@ -329,6 +329,13 @@ function sumMatrix(columns: number, K: number): [tf.Tensor2D, tf.Tensor2D] {
   return hit;
 }
 
+/** [columns·K]: 1 on each column's terms past the first two (those that add to the overlapping pair). */
+function restMask(columns: number, K: number): Float32Array {
+  const m = new Float32Array(columns * K);
+  for (let c = 0; c < columns; c++) for (let k = 2; k < K; k++) m[c * K + k] = 1;
+  return m;
+}
+
 /** The structured heads' fixed offsets of a batch (structure.ts), as tensors: time [N, 3K], link [N, K], overheads [N, 3]. */
 function structuredTensors(b: Batch, K: number, centre: ArrayLike<number>): { time: tf.Tensor2D; link: tf.Tensor2D; ovh: tf.Tensor2D } {
   const time = new Float32Array(b.nodes * 3 * K);
@@ -379,7 +386,16 @@ export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
     let a = tf.mul(tf.add(tf.addN([linear(hidden, w(`${head}/o`)), linear(x, w(`${head}/xo`), true), linear(t, w(`${head}/to`), true)]), w(`${head}/ob`)), HEAD_GAIN) as tf.Tensor2D;
     if (fixed !== undefined) a = tf.add(a, head === 'time' ? fixed.time : fixed.link) as tf.Tensor2D;
     const [S, ST] = sumMatrix(columns, K);
-    return constRight(expClipped(a) as tf.Tensor2D, S, ST);
+    if (head !== 'time' || cfg.overlap !== true) return constRight(expClipped(a) as tf.Tensor2D, S, ST);
+    // Overlapping compute and memory terms: (e^{p·a0} + e^{p·a1})^{1/p} per column, in log space
+    // around the larger of the two; the other terms add (their columns of `a` masked out first).
+    const p = tf.exp(w('time/p'));
+    const a0 = tf.concat(Array.from({ length: columns }, (_, c) => tf.slice(a, [0, c * K], [-1, 1])), 1);
+    const a1 = tf.concat(Array.from({ length: columns }, (_, c) => tf.slice(a, [0, c * K + 1], [-1, 1])), 1);
+    const m = tf.maximum(a0, a1);
+    const lse = tf.div(tf.log(tf.add(tf.exp(tf.mul(tf.sub(a0, m), p)), tf.exp(tf.mul(tf.sub(a1, m), p)))), p);
+    const rest = tf.mul(expClipped(a), tf.tensor2d(restMask(columns, K), [1, columns * K]));
+    return tf.add(expClipped(tf.add(m, lse)), constRight(rest as tf.Tensor2D, S, ST)) as tf.Tensor2D;
   };
   let logTimes: tf.Tensor2D;
   let times: tf.Tensor2D;

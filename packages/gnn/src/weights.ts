@@ -109,6 +109,9 @@ export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
   if (cfg.structured === true && ((cfg.components ?? 0) < 3 || cfg.standardize !== true)) {
     throw new SplitcError('GnnWeightsCorrupt', 'a structured model needs components ≥ 3 and standardize', { file: jsonFile, field: 'config' });
   }
+  if (cfg.overlap === true && (cfg.components ?? 0) < 3) {
+    throw new SplitcError('GnnWeightsCorrupt', 'an overlap model needs components ≥ 3', { file: jsonFile, field: 'config' });
+  }
   if (typeof meta.weightsFile !== 'string' || path.basename(meta.weightsFile) !== meta.weightsFile) throw new SplitcError('GnnWeightsCorrupt', 'weightsFile must be a file name beside model.json', { file: jsonFile, field: 'weightsFile' });
   const binFile = path.join(dir, meta.weightsFile);
   if (!existsSync(binFile)) throw new SplitcError('GnnWeightsMissing', `${meta.weightsFile} is missing`, { file: binFile });

@@ -26,8 +26,8 @@ function samples(): Sample[] {
   return [...zoo, ...tv];
 }
 
-async function agree(weightsDir: string, data: readonly Sample[]): Promise<number> {
-  const w = loadWeights(weightsDir);
+async function agree(weights: string | ReturnType<typeof loadWeights>, data: readonly Sample[]): Promise<number> {
+  const w = typeof weights === 'string' ? loadWeights(weights) : weights;
   let worst = 0;
   for (const s of data) {
     const js = forwardJs(w.params, w.meta.config, s.features, s.descriptor);
@@ -55,17 +55,24 @@ describe('plain-JS inference', () => {
     expect(await agree(path.join(root, 'packages/gnn/weights'), data)).toBeLessThanOrEqual(1e-5);
   });
 
-  it('equals it for other model shapes (more rounds, narrower interaction, 2 terms; structured heads; and the format-1 heads), freshly trained', async () => {
+  it('equals it for other model shapes (more rounds, narrower interaction, 2 terms; structured heads; the format-1 heads; overlapping terms), freshly trained', async () => {
     const shapes = [
       { hidden: 12, message: 6, layers: 3, interaction: 5, components: 2, standardize: true },
       { hidden: 12, message: 6, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true },
       { hidden: 12, message: 6, layers: 1 },
+      { hidden: 12, message: 6, layers: 1, interaction: 4, components: 4, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true },
     ];
     for (const [i, config] of shapes.entries()) {
       const dir = path.join(work, `small-${i}`);
       await trainGnn({ seed: 9, models: 8, targetsPerModel: 2, epochs: 2, batchSize: 4, config, out: dir });
       expect(await agree(dir, data.slice(0, 12))).toBeLessThanOrEqual(1e-5);
     }
+    // Two epochs leave the overlap exponents near p = 1 (a plain sum): move them well away (p = e^-0.5,
+    // e^1, e^2.5; the last is nearly a max) and check again.
+    const w = loadWeights(path.join(work, `small-${shapes.length - 1}`));
+    const params = new Map(w.params);
+    params.set('time/p', Float32Array.of(-0.5, 1, 2.5));
+    expect(await agree({ ...w, params }, data.slice(0, 12))).toBeLessThanOrEqual(1e-5);
   });
 
   it('does not load TensorFlow.js: importing @splitc/gnn and predicting leave tfjs\'s engine unmade', () => {

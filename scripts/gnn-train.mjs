@@ -2,7 +2,7 @@
 // Trains the shipped GNN weights from scratch (packages/gnn/weights: model.json + weights.bin) with
 // the defaults, prints the time of each phase, and records the fixed-set evaluation that CI checks
 // (packages/gnn/weights/evaluation.json).
-// Usage: npm run build && node scripts/gnn-train.mjs [outDir] [--config JSON] [--models N] [--targets N] [--epochs N] [--seed N] [--vary-engines] [--no-fixed-set]
+// Usage: npm run build && node scripts/gnn-train.mjs [outDir] [--config JSON] [--models N] [--targets N] [--epochs N] [--seed N] [--average F] [--vary-engines] [--no-fixed-set]
 // (--config is merged into the default model config; --vary-engines trains on the `train-engines`
 // distribution, recorded in model.json; the options are for model-selection runs.)
 import { writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ const out = positional[0] ?? path.join(root, 'packages/gnn/weights');
 const config = { ...DEFAULT_CONFIG, ...JSON.parse(opt('--config') ?? '{}') };
 const num = (name) => (opt(name) === undefined ? {} : { [name.slice(2)]: Number(opt(name)) });
 const settings = {
-  ...num('--models'), ...num('--epochs'), ...num('--seed'), ...(opt('--targets') !== undefined ? { targetsPerModel: Number(opt('--targets')) } : {}),
+  ...num('--models'), ...num('--epochs'), ...num('--seed'), ...num('--average'), ...(opt('--targets') !== undefined ? { targetsPerModel: Number(opt('--targets')) } : {}),
   ...(args.includes('--vary-engines') ? { distribution: 'train-engines' } : {}),
 };
 const t0 = performance.now();

@@ -134,6 +134,27 @@ describe('training', () => {
     predictor.dispose();
   });
 
+  it('averages the weights of the last epochs when asked (the mean of each epoch\'s end weights, recorded in model.json)', async () => {
+    const cfg = { ...options.config, overlap: true };
+    const dir = (n: string) => path.join(work, `avg-${n}`);
+    await trainGnn({ ...options, config: cfg, epochs: 1, out: dir('e1') });
+    await trainGnn({ ...options, config: cfg, epochs: 2, out: dir('e2') });
+    await trainGnn({ ...options, config: cfg, epochs: 2, average: 1, out: dir('both') });
+    await trainGnn({ ...options, config: cfg, epochs: 2, average: 0.5, out: dir('last') });
+    const [w1, w2, both] = ['e1', 'e2', 'both'].map((n) => loadWeights(dir(n)));
+    // The first epoch runs the same steps whatever the epoch count (its learning rate and shuffle are the same).
+    for (const [name, v] of both!.params) {
+      const expected = name.startsWith('norm/') ? w2!.params.get(name)! : Float32Array.from(v, (_, i) => (w1!.params.get(name)![i]! + w2!.params.get(name)![i]!) / 2);
+      const bytes = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+      expect(bytes(v).equals(bytes(expected)), name).toBe(true);
+    }
+    expect(both!.meta.training).toMatchObject({ average: 1, epochs: 2 });
+    expect(w2!.meta.training.average).toBeUndefined();
+    // Averaging only the last epoch is the last weights.
+    expect(readFileSync(path.join(dir('last'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(true);
+    await expect(trainGnn({ ...options, average: 1.5 })).rejects.toThrow(/average must be a fraction/);
+  });
+
   it('refuses missing, corrupt and mismatched weights with typed errors naming the file', async () => {
     const a = path.join(work, 'bad');
     await trainGnn({ ...options, out: a });

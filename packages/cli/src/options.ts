@@ -191,7 +191,7 @@ export const GNN_TRAIN: CommandSpec = {
     seed: SEED,
     models: { type: 'number', requiresArg: true, describe: 'zoo models in the dataset (default: the shipped weights\' 600)' },
     'targets-per-model': { type: 'number', requiresArg: true, describe: 'sampled targets per model (default: the shipped weights\' 3)' },
-    epochs: { type: 'number', requiresArg: true, describe: 'training epochs (default: the shipped weights\' 60)' },
+    epochs: { type: 'number', requiresArg: true, describe: 'training epochs (default: the shipped weights\' 80)' },
     distribution: { type: 'string', default: 'train', choices: ['train', 'train-engines'], requiresArg: true, describe: 'target distribution (train-engines: also vary the DPU\'s engines and on-chip bank; recorded in model.json)' },
     backend: BACKEND,
     json: JSON_OPTION,

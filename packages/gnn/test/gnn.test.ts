@@ -103,7 +103,7 @@ describe('target sampling', () => {
 });
 
 describe('training', () => {
-  const options = { seed: 5, models: 6, targetsPerModel: 2, epochs: 2, batchSize: 4, config: { hidden: 8, message: 4, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true } };
+  const options = { seed: 5, models: 6, targetsPerModel: 2, epochs: 2, batchSize: 4, config: { hidden: 8, message: 4, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true } };
 
   it('is deterministic: the same seed gives byte-identical weights files; predictions are valid cuts', async () => {
     const a = path.join(work, 'a');
@@ -135,7 +135,7 @@ describe('training', () => {
   });
 
   it('averages the weights of the last epochs when asked (the mean of each epoch\'s end weights, recorded in model.json)', async () => {
-    const cfg = { ...options.config, overlap: true };
+    const cfg = options.config;
     const dir = (n: string) => path.join(work, `avg-${n}`);
     await trainGnn({ ...options, config: cfg, epochs: 1, out: dir('e1') });
     await trainGnn({ ...options, config: cfg, epochs: 2, out: dir('e2') });

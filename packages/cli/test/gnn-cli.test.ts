@@ -25,6 +25,11 @@ describe('splitc gnn', () => {
     const lines = readFileSync(path.join(work, 'a.jsonl'), 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(6);
     expect(readFileSync(path.join(work, 'b.jsonl'), 'utf8')).toBe(readFileSync(path.join(work, 'a.jsonl'), 'utf8'));
+    // train-engines draws the same targets as train, then varies the DPU's engines: the labels differ, the sample count does not.
+    const e = splitc([...args, '--distribution', 'train-engines', '--json', '-o', path.join(work, 'e.jsonl')]);
+    expect(e.status).toBe(0);
+    expect((JSON.parse(e.stdout) as { samples: number }).samples).toBe(6);
+    expect(readFileSync(path.join(work, 'e.jsonl'), 'utf8')).not.toBe(readFileSync(path.join(work, 'a.jsonl'), 'utf8'));
   }, 120_000);
 
   it('train: byte-identical weights for the same seed, usable by plan --gnn-weights', () => {

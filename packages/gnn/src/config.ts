@@ -51,10 +51,18 @@ export interface ModelConfig {
    * A layer's compute and memory terms (the first two of its K) overlap instead of adding: they
    * combine as a p-norm (c^p + m^p)^(1/p) with one learned exponent per time column (`time/p`
    * holds ln p, starting at 0: p = 1 is the plain sum; p → ∞ is a roofline's max). The labels
-   * decide how far each device overlaps the two; the remaining terms add. Needs components ≥ 3.
+   * decide how far each device overlaps the two; the remaining terms add. Needs components ≥ 2.
    * Absent: every term adds.
    */
   readonly overlap?: boolean;
+}
+
+/** Why a model of this config cannot be built (a part needs another), or undefined when it can. */
+export function configProblem(cfg: ModelConfig): string | undefined {
+  const K = cfg.components ?? 0;
+  if (cfg.structured === true && (K < 3 || cfg.standardize !== true)) return 'a structured model needs components ≥ 3 and standardize';
+  if (cfg.overlap === true && K < 2) return 'an overlap model needs components ≥ 2';
+  return undefined;
 }
 
 export const DEFAULT_CONFIG: ModelConfig = {

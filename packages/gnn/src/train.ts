@@ -6,7 +6,7 @@ import type { Family } from '@splitc/zoo';
 import { Rng } from '@splitc/zoo';
 import { initBackend, type BackendName } from './backend.js';
 import { buildDataset, type Sample } from './dataset.js';
-import { DEFAULT_CONFIG, isStatistic, TRAIN_DEFAULTS, type ModelConfig } from './config.js';
+import { configProblem, DEFAULT_CONFIG, isStatistic, TRAIN_DEFAULTS, type ModelConfig } from './config.js';
 import { NODE_FEATURES, TARGET_FEATURES } from './features.js';
 import { disposeBatch, initParams, loss, makeBatch, type Batch } from './model.js';
 import { saveWeights } from './weights.js';
@@ -100,9 +100,13 @@ export function featureStatistics(data: readonly Sample[], constantStd = 1): Map
 type GraphFeaturesRow = Float32Array;
 
 export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult> {
+  const cfg = options.config ?? DEFAULT_CONFIG;
+  const problem = configProblem(cfg);
+  if (problem !== undefined) throw new RangeError(`config: ${problem}`);
+  const average = options.average ?? 0;
+  if (!(average >= 0 && average <= 1)) throw new RangeError(`average must be a fraction in [0, 1], got ${average}`);
   const backend = await initBackend(options.backend ?? 'wasm');
   const seed = options.seed ?? TRAIN_DEFAULTS.seed;
-  const cfg = options.config ?? DEFAULT_CONFIG;
   const epochs = options.epochs ?? TRAIN_DEFAULTS.epochs;
   const batchSize = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const lr = options.learningRate ?? TRAIN_DEFAULTS.learningRate;
@@ -123,8 +127,6 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
   const r = new Rng(seed ^ 0x1b873593);
   const losses: number[] = [];
   const optimizer = tf.train.adam(lr);
-  const average = options.average ?? 0;
-  if (!(average >= 0 && average <= 1)) throw new RangeError(`average must be a fraction in [0, 1], got ${average}`);
   // The epochs whose end weights are averaged: the last ceil(average · epochs).
   const averaged = Math.ceil(average * epochs);
   const sums = new Map(averaged > 0 ? vars.map((v) => [v, new Float64Array(v.size)]) : []);

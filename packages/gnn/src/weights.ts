@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { elementCount, SplitcError } from '@splitc/diagnostics';
 import { FEATURE_SCHEMA_VERSION, featureSchemaHash } from './features.js';
-import { paramShapes, type ModelConfig } from './config.js';
+import { configProblem, paramShapes, type ModelConfig } from './config.js';
 import type { TrainingDistribution } from './target-sampling.js';
 
 export const WEIGHTS_FORMAT = 'splitc-gnn';
@@ -44,7 +44,7 @@ export interface WeightSpec {
 
 /** The target distribution the weights were trained on (model.json's training.distribution; absent: `train`). */
 export function trainingDistribution(meta: ModelJson): TrainingDistribution {
-  return meta.training.distribution === 'train-engines' ? 'train-engines' : 'train';
+  return meta.training?.distribution === 'train-engines' ? 'train-engines' : 'train';
 }
 
 /** The parameters by name, each a row-major Float32Array of its shape. */
@@ -106,11 +106,11 @@ export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
   if (cfg === undefined || ![cfg.hidden, cfg.message, cfg.layers, cfg.interaction ?? 0].every((v) => Number.isInteger(v) && v >= 0 && v <= 4096) || cfg.hidden < 1 || cfg.message < 1) {
     throw new SplitcError('GnnWeightsCorrupt', 'config must give integer hidden, message, layers (and interaction, if any)', { file: jsonFile, field: 'config' });
   }
-  if (cfg.structured === true && ((cfg.components ?? 0) < 3 || cfg.standardize !== true)) {
-    throw new SplitcError('GnnWeightsCorrupt', 'a structured model needs components ≥ 3 and standardize', { file: jsonFile, field: 'config' });
-  }
-  if (cfg.overlap === true && (cfg.components ?? 0) < 3) {
-    throw new SplitcError('GnnWeightsCorrupt', 'an overlap model needs components ≥ 3', { file: jsonFile, field: 'config' });
+  const problem = configProblem(cfg);
+  if (problem !== undefined) throw new SplitcError('GnnWeightsCorrupt', problem, { file: jsonFile, field: 'config' });
+  const dist = (meta.training as TrainingInfo | undefined)?.distribution;
+  if (dist !== undefined && dist !== 'train' && dist !== 'train-engines') {
+    throw new SplitcError('GnnWeightsCorrupt', `training.distribution must be train or train-engines, got ${JSON.stringify(dist)}`, { file: jsonFile, field: 'training.distribution' });
   }
   if (typeof meta.weightsFile !== 'string' || path.basename(meta.weightsFile) !== meta.weightsFile) throw new SplitcError('GnnWeightsCorrupt', 'weightsFile must be a file name beside model.json', { file: jsonFile, field: 'weightsFile' });
   const binFile = path.join(dir, meta.weightsFile);

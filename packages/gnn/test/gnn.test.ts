@@ -153,6 +153,7 @@ describe('training', () => {
     // Averaging only the last epoch is the last weights.
     expect(readFileSync(path.join(dir('last'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(true);
     await expect(trainGnn({ ...options, average: 1.5 })).rejects.toThrow(/average must be a fraction/);
+    await expect(trainGnn({ ...options, config: { ...cfg, structured: false, components: 1 } })).rejects.toThrow(/overlap model needs components ≥ 2/);
   });
 
   it('refuses missing, corrupt and mismatched weights with typed errors naming the file', async () => {
@@ -174,6 +175,11 @@ describe('training', () => {
     expect(err(() => loadWeights(a)).code).toBe('SPLITC7003');
     writeFileSync(json, JSON.stringify({ ...meta, config: { ...meta.config, hidden: meta.config.hidden + 1 } }));
     expect(err(() => loadWeights(a)).code).toBe('SPLITC7003');
+    // A config whose parts do not fit together, and a training distribution that is not one.
+    writeFileSync(json, JSON.stringify({ ...meta, config: { ...meta.config, components: 1 } }));
+    expect(err(() => loadWeights(a))).toMatchObject({ code: 'SPLITC7002', message: expect.stringContaining('components') });
+    writeFileSync(json, JSON.stringify({ ...meta, training: { ...meta.training, distribution: 'shifted' } }));
+    expect(err(() => loadWeights(a))).toMatchObject({ code: 'SPLITC7002', message: expect.stringContaining('training.distribution') });
     writeFileSync(json, '{ not json');
     expect(err(() => loadWeights(a)).code).toBe('SPLITC7002');
     rmSync(bin);

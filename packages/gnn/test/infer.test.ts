@@ -75,6 +75,24 @@ describe('plain-JS inference', () => {
     expect(await agree({ ...w, params }, data.slice(0, 12))).toBeLessThanOrEqual(1e-5);
   });
 
+  it('overlap with p = 1 is the plain sum of the terms', () => {
+    const w = loadWeights(path.join(root, 'packages/gnn/weights'));
+    expect(w.meta.config.overlap).toBe(true);
+    const params = new Map(w.params);
+    params.set('time/p', new Float32Array(3));
+    const sumParams = new Map([...params].filter(([name]) => name !== 'time/p'));
+    const sumConfig = { ...w.meta.config, overlap: false };
+    let worst = 0;
+    for (const s of data.slice(0, 12)) {
+      const a = forwardJs(params, w.meta.config, s.features, s.descriptor);
+      const b = forwardJs(sumParams, sumConfig, s.features, s.descriptor);
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+    }
+    // Not bit-equal: the sum clips each term at e^LOG_MIN, the p-norm only their combination, so
+    // terms below e^-20 ms differ by less than that.
+    expect(worst).toBeLessThan(1e-5);
+  });
+
   it('does not load TensorFlow.js: importing @splitc/gnn and predicting leave tfjs\'s engine unmade', () => {
     const script = `
       const gnn = await import('@splitc/gnn');

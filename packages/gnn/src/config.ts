@@ -55,6 +55,14 @@ export interface ModelConfig {
    * Absent: every term adds.
    */
   readonly overlap?: boolean;
+  /**
+   * The link time's bandwidth term gets the cut's own crossing bytes as a fixed offset,
+   * +ln(bytes / LINK_BYTES_REFERENCE) (structure.ts), as its rate gets −ln(bandwidth): the time to
+   * move bytes is their number over the rate, however many more bytes than in training a cut of
+   * an unseen architecture crosses. The network learns the rest (bytes per element, latency). Needs
+   * structured. Absent: the network learns the bytes from the features.
+   */
+  readonly linkBytes?: boolean;
 }
 
 /** Why a model of this config cannot be built (a part needs another), or undefined when it can. */
@@ -62,6 +70,7 @@ export function configProblem(cfg: ModelConfig): string | undefined {
   const K = cfg.components ?? 0;
   if (cfg.structured === true && (K < 3 || cfg.standardize !== true)) return 'a structured model needs components ≥ 3 and standardize';
   if (cfg.overlap === true && K < 2) return 'an overlap model needs components ≥ 2';
+  if (cfg.linkBytes === true && cfg.structured !== true) return 'a linkBytes model needs structured';
   return undefined;
 }
 

@@ -233,7 +233,7 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
 
   // A components head: `columns` sums of K terms exp(a), a = (hidden·O + x·XO + t·TO + ob)·gain
   // (x·XO is column xoAt of xp); returns the sums.
-  const fixed = cfg.structured === true ? structureOffsets(f, descriptor, P.tMean, K) : undefined;
+  const fixed = cfg.structured === true ? structureOffsets(f, descriptor, P.tMean, K, { linkBytes: cfg.linkBytes === true }) : undefined;
   const summed = (name: string, hidden: Float64Array, columns: number, xoAt: number): Float64Array => {
     const CK = columns * K;
     const a = matmul(hidden, N, W(`${name}/o`), new Float64Array(N * CK));

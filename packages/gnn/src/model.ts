@@ -337,13 +337,13 @@ function restMask(columns: number, K: number): Float32Array {
 }
 
 /** The structured heads' fixed offsets of a batch (structure.ts), as tensors: time [N, 3K], link [N, K], overheads [N, 3]. */
-function structuredTensors(b: Batch, K: number, centre: ArrayLike<number>): { time: tf.Tensor2D; link: tf.Tensor2D; ovh: tf.Tensor2D } {
+function structuredTensors(b: Batch, K: number, centre: ArrayLike<number>, linkBytes: boolean): { time: tf.Tensor2D; link: tf.Tensor2D; ovh: tf.Tensor2D } {
   const time = new Float32Array(b.nodes * 3 * K);
   const link = new Float32Array(b.nodes * K);
   const ovh = new Float32Array(b.nodes * 3);
   b.items.forEach((it, g) => {
     const o = b.offsets[g]!;
-    const s = structureOffsets(it.features, it.descriptor, centre, K);
+    const s = structureOffsets(it.features, it.descriptor, centre, K, { linkBytes });
     time.set(s.time, o * 3 * K);
     link.set(s.link, o * K);
     for (let i = 0; i < it.features.nodes; i++) ovh.set(s.ovh, (o + i) * 3);
@@ -362,7 +362,7 @@ export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
   const std = cfg.standardize === true;
   const x = std ? tf.div(tf.sub(b.x, w('norm/x-mean')), w('norm/x-std')) as tf.Tensor2D : b.x;
   const t = std ? tf.div(tf.sub(b.t, w('norm/t-mean')), w('norm/t-std')) as tf.Tensor2D : b.t;
-  const fixed = cfg.structured === true ? structuredTensors(b, K, w('norm/t-mean').dataSync()) : undefined;
+  const fixed = cfg.structured === true ? structuredTensors(b, K, w('norm/t-mean').dataSync(), cfg.linkBytes === true) : undefined;
   let h = tf.relu(tf.add(tf.add(linear(x, w('in/w'), true), linear(t, w('in/t'), true)), w('in/b'))) as tf.Tensor2D;
   for (let l = 0; l < cfg.layers; l++) {
     const fwd = tf.mul(propagate(linear(h, w(`mp${l}/msg-fwd`)), b.src, b.dstNd, b.dst, b.srcNd), b.invIn) as tf.Tensor2D;

@@ -64,7 +64,12 @@ export interface StructureOffsets {
  * the fixed cost by the parallel frames. Link: k=0 +ln latency, k=1 −ln bandwidth. Overheads:
  * +ln per-frame overhead (the DPU stream's over the parallel frames).
  */
-export function structureOffsets(f: GraphFeatures, descriptor: ArrayLike<number>, centre: ArrayLike<number>, K: number): StructureOffsets {
+/** The crossing bytes at which the link's bytes offset is zero (ModelConfig.linkBytes). */
+export const LINK_BYTES_REFERENCE = 1e6;
+
+export function structureOffsets(
+  f: GraphFeatures, descriptor: ArrayLike<number>, centre: ArrayLike<number>, K: number, options: { readonly linkBytes?: boolean } = {},
+): StructureOffsets {
   if (K < 3) throw new Error(`a structured model needs at least 3 terms per time, got ${K}`);
   const r = lnRates(descriptor);
   const c = lnRates(centre);
@@ -88,7 +93,7 @@ export function structureOffsets(f: GraphFeatures, descriptor: ArrayLike<number>
     time[o + K] = dpuCompute - framesShift; time[o + K + 1] = dpuMemory; time[o + K + 2] = dpuFixed - framesShift;
     time[o + 2 * K] = -(r.gpuPeak - c.gpuPeak) - gEff; time[o + 2 * K + 1] = -(r.gpuBw - c.gpuBw);
     link[i * K] = r.linkLatency - c.linkLatency;
-    link[i * K + 1] = -(r.linkBw - c.linkBw);
+    link[i * K + 1] = -(r.linkBw - c.linkBw) + (options.linkBytes === true ? Math.log(Math.max(f.cutBytes[i]!, 1) / LINK_BYTES_REFERENCE) : 0);
   }
   const dpuFrame = r.dpuFrame - c.dpuFrame;
   return { time, link, ovh: Float64Array.of(dpuFrame, dpuFrame - framesShift, r.gpuFrame - c.gpuFrame) };

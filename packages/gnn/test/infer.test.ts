@@ -60,7 +60,7 @@ describe('plain-JS inference', () => {
       { hidden: 12, message: 6, layers: 3, interaction: 5, components: 2, standardize: true },
       { hidden: 12, message: 6, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true },
       { hidden: 12, message: 6, layers: 1 },
-      { hidden: 12, message: 6, layers: 1, interaction: 4, components: 4, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true },
+      { hidden: 12, message: 6, layers: 1, interaction: 4, components: 4, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true },
     ];
     for (const [i, config] of shapes.entries()) {
       const dir = path.join(work, `small-${i}`);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeModel } from '@splitc/ir';
 import { loadModel } from '@splitc/onnx';
 import { resolveTarget, type ResolvedTarget } from '@splitc/targets';
-import { NODE_FEATURES, graphFeatures, structureOffsets, targetDescriptor } from '@splitc/gnn';
+import { LINK_BYTES_REFERENCE, NODE_FEATURES, graphFeatures, structureOffsets, targetDescriptor } from '@splitc/gnn';
 
 const root = path.resolve(__dirname, '../../..');
 const LN2 = Math.log(2);
@@ -27,6 +27,20 @@ describe('structured heads: fixed offsets', () => {
   const conv = node('conv');
   const dw = node('depthwise');
   const at = (o: Float64Array, i: number, column: number, k: number) => o[i * 3 * K + column * K + k]!;
+
+  it('linkBytes: the link\'s bandwidth term also gets +ln(crossing bytes / reference), and nothing else changes', () => {
+    const plain = off(base);
+    const withBytes = structureOffsets(f, targetDescriptor(base, 'stream'), centre, K, { linkBytes: true });
+    expect(withBytes.time).toEqual(plain.time);
+    expect(withBytes.ovh).toEqual(plain.ovh);
+    let checked = 0;
+    for (let i = 0; i < f.nodes; i++) {
+      expect(withBytes.link[i * K]).toBe(plain.link[i * K]);
+      expect(withBytes.link[i * K + 1]! - plain.link[i * K + 1]!).toBeCloseTo(Math.log(Math.max(f.cutBytes[i]!, 1) / LINK_BYTES_REFERENCE), 9);
+      if (f.cutBytes[i]! > 0) checked++;
+    }
+    expect(checked).toBe(f.nodes);
+  });
 
   it('are zero at the centre', () => {
     const o = off(base);

@@ -7,16 +7,17 @@
 // shifted targets; the seeds are disjoint from training's and from the evaluation's, and the
 // torchvision models are never used to choose settings.
 // Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--weights DIR]
-// The training-distribution targets are those the weights were trained on (model.json). The
+// --fold-config is merged into the default model config. The training-distribution targets are
+// those the weights were trained on (model.json). The
 // leave-one-family-out folds train on that distribution too (--lofo-only: on `train`); --vary-engines
 // makes them train on `train-engines`.
-import { buildDataset, compareOn, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights, trainingDistribution } from '@splitc/gnn';
+import { buildDataset, compareOn, DEFAULT_CONFIG, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights, trainingDistribution } from '@splitc/gnn';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i === -1 ? def : args[i + 1]; };
 const foldConfig = opt('--fold-config', undefined);
 const foldTraining = {
-  models: Number(opt('--fold-models', 100)), epochs: Number(opt('--fold-epochs', 12)), targetsPerModel: 3, ...(foldConfig !== undefined ? { config: JSON.parse(foldConfig) } : {}),
+  models: Number(opt('--fold-models', 100)), epochs: Number(opt('--fold-epochs', 12)), targetsPerModel: 3, ...(foldConfig !== undefined ? { config: { ...DEFAULT_CONFIG, ...JSON.parse(foldConfig) } } : {}),
   ...(args.includes('--vary-engines') ? { distribution: 'train-engines' } : {}),
 };
 const onProgress = (p) => process.stderr.write(`${p.phase} ${p.done}/${p.total}\n`);

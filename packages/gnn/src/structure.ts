@@ -54,6 +54,9 @@ export interface StructureOffsets {
   readonly ovh: Float64Array;
 }
 
+/** The crossing bytes at which the link's bytes offset is zero (ModelConfig.linkBytes). */
+export const LINK_BYTES_REFERENCE = 1e6;
+
 /**
  * The fixed log offsets of every term for one graph under one target, relative to the target
  * `centre` (the training set's mean descriptor, so that at the centre they are zero and the
@@ -61,12 +64,10 @@ export interface StructureOffsets {
  * time k=0 compute, −ln peak − ln efficiency of the node's op class (none for other classes);
  * k=1 memory traffic, −ln bandwidth; k=2 fixed cost, +ln per-layer overhead (the DPU's; the GPU's
  * kernel floors are not in the descriptor, so none). The DPU stream share divides the compute and
- * the fixed cost by the parallel frames. Link: k=0 +ln latency, k=1 −ln bandwidth. Overheads:
+ * the fixed cost by the parallel frames. Link: k=0 +ln latency, k=1 −ln bandwidth (with
+ * `linkBytes`, also +ln(the cut's crossing bytes / LINK_BYTES_REFERENCE)). Overheads:
  * +ln per-frame overhead (the DPU stream's over the parallel frames).
  */
-/** The crossing bytes at which the link's bytes offset is zero (ModelConfig.linkBytes). */
-export const LINK_BYTES_REFERENCE = 1e6;
-
 export function structureOffsets(
   f: GraphFeatures, descriptor: ArrayLike<number>, centre: ArrayLike<number>, K: number, options: { readonly linkBytes?: boolean } = {},
 ): StructureOffsets {

@@ -13,7 +13,9 @@ import { fixedSetEvaluation, trainGnn, TRAIN_DEFAULTS, DEFAULT_CONFIG } from '@s
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const opt = (name) => { const i = args.indexOf(name); return i === -1 ? undefined : args[i + 1]; };
-const positional = args.filter((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--')));
+// Flags without a value; every other --flag takes the next argument (so `--no-fixed-set DIR` names DIR).
+const BOOLEAN = new Set(['--vary-engines', '--no-fixed-set']);
+const positional = args.filter((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--') || BOOLEAN.has(args[i - 1])));
 const out = positional[0] ?? path.join(root, 'packages/gnn/weights');
 const config = { ...DEFAULT_CONFIG, ...JSON.parse(opt('--config') ?? '{}') };
 const num = (name) => (opt(name) === undefined ? {} : { [name.slice(2)]: Number(opt(name)) });

@@ -1,10 +1,10 @@
 // The Manifest: the versioned contract `splitc compile` writes to OUT/manifest.json and everything
 // after it (the runtime, the emitted workers, CI steps) reads. Validated by zod on read.
 
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { readJsonFile, schemaError, SplitcError } from '@splitc/diagnostics';
+import { readJsonFile, schemaError } from '@splitc/diagnostics';
 import { Candidate, Objective, Plan } from '@splitc/planner/plan-schema';
 import { CrossingEntry, SeamSection } from '@splitc/ir/seam';
 

@@ -8,7 +8,7 @@
 // outputs not asked for as binary in JSON, as Triton does. The unchanged client must then meet the
 // issue's bar, and a wrong fix_points.json must show (the protocol cannot catch it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeModel, resolveAlias, type Graph } from '@splitc/ir';
 import { decodeModel, loadModel, loadModelFromBytes, sha256Hasher } from '@splitc/onnx';
 import { twoBranchModel } from '@splitc/test-support';
-import { completePartition, partitionBytes, partitionGraph, writePartition, type Partitioned } from '@splitc/partition';
+import { completePartition, partitionBytes, partitionGraph, writePartition } from '@splitc/partition';
 import { planSplit } from '@splitc/planner';
 import { resolveTarget } from '@splitc/targets';
 import { emitSeamOnnx, dpuLayoutShape, seamInputNames } from '@splitc/emit-tensorrt';

@@ -6,7 +6,11 @@
 // (6 per family) from seed 9001 × 2 targets from the training distribution, and the same models × 2
 // shifted targets; the seeds are disjoint from training's and from the evaluation's, and the
 // torchvision models are never used to choose settings.
-// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--weights DIR]
+// With --lofo-validation, leave-one-family-out as a validation set (fifth pass): the folds train as
+// --lofo-only's do, but each is tested on 12 models of its family from the validation seed 9001
+// (seeds 9101–9110), not the evaluation's; --fold-seed sets the folds' training seed (default:
+// TRAIN_DEFAULTS.seed), so that several seeds of one recipe can be compared.
+// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--weights DIR]
 // --fold-config is merged into the default model config. The training-distribution targets are
 // those the weights were trained on (model.json). The
 // leave-one-family-out folds train on that distribution too (--lofo-only: on `train`); --vary-engines
@@ -19,6 +23,7 @@ const foldConfig = opt('--fold-config', undefined);
 const foldTraining = {
   models: Number(opt('--fold-models', 100)), epochs: Number(opt('--fold-epochs', 12)), targetsPerModel: 3, ...(foldConfig !== undefined ? { config: { ...DEFAULT_CONFIG, ...JSON.parse(foldConfig) } } : {}),
   ...(args.includes('--vary-engines') ? { distribution: 'train-engines' } : {}),
+  ...(opt('--fold-seed', undefined) !== undefined ? { seed: Number(opt('--fold-seed', undefined)) } : {}),
 };
 const onProgress = (p) => process.stderr.write(`${p.phase} ${p.done}/${p.total}\n`);
 const t0 = performance.now();
@@ -38,6 +43,8 @@ if (args.includes('--validation')) {
     rows.push(...compareOn(set, 'all', data, picks));
   }
   console.log(formatEvalTables(rows));
+} else if (args.includes('--lofo-validation')) {
+  console.log(formatEvalTables(await leaveOneFamilyOut({ foldTraining, onProgress, seed: 9001, heldOutPerFamily: 12 })));
 } else if (args.includes('--lofo-only')) {
   console.log(formatEvalTables(await leaveOneFamilyOut({ foldTraining, onProgress })));
 } else {

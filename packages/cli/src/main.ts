@@ -198,7 +198,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       const output = String(a.output);
       validateOutputPath(output, '-o');
       const r = await trainGnn({
-        out: output, seed: integer(argv, a, 'seed'), backend: a.backend as 'wasm' | 'cpu' | 'auto', distribution: a.distribution as 'train' | 'train-engines',
+        out: output, ...(a.seed === undefined ? {} : { seed: integer(argv, a, 'seed') }), backend: a.backend as 'wasm' | 'cpu' | 'auto', distribution: a.distribution as 'train' | 'train-engines',
         ...(a.models === undefined ? {} : { models: positiveInteger(argv, a, 'models') }),
         ...(a['targets-per-model'] === undefined ? {} : { targetsPerModel: positiveInteger(argv, a, 'targets-per-model') }),
         ...(a.epochs === undefined ? {} : { epochs: positiveInteger(argv, a, 'epochs') }),

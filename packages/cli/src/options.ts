@@ -188,7 +188,7 @@ export const GNN_TRAIN: CommandSpec = {
   positionals: {},
   options: {
     output: { alias: 'o', type: 'string', demandOption: true, requiresArg: true, normalize: true, describe: 'directory for model.json and weights.bin' },
-    seed: SEED,
+    seed: { type: 'number', requiresArg: true, describe: 'seed of the models, targets and initial weights: the same seed gives byte-identical weights (default: the shipped weights\' 4)' },
     models: { type: 'number', requiresArg: true, describe: 'zoo models in the dataset (default: the shipped weights\' 600)' },
     'targets-per-model': { type: 'number', requiresArg: true, describe: 'sampled targets per model (default: the shipped weights\' 3)' },
     epochs: { type: 'number', requiresArg: true, describe: 'training epochs (default: the shipped weights\' 80)' },

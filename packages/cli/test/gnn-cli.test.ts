@@ -59,6 +59,7 @@ describe('splitc gnn', () => {
     expect(help).toContain(`zoo models in the dataset (default: the shipped weights' ${TRAIN_DEFAULTS.models})`);
     expect(help).toContain(`sampled targets per model (default: the shipped weights' ${TRAIN_DEFAULTS.targetsPerModel})`);
     expect(help).toContain(`training epochs (default: the shipped weights' ${TRAIN_DEFAULTS.epochs})`);
+    expect(help).toContain(`byte-identical weights (default: the shipped weights' ${TRAIN_DEFAULTS.seed})`);
   });
 
   it('usage errors name the gnn subcommand', () => {

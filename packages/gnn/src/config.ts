@@ -75,10 +75,10 @@ export function configProblem(cfg: ModelConfig): string | undefined {
 }
 
 export const DEFAULT_CONFIG: ModelConfig = {
-  hidden: 32, message: 16, layers: 2, interaction: 32, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true,
+  hidden: 32, message: 16, layers: 2, interaction: 32, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true,
 };
 
-export const TRAIN_DEFAULTS = { seed: 1, models: 600, targetsPerModel: 3, epochs: 80, batchSize: 16, learningRate: 0.003 } as const;
+export const TRAIN_DEFAULTS = { seed: 4, models: 600, targetsPerModel: 3, epochs: 80, batchSize: 16, learningRate: 0.003 } as const;
 
 /** Parameter names and shapes, in the fixed order they are stored. */
 export function paramShapes(cfg: ModelConfig): [string, number[]][] {

@@ -103,7 +103,7 @@ describe('target sampling', () => {
 });
 
 describe('training', () => {
-  const options = { seed: 5, models: 6, targetsPerModel: 2, epochs: 2, batchSize: 4, config: { hidden: 8, message: 4, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true } };
+  const options = { seed: 5, models: 6, targetsPerModel: 2, epochs: 2, batchSize: 4, config: { hidden: 8, message: 4, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true } };
 
   it('is deterministic: the same seed gives byte-identical weights files; predictions are valid cuts', async () => {
     const a = path.join(work, 'a');

@@ -63,6 +63,15 @@ export interface ModelConfig {
    * structured. Absent: the network learns the bytes from the features.
    */
   readonly linkBytes?: boolean;
+  /**
+   * The link's bandwidth term depends on the target only: its node-dependent weights (the link
+   * head's hidden and node-feature columns of that term, structure.ts's nodeMask) are masked to
+   * zero, so with `linkBytes` it is (crossing bytes / bandwidth) times a learned function of the
+   * link and the precision, whatever the graph. Made for leave-one-family-out's worst sample, where
+   * the learned node-dependent part under-predicted an unseen family's link time 19×. Needs
+   * linkBytes. Absent: every link term reads the node.
+   */
+  readonly linkGlobal?: boolean;
 }
 
 /** Why a model of this config cannot be built (a part needs another), or undefined when it can. */
@@ -71,6 +80,7 @@ export function configProblem(cfg: ModelConfig): string | undefined {
   if (cfg.structured === true && (K < 3 || cfg.standardize !== true)) return 'a structured model needs components ≥ 3 and standardize';
   if (cfg.overlap === true && K < 2) return 'an overlap model needs components ≥ 2';
   if (cfg.linkBytes === true && cfg.structured !== true) return 'a linkBytes model needs structured';
+  if (cfg.linkGlobal === true && cfg.linkBytes !== true) return 'a linkGlobal model needs linkBytes';
   return undefined;
 }
 

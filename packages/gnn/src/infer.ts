@@ -6,7 +6,7 @@
 
 import { COST_EPS, HEAD_GAIN, LAYER_EPS, LOG_MAX, LOG_MIN, paramShapes, STREAM_COLUMN, type ModelConfig } from './config.js';
 import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';
-import { structureOffsets, targetMask } from './structure.js';
+import { nodeMask, structureOffsets, targetMask } from './structure.js';
 import type { ParamArrays } from './weights.js';
 
 /** Output columns, as model.ts's LABEL_COLUMNS: every cut's log objective, DPU stage, GPU stage and link, and each layer's log times. */
@@ -59,7 +59,7 @@ function matmul(a: Float64Array, n: number, m: Matrix, out: Float64Array, accumu
   return out;
 }
 
-/** The weights prepared for the forward pass, once per parameter set. */
+/** The weights prepared for the forward pass, once per parameter set and config (the masks depend on both). */
 interface Prepared {
   /**
    * The node features' matrices side by side: in/w, time/x, link/x (hidden each), time/ix, link/ix
@@ -75,17 +75,18 @@ interface Prepared {
   readonly v: ReadonlyMap<string, Float64Array>;
 }
 
-const prepared = new WeakMap<ParamArrays, Prepared>();
+const prepared = new WeakMap<ParamArrays, { readonly cfg: ModelConfig; readonly prep: Prepared }>();
 
 function prepare(p: ParamArrays, cfg: ModelConfig): Prepared {
   const hit = prepared.get(p);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined && hit.cfg === cfg) return hit.prep;
   const m = new Map<string, Matrix>();
   const v = new Map<string, Float64Array>();
   for (const [name, shape] of paramShapes(cfg)) {
     const w = p.get(name);
     if (w === undefined) throw new Error(`missing parameter ${name}`);
-    const mask = cfg.targetMasks === true && shape.length === 2 ? targetMask(name, shape[1]!, cfg.components ?? 0, cfg.structured === true) : undefined;
+    const mask = shape.length !== 2 ? undefined
+      : (cfg.targetMasks === true ? targetMask(name, shape[1]!, cfg.components ?? 0, cfg.structured === true) : undefined) ?? nodeMask(name, shape[0]!, shape[1]!, cfg.linkGlobal === true);
     if (shape.length === 2) m.set(name, { k: shape[0]!, o: shape[1]!, w: Float64Array.from(w, (v, i) => (mask === undefined ? v : v * mask[i]!)) });
     else v.set(name, Float64Array.from(w));
   }
@@ -117,7 +118,7 @@ function prepare(p: ParamArrays, cfg: ModelConfig): Prepared {
     m.set(`mp${l}/msgs`, { k: a.k + b.k, o: a.o, w });
   }
   const out = { x, xBias, tMean: std ? v.get('norm/t-mean')! : new Float64Array(T), tStd: std ? v.get('norm/t-std')! : new Float64Array(T).fill(1), m, v };
-  prepared.set(p, out);
+  prepared.set(p, { cfg, prep: out });
   return out;
 }
 

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { elementCount } from '@splitc/diagnostics';
 import { Rng } from '@splitc/zoo';
 import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';
-import { structureOffsets, targetMask } from './structure.js';
+import { nodeMask, structureOffsets, targetMask } from './structure.js';
 import { COST_EPS, HEAD_GAIN, INITIAL_LOG_MS, isStatistic, LAYER_EPS, LOG_MAX, LOG_MIN, paramShapes, STREAM_COLUMN, type ModelConfig } from './config.js';
 
 export { DEFAULT_CONFIG, paramShapes, type ModelConfig } from './config.js';
@@ -356,7 +356,8 @@ export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
   const K = cfg.components ?? 0;
   const w = (name: string): tf.Tensor2D => {
     const v = p.get(name)! as tf.Tensor2D;
-    const m = cfg.targetMasks === true && v.rank === 2 ? targetMask(name, v.shape[1], K, cfg.structured === true) : undefined;
+    const m = v.rank !== 2 ? undefined
+      : (cfg.targetMasks === true ? targetMask(name, v.shape[1], K, cfg.structured === true) : undefined) ?? nodeMask(name, v.shape[0], v.shape[1], cfg.linkGlobal === true);
     return m === undefined ? v : tf.mul(v, tf.tensor2d(m, v.shape)) as tf.Tensor2D;
   };
   const std = cfg.standardize === true;

@@ -133,3 +133,15 @@ export function targetMask(name: string, columns: number, K: number, structured:
   if (name === 'ovh/t') return structured ? new Float32Array(T * columns) : mask((c) => (c < 2 ? DPU_COLUMNS : GPU_COLUMNS));
   return undefined;
 }
+
+/**
+ * The 0/1 mask of a [node-side × columns] weight matrix (rows: hidden units or node features), or
+ * undefined where none applies. With `linkGlobal`, the link head's bandwidth term (term 1) reads
+ * nothing of the node: its columns of `link/o` and `link/xo` are zero.
+ */
+export function nodeMask(name: string, rows: number, columns: number, linkGlobal: boolean): Float32Array | undefined {
+  if (!linkGlobal || (name !== 'link/o' && name !== 'link/xo')) return undefined;
+  const m = new Float32Array(rows * columns).fill(1);
+  for (let r = 0; r < rows; r++) m[r * columns + 1] = 0;
+  return m;
+}

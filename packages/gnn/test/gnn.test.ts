@@ -154,6 +154,7 @@ describe('training', () => {
     expect(readFileSync(path.join(dir('last'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(true);
     await expect(trainGnn({ ...options, average: 1.5 })).rejects.toThrow(/average must be a fraction/);
     await expect(trainGnn({ ...options, config: { ...cfg, structured: false, components: 1 } })).rejects.toThrow(/overlap model needs components ≥ 2/);
+    await expect(trainGnn({ ...options, config: { ...cfg, linkBytes: false, linkGlobal: true } })).rejects.toThrow(/linkGlobal model needs linkBytes/);
   });
 
   it('refuses missing, corrupt and mismatched weights with typed errors naming the file', async () => {

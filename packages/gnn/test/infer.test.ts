@@ -60,7 +60,7 @@ describe('plain-JS inference', () => {
       { hidden: 12, message: 6, layers: 3, interaction: 5, components: 2, standardize: true },
       { hidden: 12, message: 6, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true },
       { hidden: 12, message: 6, layers: 1 },
-      { hidden: 12, message: 6, layers: 1, interaction: 4, components: 4, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true },
+      { hidden: 12, message: 6, layers: 1, interaction: 4, components: 4, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true, linkGlobal: true },
     ];
     for (const [i, config] of shapes.entries()) {
       const dir = path.join(work, `small-${i}`);
@@ -73,6 +73,25 @@ describe('plain-JS inference', () => {
     const params = new Map(w.params);
     params.set('time/p', Float32Array.of(-0.5, 1, 2.5));
     expect(await agree({ ...w, params }, data.slice(0, 12))).toBeLessThanOrEqual(1e-5);
+
+    // linkGlobal: the bandwidth term (term 1) reads nothing of the node. Setting its node-side
+    // weights (column 1 of link/o and link/xo) to anything changes no output, in either forward
+    // pass; without linkGlobal the same change does.
+    const K = w.meta.config.components!;
+    const scrambled = new Map(w.params);
+    for (const name of ['link/o', 'link/xo']) {
+      const v = Float32Array.from(w.params.get(name)!);
+      for (let r = 0; r < v.length / K; r++) v[r * K + 1] = ((r * 7919) % 13) / 13 - 0.5;
+      scrambled.set(name, v);
+    }
+    for (const s of data.slice(0, 4)) {
+      const before = forwardJs(w.params, w.meta.config, s.features, s.descriptor);
+      expect(Buffer.from(forwardJs(scrambled, w.meta.config, s.features, s.descriptor).buffer).equals(Buffer.from(before.buffer)), s.model).toBe(true);
+      expect(Array.from(await forwardTfjs(scrambled, w.meta.config, s.features, s.descriptor))).toEqual(Array.from(await forwardTfjs(w.params, w.meta.config, s.features, s.descriptor)));
+    }
+    const free = { ...w.meta.config, linkGlobal: false };
+    const s0 = data[0]!;
+    expect(Buffer.from(forwardJs(scrambled, free, s0.features, s0.descriptor).buffer).equals(Buffer.from(forwardJs(w.params, free, s0.features, s0.descriptor).buffer))).toBe(false);
   });
 
   it('overlap with p = 1 is the plain sum of the terms', () => {

@@ -15,7 +15,7 @@
 // those the weights were trained on (model.json). The
 // leave-one-family-out folds train on that distribution too (--lofo-only: on `train`); --vary-engines
 // makes them train on `train-engines`.
-import { buildDataset, compareOn, DEFAULT_CONFIG, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights, trainingDistribution } from '@splitc/gnn';
+import { buildDataset, compareOn, DEFAULT_CONFIG, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights, trainingDistribution, VALIDATION_SEED } from '@splitc/gnn';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i === -1 ? def : args[i + 1]; };
@@ -35,8 +35,8 @@ if (args.includes('--validation')) {
   const valTargets = Number(opt('--val-targets', 2));
   // Both target distributions on the same 60 validation models (the shifted one for the structured heads' selection).
   const rows = [];
-  for (const [dist, set] of [[trainingDistribution(w.meta), 'Validation (zoo, seed 9001)'], ['shifted', 'Validation (zoo, seed 9001), shifted targets']]) {
-    const data = buildDataset({ seed: 9001, models: valModels, targetsPerModel: valTargets, distribution: dist });
+  for (const [dist, set] of [[trainingDistribution(w.meta), `Validation (zoo, seed ${VALIDATION_SEED})`], ['shifted', `Validation (zoo, seed ${VALIDATION_SEED}), shifted targets`]]) {
+    const data = buildDataset({ seed: VALIDATION_SEED, models: valModels, targetsPerModel: valTargets, distribution: dist });
     const picks = gnnPicks(w.params, w.meta.config, data);
     const families = [...new Set(data.map((s) => s.family))];
     rows.push(...families.flatMap((f) => { const idx = data.flatMap((s, i) => (s.family === f ? [i] : [])); return compareOn(set, f, idx.map((i) => data[i]), idx.map((i) => picks[i])); }));
@@ -44,7 +44,7 @@ if (args.includes('--validation')) {
   }
   console.log(formatEvalTables(rows));
 } else if (args.includes('--lofo-validation')) {
-  console.log(formatEvalTables(await leaveOneFamilyOut({ foldTraining, onProgress, seed: 9001, heldOutPerFamily: 12 })));
+  console.log(formatEvalTables(await leaveOneFamilyOut({ foldTraining, onProgress, seed: VALIDATION_SEED, heldOutPerFamily: 12 })));
 } else if (args.includes('--lofo-only')) {
   console.log(formatEvalTables(await leaveOneFamilyOut({ foldTraining, onProgress })));
 } else {

@@ -102,8 +102,14 @@ export interface EvalReport {
   readonly weightsSha256: string;
 }
 
-/** The evaluation seed stream is disjoint from training's (training uses seed 1 by default). */
+/** The evaluation seed stream is disjoint from training's (TRAIN_DEFAULTS.seed and the small seeds tried in selection). */
 const EVAL_SEED = 20261128;
+
+/**
+ * The seed of the validation sets model selection uses (scripts/gnn-eval.mjs --validation and
+ * --lofo-validation, scripts/gnn-diagnose.mjs): disjoint from training's and from EVAL_SEED's.
+ */
+export const VALIDATION_SEED = 9001;
 
 function fixtureModels(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.onnx') && !f.includes('-weights')).sort().map((f) => path.join(dir, f));

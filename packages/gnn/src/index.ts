@@ -17,6 +17,7 @@ export type { BackendName } from './backend.js';
 export type { TrainOptions, TrainProgress, TrainResult } from './train.js';
 export { loadWeights, saveWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution, type ModelJson, type LoadedWeights, type ParamArrays, type WeightSpec } from './weights.js';
 export { forwardJs, scoresJs, decode, OUTPUT_COLUMNS } from './infer.js';
+export { matmul, matmulJs, matmulModuleBytes, wasmMatmulAvailable } from './wasm-matmul.js';
 export { LINK_BYTES_REFERENCE, structureOffsets, type StructureOffsets } from './structure.js';
 export { metricsOf, gnnPicks, smallestCrossing, macFraction, OPTIMAL_EQUIVALENT, type Metrics, type Predictor } from './evaluate.js';
 export { compareOn, formatEvalTables, type EvalRow, type PredictorName } from './evaluate.js';

@@ -7,6 +7,7 @@
 import { COST_EPS, HEAD_GAIN, LAYER_EPS, LOG_MAX, LOG_MIN, paramShapes, STREAM_COLUMN, type ModelConfig } from './config.js';
 import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';
 import { nodeMask, structureOffsets, targetMask } from './structure.js';
+import { matmul as matmulKernel } from './wasm-matmul.js';
 import type { ParamArrays } from './weights.js';
 
 /** Output columns, as model.ts's LABEL_COLUMNS: every cut's log objective, DPU stage, GPU stage and link, and each layer's log times. */
@@ -32,31 +33,9 @@ function sideBySide(ms: readonly Matrix[]): Matrix {
   return { k, o, w };
 }
 
-/**
- * out[n × m.o] (+)= a[n × m.k] · W, row-major. Zero inputs are skipped: the node features are
- * mostly one-hot and zero, and half of a relu layer's outputs are zero.
- */
-function matmul(a: Float64Array, n: number, m: Matrix, out: Float64Array, accumulate = false): Float64Array {
-  const { k, o, w } = m;
-  for (let i = 0; i < n; i++) {
-    const ai = i * k;
-    const oi = i * o;
-    if (!accumulate) out.fill(0, oi, oi + o);
-    for (let j = 0; j < k; j++) {
-      const v = a[ai + j]!;
-      if (v === 0) continue;
-      const wj = j * o;
-      let c = 0;
-      for (; c + 4 <= o; c += 4) {
-        out[oi + c]! += v * w[wj + c]!;
-        out[oi + c + 1]! += v * w[wj + c + 1]!;
-        out[oi + c + 2]! += v * w[wj + c + 2]!;
-        out[oi + c + 3]! += v * w[wj + c + 3]!;
-      }
-      for (; c < o; c++) out[oi + c]! += v * w[wj + c]!;
-    }
-  }
-  return out;
+/** out[n × m.o] = a[n × m.k] · W, row-major (wasm-matmul.ts: a WebAssembly SIMD kernel, bit-identical to its JavaScript loop). */
+function matmul(a: Float64Array, n: number, m: Matrix, out: Float64Array): Float64Array {
+  return matmulKernel(a, n, m.k, m.w, m.o, out);
 }
 
 /** The weights prepared for the forward pass, once per parameter set and config (the masks depend on both). */
@@ -163,16 +142,12 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
   if (I > 0) {
     for (const [name, at, iAt] of [['time', H, 3 * H], ['link', 2 * H, 3 * H + I]] as const) {
       const it = rowTimes(t, W(`${name}/it`));
-      const io = W(`${name}/io`).w;
-      for (let j = 0; j <= F; j++) {
-        // Row j of the node features' matrix; row F stands for the bias.
-        for (let c = 0; c < I; c++) {
-          const a = (j < F ? BX.w[j * BX.o + iAt + c]! : P.xBias[iAt + c]!) * it[c]!;
-          if (a === 0) continue;
-          if (j < F) for (let h = 0; h < H; h++) wx[j * XO + at + h]! += a * io[c * H + h]!;
-          else for (let h = 0; h < H; h++) xBias[at + h]! += a * io[c * H + h]!;
-        }
-      }
+      // Row j of the node features' matrix (row F: its bias) times diag(t·IT), then times IO.
+      const scaled = new Float64Array((F + 1) * I);
+      for (let j = 0; j <= F; j++) for (let c = 0; c < I; c++) scaled[j * I + c] = (j < F ? BX.w[j * BX.o + iAt + c]! : P.xBias[iAt + c]!) * it[c]!;
+      const folded = matmul(scaled, F + 1, W(`${name}/io`), new Float64Array((F + 1) * H));
+      for (let j = 0; j < F; j++) for (let h = 0; h < H; h++) wx[j * XO + at + h]! += folded[j * H + h]!;
+      for (let h = 0; h < H; h++) xBias[at + h]! += folded[F * H + h]!;
     }
   }
   // Float64 like every other matmul input: one element type keeps the loop monomorphic.

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // GNN inference time after load: ResNet152 (and two others) on the default target, the model
-// analysed once; each prediction computes the features, runs the network (plain JavaScript,
-// packages/gnn/src/infer.ts) and decodes a cut. Also the cost of loading: importing @splitc/gnn and
-// reading the weights (TensorFlow.js is not loaded for inference; the script says whether it was).
+// analysed once; each prediction computes the features, runs the network once per ensemble member
+// (JavaScript with WebAssembly SIMD products, packages/gnn/src/infer.ts) and decodes a cut. Also
+// the cost of loading: importing @splitc/gnn and reading the weights (TensorFlow.js is not loaded for inference; the script says whether it was).
 // Prints wall-clock and CPU time (user + system of this process): on a shared machine the wall
 // clock includes time spent waiting for a core, the CPU time does not.
 // Usage: npm run build && node scripts/bench-gnn.mjs [weightsDir]
@@ -15,11 +15,11 @@ import { resolveTarget } from '@splitc/targets';
 console.log(`load average ${(await import('node:os')).loadavg().map((v) => v.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let t0 = performance.now();
-const { graphFeatures, loadPredictor, scoresJs, targetDescriptor, decode } = await import('@splitc/gnn');
+const { graphFeatures, loadPredictor, ensembleScores, targetDescriptor, decode, wasmMatmulAvailable } = await import('@splitc/gnn');
 const importMs = performance.now() - t0;
 t0 = performance.now();
 const predictor = await loadPredictor(process.argv[2] !== undefined ? { weightsDir: process.argv[2] } : {});
-console.log(`import @splitc/gnn: ${importMs.toFixed(1)} ms; load weights: ${(performance.now() - t0).toFixed(1)} ms; forward pass: ${predictor.backend}; TensorFlow.js loaded: ${globalThis._tfengine !== undefined}; config ${JSON.stringify(predictor.config)}`);
+console.log(`import @splitc/gnn: ${importMs.toFixed(1)} ms; load weights: ${(performance.now() - t0).toFixed(1)} ms; forward pass: ${predictor.backend} (WebAssembly SIMD products: ${wasmMatmulAvailable()}), ${predictor.members} member${predictor.members === 1 ? '' : 's'}; TensorFlow.js loaded: ${globalThis._tfengine !== undefined}; config ${JSON.stringify(predictor.config)}`);
 const { loadWeights } = await import('@splitc/gnn');
 const w = loadWeights(process.argv[2]);
 const target = resolveTarget();
@@ -39,7 +39,7 @@ for (const name of ['resnet152', 'densenet121', 'mobilenetv2']) {
     feats.push(performance.now() - t);
     const d = targetDescriptor(target, 'stream');
     t = performance.now();
-    decode(scoresJs(w.params, w.meta.config, f, d));
+    decode(ensembleScores(w.members, w.meta.config, f, d));
     net.push(performance.now() - t);
     t = performance.now();
     const c = process.cpuUsage();

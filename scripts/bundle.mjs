@@ -10,10 +10,10 @@
 //   node scripts/bundle.mjs
 //
 // Left outside the bundle: native or heavy optional packages loaded on demand
-// (onnxruntime-node, @tensorflow/*). Two modules find data next to their package
-// (targets' profiles/, gnn's weights/) from import.meta.url; in the bundle that URL would be
-// the bundle's, so those two references are rewritten to the installed package's location,
-// resolved at run time (the same in this repository and in the packed tarball).
+// (onnxruntime-node, @tensorflow/*). Three modules find files next to their package
+// (targets' profiles/, gnn's weights/ and the ensemble trainer's child entry) from
+// import.meta.url; in the bundle that URL would be the bundle's, so those references are
+// rewritten to the installed package's location, resolved at run time (the same in this repository and in the packed tarball).
 // bin/splitc.js uses the bundle only while it is newer than every workspace's build.
 
 import { build } from 'esbuild';
@@ -29,6 +29,8 @@ const OUT = path.join(ROOT, 'packages/cli/dist/bundle');
 const PACKAGE_DATA = new Map([
   [path.join(ROOT, 'packages/targets/dist/registry.js'), '@splitc/targets'],
   [path.join(ROOT, 'packages/gnn/dist/weights.js'), '@splitc/gnn'],
+  // The ensemble trainer forks dist/train-member.js of the installed package.
+  [path.join(ROOT, 'packages/gnn/dist/ensemble.js'), '@splitc/gnn'],
 ]);
 
 /**

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Where the GNN's predicted times go wrong, on the validation set only (zoo seed 9001, never the
 // torchvision test set): mean |log error| of each predicted quantity against the planner's labels,
-// per target distribution, and of the per-layer times per op class.
+// per target distribution, and of the per-layer times per op class. An ensemble's prediction of a
+// quantity is the mean of its members' log predictions (as its scores are).
 // Usage: npm run build && node scripts/gnn-diagnose.mjs [--weights DIR]
 import { buildDataset, forwardJs, loadWeights, NODE_FEATURES, OUTPUT_COLUMNS, trainingDistribution, VALIDATION_SEED } from '@splitc/gnn';
 
@@ -16,7 +17,8 @@ for (const dist of ['train', 'shifted']) {
   const err = COLS.map(() => [0, 0, 0]); // sum |e|, sum e, n
   const byOp = new Map();
   for (const s of data) {
-    const out = forwardJs(w.params, w.meta.config, s.features, s.descriptor);
+    const outs = w.members.map((p) => forwardJs(p, w.meta.config, s.features, s.descriptor));
+    const out = outs[0].map((_, j) => outs.reduce((a, o) => a + o[j], 0) / outs.length);
     const L = s.labels;
     const lab = [L.objective, L.dpuMs, L.gpuMs, L.linkMs, L.layerDpuMs, L.layerDpuStreamMs, L.layerGpuMs];
     for (let n = 0; n < s.features.nodes; n++) {

@@ -9,8 +9,9 @@
 // With --lofo-validation, leave-one-family-out as a validation set (fifth pass): the folds train as
 // --lofo-only's do, but each is tested on 12 models of its family from the validation seed 9001
 // (seeds 9101–9110), not the evaluation's; --fold-seed sets the folds' training seed (default:
-// TRAIN_DEFAULTS.seed), so that several seeds of one recipe can be compared.
-// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--weights DIR]
+// TRAIN_DEFAULTS.seed), so that several seeds of one recipe can be compared; --fold-seeds makes each
+// fold an ensemble of one training per seed (sixth pass).
+// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--fold-seeds N,N,...] [--weights DIR]
 // --fold-config is merged into the default model config. The training-distribution targets are
 // those the weights were trained on (model.json). The
 // leave-one-family-out folds train on that distribution too (--lofo-only: on `train`); --vary-engines
@@ -24,6 +25,7 @@ const foldTraining = {
   models: Number(opt('--fold-models', 100)), epochs: Number(opt('--fold-epochs', 12)), targetsPerModel: 3, ...(foldConfig !== undefined ? { config: { ...DEFAULT_CONFIG, ...JSON.parse(foldConfig) } } : {}),
   ...(args.includes('--vary-engines') ? { distribution: 'train-engines' } : {}),
   ...(opt('--fold-seed', undefined) !== undefined ? { seed: Number(opt('--fold-seed', undefined)) } : {}),
+  ...(opt('--fold-seeds', undefined) !== undefined ? { seeds: opt('--fold-seeds', undefined).split(',').map(Number) } : {}),
 };
 const onProgress = (p) => process.stderr.write(`${p.phase} ${p.done}/${p.total}\n`);
 const t0 = performance.now();
@@ -37,7 +39,7 @@ if (args.includes('--validation')) {
   const rows = [];
   for (const [dist, set] of [[trainingDistribution(w.meta), `Validation (zoo, seed ${VALIDATION_SEED})`], ['shifted', `Validation (zoo, seed ${VALIDATION_SEED}), shifted targets`]]) {
     const data = buildDataset({ seed: VALIDATION_SEED, models: valModels, targetsPerModel: valTargets, distribution: dist });
-    const picks = gnnPicks(w.params, w.meta.config, data);
+    const picks = gnnPicks(w.members, w.meta.config, data);
     const families = [...new Set(data.map((s) => s.family))];
     rows.push(...families.flatMap((f) => { const idx = data.flatMap((s, i) => (s.family === f ? [i] : [])); return compareOn(set, f, idx.map((i) => data[i]), idx.map((i) => picks[i])); }));
     rows.push(...compareOn(set, 'all', data, picks));

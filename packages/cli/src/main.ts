@@ -193,20 +193,27 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       io.stdout(a.json === true ? `${JSON.stringify(summary)}\n` : `${formatDataset(summary)}\n`);
     }, g, 'gnn ');
     command(GNN_TRAIN, async (a) => {
-      const { trainGnn } = await import('@splitc/gnn');
+      const { trainEnsemble } = await import('@splitc/gnn');
       const { onProgress } = reporters(a);
       const output = String(a.output);
       validateOutputPath(output, '-o');
-      const r = await trainGnn({
-        out: output, ...(a.seed === undefined ? {} : { seed: integer(argv, a, 'seed') }), backend: a.backend as 'wasm' | 'cpu' | 'auto', distribution: a.distribution as 'train' | 'train-engines',
+      const seeds = a.seed !== undefined ? [integer(argv, a, 'seed')] : a.seeds !== undefined ? seedList(String(a.seeds)) : undefined;
+      const members = seeds?.length ?? (await import('@splitc/gnn')).TRAIN_DEFAULTS.seeds.length;
+      const r = await trainEnsemble({
+        out: output, ...optional('seeds', seeds), ...(a.parallel === undefined ? {} : { parallel: positiveInteger(argv, a, 'parallel') }),
+        backend: a.backend as 'wasm' | 'cpu' | 'auto', distribution: a.distribution as 'train' | 'train-engines',
         ...(a.models === undefined ? {} : { models: positiveInteger(argv, a, 'models') }),
         ...(a['targets-per-model'] === undefined ? {} : { targetsPerModel: positiveInteger(argv, a, 'targets-per-model') }),
         ...(a.epochs === undefined ? {} : { epochs: positiveInteger(argv, a, 'epochs') }),
-        onProgress: (p) => onProgress({ phase: p.phase === 'train' ? `train (loss ${p.loss?.toFixed(4) ?? '…'})` : 'label dataset', done: p.done, total: p.total, unit: p.phase === 'train' ? 'epochs' : 'items' }),
+        // One bar per member would interleave: the bar follows the member furthest behind.
+        onProgress: memberProgress(members, (p) => onProgress({ phase: p.phase === 'train' ? `train ${members} member${members === 1 ? '' : 's'}${p.loss === undefined ? '' : ` (loss ${p.loss.toFixed(4)})`}` : 'label datasets', done: p.done, total: p.total, unit: p.phase === 'train' ? 'epochs' : 'items' })),
       });
-      const summary = { out: output, backend: r.backend, samples: r.samples, epochs: r.losses.length, finalLoss: r.losses.at(-1) ?? null, datasetSeconds: r.datasetSeconds, trainSeconds: r.trainSeconds };
-      for (const v of r.params.values()) v.dispose();
-      io.stdout(a.json === true ? `${JSON.stringify(summary)}\n` : `trained on ${summary.samples} samples for ${summary.epochs} epochs (${summary.backend}): final loss ${summary.finalLoss?.toFixed(4) ?? 'n/a'}; dataset ${summary.datasetSeconds.toFixed(1)} s, training ${summary.trainSeconds.toFixed(1)} s; weights in ${output}/\n`);
+      const first = r.members[0]!;
+      const summary = {
+        out: output, backend: first.backend, seeds: r.members.map((m) => m.seed), samples: first.samples, epochs: first.losses.length,
+        finalLoss: r.members.map((m) => m.losses.at(-1) ?? null), seconds: r.seconds,
+      };
+      io.stdout(a.json === true ? `${JSON.stringify(summary)}\n` : `trained ${r.members.length} member${r.members.length === 1 ? '' : 's'} (seeds ${summary.seeds.join(', ')}) on ${summary.samples} samples each for ${summary.epochs} epochs (${summary.backend}): final loss ${summary.finalLoss.map((l) => l?.toFixed(4) ?? 'n/a').join(', ')}; ${summary.seconds.toFixed(1)} s; weights in ${output}/\n`);
     }, g, 'gnn ');
     command(GNN_EVAL, async (a) => {
       const { evaluateGnn } = await import('@splitc/gnn');
@@ -249,6 +256,27 @@ function integer(argv: readonly string[], a: Record<string, unknown>, name: stri
     throw new SplitcError('Usage', `--${name} must be ${what}, got ${JSON.stringify(rawValue(argv, name) ?? String(v))}`, { field: `--${name}` });
   }
   return v;
+}
+
+/** --seeds: comma-separated distinct integers. */
+function seedList(text: string): number[] {
+  const seeds = text.split(',').map((t) => t.trim());
+  if (seeds.length === 0 || seeds.some((t) => !/^-?\d+$/.test(t) || !Number.isSafeInteger(Number(t))) || new Set(seeds.map(Number)).size !== seeds.length || seeds.length > 64) {
+    throw new SplitcError('Usage', `--seeds must be 1 to 64 distinct comma-separated integers, got ${JSON.stringify(text)}`, { field: '--seeds' });
+  }
+  return seeds.map(Number);
+}
+
+/** The ensemble's progress as one bar: each phase's least advanced member (members report separately and in parallel). */
+function memberProgress(members: number, report: (p: { phase: string; done: number; total: number; loss?: number }) => void) {
+  const done = new Map<string, number[]>();
+  return (p: { phase: string; done: number; total: number; loss?: number; member: number }): void => {
+    const counts = done.get(p.phase) ?? new Array<number>(members).fill(0);
+    done.set(p.phase, counts);
+    counts[p.member] = p.done;
+    const least = Math.min(...counts);
+    if (p.done === least || counts.every((c) => c === least)) report({ phase: p.phase, done: least, total: p.total, ...(p.loss === undefined ? {} : { loss: p.loss }) });
+  };
 }
 
 /** A finite number > 0 (yargs gives NaN for text). */

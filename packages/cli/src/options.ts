@@ -183,12 +183,14 @@ export const GNN_DATASET: CommandSpec = {
 
 export const GNN_TRAIN: CommandSpec = {
   command: 'train',
-  summary: 'train the GNN from scratch (deterministic in the seed) and write its weights',
-  description: 'Generate and label the dataset, train the message-passing network on it, and write model.json + weights.bin to -o DIR (the format the package ships and --gnn-weights reads).',
+  summary: 'train the GNN from scratch (deterministic in its seeds) and write its weights',
+  description: 'Train an ensemble of message-passing networks, one member per seed (each on its own seed\'s generated and labelled dataset), the members in parallel processes, and write model.json + weights.bin to -o DIR (the format the package ships and --gnn-weights reads). The same seeds give byte-identical weights, however many processes ran.',
   positionals: {},
   options: {
     output: { alias: 'o', type: 'string', demandOption: true, requiresArg: true, normalize: true, describe: 'directory for model.json and weights.bin' },
-    seed: { type: 'number', requiresArg: true, describe: 'seed of the models, targets and initial weights: the same seed gives byte-identical weights (default: the shipped weights\' 4)' },
+    seeds: { type: 'string', requiresArg: true, describe: 'comma-separated member seeds, one network per seed (of its models, targets and initial weights): the same seeds give byte-identical weights (default: the shipped weights\' 4)' },
+    seed: { type: 'number', requiresArg: true, conflicts: 'seeds', describe: 'train one network with this seed (the same as --seeds N)' },
+    parallel: { type: 'number', requiresArg: true, describe: 'members trained at once, each in its own process (default: as many as there are members and cores)' },
     models: { type: 'number', requiresArg: true, describe: 'zoo models in the dataset (default: the shipped weights\' 600)' },
     'targets-per-model': { type: 'number', requiresArg: true, describe: 'sampled targets per model (default: the shipped weights\' 3)' },
     epochs: { type: 'number', requiresArg: true, describe: 'training epochs (default: the shipped weights\' 80)' },
@@ -196,7 +198,7 @@ export const GNN_TRAIN: CommandSpec = {
     backend: BACKEND,
     json: JSON_OPTION,
   },
-  examples: [['$0 gnn train -o weights/', 'train the shipped configuration from scratch']],
+  examples: [['$0 gnn train -o weights/', 'train the shipped configuration from scratch'], ['$0 gnn train -o small/ --seed 7 --models 100 --epochs 10', 'one small network, for experiments']],
 };
 
 export const GNN_EVAL: CommandSpec = {

@@ -32,13 +32,13 @@ describe('splitc gnn', () => {
     expect(readFileSync(path.join(work, 'e.jsonl'), 'utf8')).not.toBe(readFileSync(path.join(work, 'a.jsonl'), 'utf8'));
   }, 120_000);
 
-  it('train: byte-identical weights for the same seed, usable by plan --gnn-weights', () => {
-    const train = (dir: string) => splitc(['gnn', 'train', '-o', dir, '--models', '4', '--targets-per-model', '1', '--epochs', '2', '--seed', '3', '--json']);
+  it('train: byte-identical weights for the same seeds (two members in two processes), usable by plan --gnn-weights', () => {
+    const train = (dir: string) => splitc(['gnn', 'train', '-o', dir, '--models', '4', '--targets-per-model', '1', '--epochs', '2', '--seeds', '3,4', '--parallel', '2', '--json']);
     const [d1, d2] = [path.join(work, 'w1'), path.join(work, 'w2')];
     const r1 = train(d1);
     expect(r1.stderr).toBe('');
     expect(r1.status).toBe(0);
-    expect(JSON.parse(r1.stdout)).toMatchObject({ out: d1, samples: 4, epochs: 2 });
+    expect(JSON.parse(r1.stdout)).toMatchObject({ out: d1, seeds: [3, 4], samples: 4, epochs: 2 });
     expect(train(d2).status).toBe(0);
     expect(readFileSync(path.join(d2, 'weights.bin')).equals(readFileSync(path.join(d1, 'weights.bin')))).toBe(true);
     expect(readFileSync(path.join(d2, 'model.json'), 'utf8')).toBe(readFileSync(path.join(d1, 'model.json'), 'utf8'));
@@ -49,8 +49,11 @@ describe('splitc gnn', () => {
     const training = (dir: string) => (JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as { training: Record<string, unknown> }).training;
     expect(training(d1).distribution).toBeUndefined();
     const d3 = path.join(work, 'w3');
-    expect(splitc(['gnn', 'train', '-o', d3, '--models', '4', '--targets-per-model', '1', '--epochs', '1', '--distribution', 'train-engines', '--json']).status).toBe(0);
-    expect(training(d3)).toMatchObject({ distribution: 'train-engines', models: 4, epochs: 1 });
+    expect(splitc(['gnn', 'train', '-o', d3, '--models', '4', '--targets-per-model', '1', '--epochs', '1', '--distribution', 'train-engines', '--seed', '7', '--json']).status).toBe(0);
+    expect(training(d3)).toMatchObject({ distribution: 'train-engines', models: 4, epochs: 1, seeds: [7] });
+    // --seed N is one member; it and --seeds exclude each other; a bad list is a usage error.
+    expect(splitc(['gnn', 'train', '-o', d3, '--seeds', '3,x'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: field --seeds: --seeds must be 1 to 64 distinct comma-separated integers, got "3,x"\n' });
+    expect(splitc(['gnn', 'train', '-o', d3, '--seeds', '3', '--seed', '4']).status).toBe(2);
   }, 180_000);
 
   it('train --help states the shipped weights\' training sizes, which are its defaults', async () => {
@@ -59,7 +62,7 @@ describe('splitc gnn', () => {
     expect(help).toContain(`zoo models in the dataset (default: the shipped weights' ${TRAIN_DEFAULTS.models})`);
     expect(help).toContain(`sampled targets per model (default: the shipped weights' ${TRAIN_DEFAULTS.targetsPerModel})`);
     expect(help).toContain(`training epochs (default: the shipped weights' ${TRAIN_DEFAULTS.epochs})`);
-    expect(help).toContain(`byte-identical weights (default: the shipped weights' ${TRAIN_DEFAULTS.seed})`);
+    expect(help).toContain(`byte-identical weights (default: the shipped weights' ${TRAIN_DEFAULTS.seeds.join(',')})`);
   });
 
   it('usage errors name the gnn subcommand', () => {

@@ -88,7 +88,12 @@ export const DEFAULT_CONFIG: ModelConfig = {
   hidden: 32, message: 16, layers: 2, interaction: 32, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true,
 };
 
-export const TRAIN_DEFAULTS = { seed: 4, models: 600, targetsPerModel: 3, epochs: 80, batchSize: 16, learningRate: 0.003 } as const;
+/**
+ * The shipped weights' training: an ensemble of one member per seed (each member trains alone
+ * on its own seed's zoo, targets, initial weights and shuffles; sixth pass), then the sizes every
+ * member shares.
+ */
+export const TRAIN_DEFAULTS = { seeds: [4], models: 600, targetsPerModel: 3, epochs: 80, batchSize: 16, learningRate: 0.003 } as const;
 
 /** Parameter names and shapes, in the fixed order they are stored. */
 export function paramShapes(cfg: ModelConfig): [string, number[]][] {

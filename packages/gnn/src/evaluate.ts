@@ -3,7 +3,7 @@
 
 import type { ModelConfig } from './config.js';
 import type { Sample } from './dataset.js';
-import { decode, scoresJs } from './infer.js';
+import { decode, ensembleScores } from './infer.js';
 import type { ParamArrays } from './weights.js';
 
 /** A cut within this fraction of the optimum counts as optimal-equivalent. */
@@ -83,9 +83,9 @@ export const macFraction: Predictor = (s) => {
   return best;
 };
 
-/** The GNN's own decoded picks (the plain-JS forward pass, as `--predictor gnn` runs it). */
-export function gnnPicks(params: ParamArrays, cfg: ModelConfig, samples: readonly Sample[]): number[] {
-  return samples.map((s) => decode(scoresJs(params, cfg, s.features, s.descriptor)));
+/** The GNN's own decoded picks (the plain-JS forward pass, as `--predictor gnn` runs it): one member, or an ensemble's mean scores. */
+export function gnnPicks(members: readonly ParamArrays[], cfg: ModelConfig, samples: readonly Sample[]): number[] {
+  return samples.map((s) => decode(ensembleScores(members, cfg, s.features, s.descriptor)));
 }
 
 // --- the evaluation protocol (`splitc gnn eval`) -------------------------------------------------

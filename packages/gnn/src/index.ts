@@ -1,9 +1,10 @@
 // @splitc/gnn: the learned split predictor — graph features, the message-passing model, dataset,
 // training, evaluation and the bundled weights. Inference (loadPredictor, evaluation) runs in plain
-// JavaScript; TensorFlow.js is loaded only by training (trainGnn, initBackend, leave-one-family-out),
+// JavaScript; TensorFlow.js is loaded only by training (trainGnn, trainEnsemble's members, initBackend, leave-one-family-out),
 // on first use, so importing this package does not load it.
 import type { BackendName } from './backend.js';
 import type { TrainOptions, TrainResult } from './train.js';
+import type { EnsembleOptions, EnsembleResult } from './ensemble.js';
 import type { ModelConfig } from './config.js';
 import type { GraphFeatures } from './features.js';
 import type { ParamArrays } from './weights.js';
@@ -15,8 +16,9 @@ export { DEFAULT_CONFIG, TRAIN_DEFAULTS, paramShapes, type ModelConfig } from '.
 export type { StageLabels } from './model.js';
 export type { BackendName } from './backend.js';
 export type { TrainOptions, TrainProgress, TrainResult } from './train.js';
+export type { EnsembleOptions, EnsembleResult, MemberResult } from './ensemble.js';
 export { loadWeights, saveWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution, type ModelJson, type LoadedWeights, type ParamArrays, type WeightSpec } from './weights.js';
-export { forwardJs, scoresJs, decode, OUTPUT_COLUMNS } from './infer.js';
+export { forwardJs, scoresJs, ensembleScores, decode, OUTPUT_COLUMNS } from './infer.js';
 export { matmul, matmulJs, matmulModuleBytes, wasmMatmulAvailable } from './wasm-matmul.js';
 export { LINK_BYTES_REFERENCE, structureOffsets, type StructureOffsets } from './structure.js';
 export { metricsOf, gnnPicks, smallestCrossing, macFraction, OPTIMAL_EQUIVALENT, type Metrics, type Predictor } from './evaluate.js';
@@ -32,6 +34,11 @@ export async function initBackend(prefer: BackendName = 'wasm'): Promise<string>
 /** Train from scratch (loads TensorFlow.js on first call): see train.ts. */
 export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult> {
   return (await import('./train.js')).trainGnn(options);
+}
+
+/** Train an ensemble from scratch, one member per seed, in parallel processes (TensorFlow.js is loaded by the members): see ensemble.ts. */
+export async function trainEnsemble(options: EnsembleOptions = {}): Promise<EnsembleResult> {
+  return (await import('./ensemble.js')).trainEnsemble(options);
 }
 
 /** The TensorFlow.js forward pass (training's) of one graph, as forwardJs returns it (loads tfjs; starts `backend`). For checking the two agree. */

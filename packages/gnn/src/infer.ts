@@ -308,6 +308,22 @@ export function scoresJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, des
   return s;
 }
 
+/**
+ * An ensemble's scores: the mean over its members (trained alike from different seeds) of their
+ * scores, i.e. minus the mean of their predicted log objectives (a geometric mean of the predicted
+ * costs). One member gives exactly that member's scores.
+ */
+export function ensembleScores(members: readonly ParamArrays[], cfg: ModelConfig, f: GraphFeatures, descriptor: Float32Array): Float32Array {
+  if (members.length === 0) throw new Error('an ensemble needs at least one member');
+  if (members.length === 1) return scoresJs(members[0]!, cfg, f, descriptor);
+  const sum = new Float64Array(f.nodes);
+  for (const p of members) {
+    const s = scoresJs(p, cfg, f, descriptor);
+    for (let i = 0; i < f.nodes; i++) sum[i]! += s[i]!;
+  }
+  return Float32Array.from(sum, (v) => v / members.length);
+}
+
 /** The highest-scoring valid cut (lowest index on ties): the number of layers on the DPU. */
 export function decode(s: Float32Array): number {
   let best = 0;

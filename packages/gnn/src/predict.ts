@@ -9,15 +9,15 @@ import type { ResolvedTarget } from '@splitc/targets';
 import type { BackendName } from './backend.js';
 import type { ModelConfig } from './config.js';
 import { graphFeatures, targetDescriptor } from './features.js';
-import { decode, scoresJs } from './infer.js';
+import { decode, ensembleScores } from './infer.js';
 import { loadWeights, SHIPPED_WEIGHTS_DIR } from './weights.js';
 
 export interface GnnPrediction {
   /** Layers on the DPU: prefix cut k (0 = GPU-only, layers = DPU-only). */
   readonly index: number;
-  /** Softmax over the valid cuts of the scores (minus predicted log objective). */
+  /** Softmax over the valid cuts of the scores (minus predicted log objective; an ensemble's: the mean over its members). */
   readonly probability: number;
-  /** The model's own estimate of the objective at its cut, ms (not the latency model's). */
+  /** The model's own estimate of the objective at its cut, ms (not the latency model's; an ensemble's: the geometric mean of its members'). */
   readonly predictedMs: number;
 }
 
@@ -25,7 +25,9 @@ export interface GnnPredictor {
   /** sha256 of weights.bin. */
   readonly weights: string;
   readonly config: ModelConfig;
-  /** What runs the forward pass: `js` (plain JavaScript on Float32Arrays). */
+  /** Members of the ensemble (each a network trained from its own seed; their scores are averaged). */
+  readonly members: number;
+  /** What runs the forward pass: `js` (JavaScript, its matrix products in a WebAssembly SIMD kernel where the runtime has one). */
   readonly backend: string;
   predict(g: Graph, target: ResolvedTarget, objective: Objective): GnnPrediction;
   dispose(): void;
@@ -46,14 +48,15 @@ export async function loadPredictor(options: LoadPredictorOptions = {}): Promise
 /** The same, synchronously. */
 export function loadPredictorSync(options: LoadPredictorOptions = {}): GnnPredictor {
   const loaded = loadWeights(options.weightsDir ?? SHIPPED_WEIGHTS_DIR);
-  const params = loaded.params;
+  const members = loaded.members;
   const config = loaded.meta.config;
   return {
     weights: loaded.meta.weightsSha256,
     config,
+    members: members.length,
     backend: 'js',
     predict(g, target, objective) {
-      const s = scoresJs(params, config, graphFeatures(g, target), targetDescriptor(target, objective));
+      const s = ensembleScores(members, config, graphFeatures(g, target), targetDescriptor(target, objective));
       const index = decode(s);
       let z = 0;
       for (const v of s) if (Number.isFinite(v)) z += Math.exp(v - s[index]!);

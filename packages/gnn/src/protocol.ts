@@ -10,10 +10,10 @@ import { deriveSeed, FAMILIES, type Family } from '@splitc/zoo';
 import type { BackendName } from './backend.js';
 import { buildDataset, graphSamples, type Sample } from './dataset.js';
 import { compareOn, formatEvalTables, gnnPicks, type EvalRow } from './evaluate.js';
-import type { ModelConfig } from './config.js';
+import { TRAIN_DEFAULTS, type ModelConfig } from './config.js';
 import type { TargetDistribution } from './target-sampling.js';
 import type { TrainOptions } from './train.js';
-import { loadWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution } from './weights.js';
+import { loadWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution, type ParamArrays } from './weights.js';
 
 export interface Progress {
   readonly phase: string;
@@ -89,11 +89,17 @@ export interface EvalOptions {
   /** Leave-one-family-out: retrain without each family in turn (slow; default off). */
   readonly leaveOneFamilyOut?: boolean;
   /** Training settings of each leave-one-family-out fold (default: a fifth of the shipped model's data, 12 epochs). */
-  readonly foldTraining?: Omit<TrainOptions, 'families' | 'out' | 'onProgress' | 'dataset'>;
+  readonly foldTraining?: FoldTraining;
   readonly seed?: number;
   readonly backend?: BackendName;
   readonly onProgress?: (p: Progress) => void;
 }
+
+/** How each leave-one-family-out fold trains; with `seeds`, each fold is an ensemble of one training per seed. */
+export type FoldTraining = Omit<TrainOptions, 'families' | 'out' | 'onProgress' | 'dataset'> & {
+  /** Each fold is an ensemble of one training per seed (default: `seed` alone if given, else TRAIN_DEFAULTS.seeds, as the shipped weights). */
+  readonly seeds?: readonly number[];
+};
 
 export interface EvalReport {
   readonly rows: readonly EvalRow[];
@@ -102,7 +108,7 @@ export interface EvalReport {
   readonly weightsSha256: string;
 }
 
-/** The evaluation seed stream is disjoint from training's (TRAIN_DEFAULTS.seed and the small seeds tried in selection). */
+/** The evaluation seed stream is disjoint from training's (TRAIN_DEFAULTS.seeds and the small seeds tried in selection). */
 const EVAL_SEED = 20261128;
 
 /**
@@ -129,7 +135,6 @@ function groupRows(set: string, samples: readonly Sample[], picks: readonly numb
 /** `gnn eval`: the tables of docs/gnn.md. */
 export async function evaluateGnn(options: EvalOptions = {}): Promise<EvalReport> {
   const loaded = loadWeights(options.weightsDir ?? SHIPPED_WEIGHTS_DIR);
-  const params = loaded.params;
   const cfg: ModelConfig = loaded.meta.config;
   const seed = options.seed ?? EVAL_SEED;
   const fixturesDir = options.fixturesDir ?? path.resolve(SHIPPED_WEIGHTS_DIR, '../../../fixtures/models');
@@ -149,14 +154,14 @@ export async function evaluateGnn(options: EvalOptions = {}): Promise<EvalReport
       report(`torchvision (${dist} targets)`, i + 1, files.length);
     });
     const set = dist !== 'shifted' ? 'Unseen torchvision architectures, targets from the training distribution' : 'Unseen torchvision architectures, targets outside the training distribution';
-    rows.push(...groupRows(set, samples, gnnPicks(params, cfg, samples), (s) => s.model));
+    rows.push(...groupRows(set, samples, gnnPicks(loaded.members, cfg, samples), (s) => s.model));
   }
 
   const perFamily = options.heldOutPerFamily ?? 6;
   for (const dist of [trained, 'shifted'] as const) {
     const held = buildDataset({ seed: seed + 7 + (dist === 'shifted' ? 1 : 0), models: perFamily * FAMILIES.length, targetsPerModel: 2, distribution: dist, onProgress: (d, t) => report(`zoo held-out (${dist})`, d, t) });
     const set = dist !== 'shifted' ? 'Held-out zoo models (seen families), training-distribution targets' : 'Held-out zoo models (seen families), targets outside the training distribution';
-    rows.push(...groupRows(set, held, gnnPicks(params, cfg, held), (s) => s.family));
+    rows.push(...groupRows(set, held, gnnPicks(loaded.members, cfg, held), (s) => s.family));
   }
 
   if (options.leaveOneFamilyOut === true) rows.push(...await leaveOneFamilyOut({ ...options, foldTraining: { distribution: trained, ...options.foldTraining } }));
@@ -173,14 +178,22 @@ export async function leaveOneFamilyOut(options: Pick<EvalOptions, 'foldTraining
   const perFamily = options.heldOutPerFamily ?? 6;
   const lofo: Sample[] = [];
   const picks: number[] = [];
+  const { seeds, ...training } = options.foldTraining ?? {};
+  const foldSeeds = seeds ?? (training.seed !== undefined ? [training.seed] : TRAIN_DEFAULTS.seeds);
   for (const [fi, family] of FAMILIES.entries()) {
     const others = FAMILIES.filter((f) => f !== family) as Family[];
-    const fold = await trainGnn({ models: 100, targetsPerModel: 3, epochs: 12, ...options.foldTraining, families: others, backend: options.backend ?? 'wasm' });
+    const members: ParamArrays[] = [];
+    let config: ModelConfig | undefined;
+    for (const s of foldSeeds) {
+      const fold = await trainGnn({ models: 100, targetsPerModel: 3, epochs: 12, ...training, seed: s, families: others, backend: options.backend ?? 'wasm' });
+      members.push(new Map([...fold.params].map(([k, v]) => [k, v.dataSync() as Float32Array])));
+      config = fold.config;
+      for (const v of fold.params.values()) v.dispose();
+    }
     // Tested on targets of the distribution its folds were trained on.
-    const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family], distribution: options.foldTraining?.distribution ?? 'train' });
+    const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family], distribution: training.distribution ?? 'train' });
     lofo.push(...test);
-    picks.push(...gnnPicks(new Map([...fold.params].map(([k, v]) => [k, v.dataSync() as Float32Array])), fold.config, test));
-    for (const v of fold.params.values()) v.dispose();
+    picks.push(...gnnPicks(members, config!, test));
     options.onProgress?.({ phase: 'leave-one-family-out', done: fi + 1, total: FAMILIES.length });
   }
   return groupRows('Leave-one-family-out (each family unseen by its fold)', lofo, picks, (s) => s.family);
@@ -199,6 +212,6 @@ export async function fixedSetEvaluation(weightsDir: string = SHIPPED_WEIGHTS_DI
   const files = FIXED_SET.map((m) => path.join(dir, `${m}.onnx`));
   const samples: Sample[] = [];
   files.forEach((f, i) => samples.push(...graphSamples(analyzeModel(loadModel(f)), path.basename(f, '.onnx'), 'torchvision', deriveSeed(EVAL_SEED + 99, i), 4, trainingDistribution(loaded.meta))));
-  const [gnn, smallest, mac] = compareOn('fixed', 'all', samples, gnnPicks(loaded.params, loaded.meta.config, samples));
+  const [gnn, smallest, mac] = compareOn('fixed', 'all', samples, gnnPicks(loaded.members, loaded.meta.config, samples));
   return { weightsSha256: loaded.meta.weightsSha256, gnn: gnn!.metrics, smallestCrossing: smallest!.metrics, macFraction: mac!.metrics };
 }

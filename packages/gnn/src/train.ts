@@ -9,7 +9,7 @@ import { buildDataset, type Sample } from './dataset.js';
 import { configProblem, DEFAULT_CONFIG, isStatistic, TRAIN_DEFAULTS, type ModelConfig } from './config.js';
 import { NODE_FEATURES, TARGET_FEATURES } from './features.js';
 import { disposeBatch, initParams, loss, makeBatch, type Batch } from './model.js';
-import { saveWeights } from './weights.js';
+import { saveWeights, trainingRecord } from './weights.js';
 import type { TrainingDistribution } from './target-sampling.js';
 
 export interface TrainProgress {
@@ -20,8 +20,9 @@ export interface TrainProgress {
   readonly loss?: number;
 }
 
+/** One member's training (`trainEnsemble` trains several, each with its own seed). */
 export interface TrainOptions {
-  /** Default 1. */
+  /** Seed of this member's zoo, targets, initial weights and shuffles (default: the first of TRAIN_DEFAULTS.seeds). */
   readonly seed?: number;
   /** Zoo models in the dataset (default TRAIN_DEFAULTS.models). */
   readonly models?: number;
@@ -106,7 +107,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
   const average = options.average ?? 0;
   if (!(average >= 0 && average <= 1)) throw new RangeError(`average must be a fraction in [0, 1], got ${average}`);
   const backend = await initBackend(options.backend ?? 'wasm');
-  const seed = options.seed ?? TRAIN_DEFAULTS.seed;
+  const seed = options.seed ?? TRAIN_DEFAULTS.seeds[0];
   const epochs = options.epochs ?? TRAIN_DEFAULTS.epochs;
   const batchSize = options.batchSize ?? TRAIN_DEFAULTS.batchSize;
   const lr = options.learningRate ?? TRAIN_DEFAULTS.learningRate;
@@ -154,14 +155,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
   for (const [v, acc] of sums) tf.tidy(() => v.assign(tf.tensor(Float32Array.from(acc, (x) => x / averaged), v.shape)));
   const t2 = performance.now();
   if (options.out !== undefined) {
-    saveWeights(options.out, cfg, {
-      seed, epochs, samples: data.length, batchSize, learningRate: lr,
-      models: options.models ?? TRAIN_DEFAULTS.models, targetsPerModel: options.targetsPerModel ?? TRAIN_DEFAULTS.targetsPerModel,
-      families: options.families ?? 'all', backend,
-      // Absent means `train` (weights written before the option existed keep their bytes).
-      ...(options.distribution !== undefined && options.distribution !== 'train' ? { distribution: options.distribution } : {}),
-      ...(averaged > 0 ? { average } : {}),
-    }, new Map([...params].map(([k, v]) => [k, v.dataSync() as Float32Array])));
+    saveWeights(options.out, cfg, trainingRecord(options, [seed], epochs, data.length, backend), [new Map([...params].map(([k, v]) => [k, v.dataSync() as Float32Array]))]);
   }
   return { params, config: cfg, backend, samples: data.length, losses, datasetSeconds: (t1 - t0) / 1e3, trainSeconds: (t2 - t1) / 1e3 };
 }

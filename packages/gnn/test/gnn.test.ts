@@ -11,7 +11,7 @@ import { loadModel } from '@splitc/onnx';
 import { planSplit } from '@splitc/planner';
 import { resolveTarget, type ResolvedTarget } from '@splitc/targets';
 import {
-  NODE_FEATURES, TARGET_FEATURES, buildDataset, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, sampleTarget, smallestCrossing, targetDescriptor, trainGnn,
+  NODE_FEATURES, TARGET_FEATURES, buildDataset, ensembleScores, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, sampleTarget, scoresJs, smallestCrossing, targetDescriptor, trainEnsemble, trainGnn,
 } from '@splitc/gnn';
 import { Rng } from '@splitc/zoo';
 
@@ -114,7 +114,7 @@ describe('training', () => {
     expect(ra.losses.every(Number.isFinite)).toBe(true);
     // ignoreConstant: the DPU's parallel frames never vary in training, so the model ignores them
     // (a huge std) instead of applying never-trained weights to another DPU's value; varied numbers keep their std.
-    const tStd = loadWeights(a).params.get('norm/t-std')!;
+    const tStd = loadWeights(a).members[0]!.get('norm/t-std')!;
     expect(tStd[TARGET_FEATURES.indexOf('dpu-parallel-frames')]).toBe(1e9);
     expect(tStd[TARGET_FEATURES.indexOf('dpu-log-peak')]).toBeLessThan(1);
     const c = path.join(work, 'c');
@@ -143,8 +143,9 @@ describe('training', () => {
     await trainGnn({ ...options, config: cfg, epochs: 2, average: 0.5, out: dir('last') });
     const [w1, w2, both] = ['e1', 'e2', 'both'].map((n) => loadWeights(dir(n)));
     // The first epoch runs the same steps whatever the epoch count (its learning rate and shuffle are the same).
-    for (const [name, v] of both!.params) {
-      const expected = name.startsWith('norm/') ? w2!.params.get(name)! : Float32Array.from(v, (_, i) => (w1!.params.get(name)![i]! + w2!.params.get(name)![i]!) / 2);
+    const [p1, p2] = [w1!.members[0]!, w2!.members[0]!];
+    for (const [name, v] of both!.members[0]!) {
+      const expected = name.startsWith('norm/') ? p2.get(name)! : Float32Array.from(v, (_, i) => (p1.get(name)![i]! + p2.get(name)![i]!) / 2);
       const bytes = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
       expect(bytes(v).equals(bytes(expected)), name).toBe(true);
     }
@@ -155,6 +156,74 @@ describe('training', () => {
     await expect(trainGnn({ ...options, average: 1.5 })).rejects.toThrow(/average must be a fraction/);
     await expect(trainGnn({ ...options, config: { ...cfg, structured: false, components: 1 } })).rejects.toThrow(/overlap model needs components ≥ 2/);
     await expect(trainGnn({ ...options, config: { ...cfg, linkBytes: false, linkGlobal: true } })).rejects.toThrow(/linkGlobal model needs linkBytes/);
+  });
+
+  it('trains an ensemble: one member per seed, the same bytes in parallel processes as in one, each member the single training of its seed', async () => {
+    const [par, seq] = [path.join(work, 'ens-par'), path.join(work, 'ens-seq')];
+    const { seed: _seed, ...member } = options;
+    const r = await trainEnsemble({ ...member, seeds: [6, 5], parallel: 2, out: par });
+    await trainEnsemble({ ...member, seeds: [6, 5], parallel: 1, out: seq });
+    expect(r.members.map((m) => m.seed)).toEqual([6, 5]);
+    expect(r.members.every((m) => m.losses.length === 2 && m.losses.every(Number.isFinite))).toBe(true);
+    for (const f of ['model.json', 'weights.bin']) expect(readFileSync(path.join(par, f)).equals(readFileSync(path.join(seq, f))), f).toBe(true);
+    // Member i is byte for byte the single training of seed i (written alone by trainGnn above: a = seed 5, c = seed 6).
+    const bin = readFileSync(path.join(par, 'weights.bin'));
+    const one = readFileSync(path.join(work, 'a', 'weights.bin'));
+    expect(bin.length).toBe(2 * one.length);
+    expect(bin.subarray(0, one.length).equals(readFileSync(path.join(work, 'c', 'weights.bin')))).toBe(true);
+    expect(bin.subarray(one.length).equals(one)).toBe(true);
+    const w = loadWeights(par);
+    expect(w.seeds).toEqual([6, 5]);
+    expect(w.members).toHaveLength(2);
+    expect(w.meta.formatVersion).toBe(2);
+    expect(w.meta.training).toMatchObject({ seeds: [6, 5], epochs: 2, models: 6, targetsPerModel: 2 });
+    // The ensemble's scores are the mean of its members'; its predictor decodes them.
+    const g = analyze('resnet18');
+    const t = resolveTarget();
+    const f = graphFeatures(g, t);
+    const d = targetDescriptor(t, 'latency');
+    const [s0, s1] = w.members.map((p) => scoresJs(p, w.meta.config, f, d));
+    const mean = ensembleScores(w.members, w.meta.config, f, d);
+    for (let i = 0; i < f.nodes; i++) expect(mean[i]).toBe(Math.fround((s0![i]! + s1![i]!) / 2));
+    const predictor = await loadPredictor({ weightsDir: par });
+    expect(predictor.members).toBe(2);
+    const p = predictor.predict(g, t, 'latency');
+    let best = 0;
+    for (let i = 1; i < f.nodes; i++) if (mean[i]! > mean[best]!) best = i;
+    expect(p.index).toBe(best);
+    // One member: exactly that member's scores.
+    expect(Array.from(ensembleScores([w.members[0]!], w.meta.config, f, d))).toEqual(Array.from(s0!));
+  });
+
+  it('a member that fails stops the ensemble with its seed named, and writes nothing', async () => {
+    const out = path.join(work, 'ens-fail');
+    const { seed: _seed, ...member } = options;
+    await expect(trainEnsemble({ ...member, config: { ...options.config, components: 1 }, seeds: [5, 6], parallel: 2, out })).rejects.toThrow(/^member with seed [56]: config: a structured model needs components ≥ 3/);
+    expect(() => readFileSync(path.join(out, 'model.json'))).toThrow();
+    await expect(trainEnsemble({ ...member, seeds: [5, 5] })).rejects.toThrow(/distinct integers/);
+    await expect(trainEnsemble({ ...member, seeds: [] })).rejects.toThrow(/1 to 64 members/);
+  });
+
+  it('still reads format 1 (one member, training.seed); refuses bad seed lists', async () => {
+    const a = path.join(work, 'v1');
+    await trainGnn({ ...options, out: a });
+    const json = path.join(a, 'model.json');
+    const meta = JSON.parse(readFileSync(json, 'utf8'));
+    const { seeds, ...rest } = meta.training;
+    writeFileSync(json, JSON.stringify({ ...meta, formatVersion: 1, training: { seed: seeds[0], ...rest } }));
+    const v1 = loadWeights(a);
+    expect(v1.seeds).toEqual([5]);
+    expect(v1.members).toHaveLength(1);
+    expect(v1.members[0]!.get('in/w')).toEqual(loadWeights(path.join(work, 'a')).members[0]!.get('in/w'));
+    writeFileSync(json, JSON.stringify({ ...meta, formatVersion: 3 }));
+    expect(err(() => loadWeights(a))).toMatchObject({ code: 'SPLITC7003', message: expect.stringContaining('reads 1 and 2') });
+    writeFileSync(json, JSON.stringify({ ...meta, training: { ...meta.training, seeds: [5, 5] } }));
+    expect(err(() => loadWeights(a))).toMatchObject({ code: 'SPLITC7002', message: expect.stringContaining('training.seeds') });
+    // Two seeds but the bytes of one member.
+    writeFileSync(json, JSON.stringify({ ...meta, training: { ...meta.training, seeds: [5, 6] } }));
+    expect(err(() => loadWeights(a))).toMatchObject({ code: 'SPLITC7002', message: expect.stringContaining('2 members need') });
+    writeFileSync(json, JSON.stringify({ ...meta, formatVersion: 1 }));
+    expect(err(() => loadWeights(a))).toMatchObject({ code: 'SPLITC7002', message: expect.stringContaining('training.seed ') });
   });
 
   it('refuses missing, corrupt and mismatched weights with typed errors naming the file', async () => {

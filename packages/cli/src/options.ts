@@ -188,7 +188,7 @@ export const GNN_TRAIN: CommandSpec = {
   positionals: {},
   options: {
     output: { alias: 'o', type: 'string', demandOption: true, requiresArg: true, normalize: true, describe: 'directory for model.json and weights.bin' },
-    seeds: { type: 'string', requiresArg: true, describe: 'comma-separated member seeds, one network per seed (of its models, targets and initial weights): the same seeds give byte-identical weights (default: the shipped weights\' 4)' },
+    seeds: { type: 'string', requiresArg: true, describe: 'comma-separated member seeds, one network per seed (of its models, targets and initial weights): the same seeds give byte-identical weights (default: the shipped weights\' 2,4)' },
     seed: { type: 'number', requiresArg: true, conflicts: 'seeds', describe: 'train one network with this seed (the same as --seeds N)' },
     parallel: { type: 'number', requiresArg: true, describe: 'members trained at once, each in its own process (default: as many as there are members and cores)' },
     models: { type: 'number', requiresArg: true, describe: 'zoo models in the dataset (default: the shipped weights\' 600)' },

@@ -73,6 +73,11 @@ describe('splitc-<version>.tgz installed outside the repository', () => {
     const gnn = await sh('npx', ['splitc', 'plan', model, '--predictor', 'gnn', '--json'], app);
     expect(gnn.stderr).toBe('');
     expect((JSON.parse(gnn.stdout) as { predictor: { name: string } }).predictor.name).toBe('gnn');
+    // Training an ensemble forks the installed package's member entry (dist/train-member.js) from the bundle.
+    const train = await sh('npx', ['splitc', 'gnn', 'train', '-o', 'w', '--models', '2', '--targets-per-model', '1', '--epochs', '1', '--seeds', '1,2', '--parallel', '2', '--json'], app);
+    expect(train.stderr).toBe('');
+    expect(JSON.parse(train.stdout)).toMatchObject({ seeds: [1, 2], epochs: 1 });
+    expect(existsSync(path.join(app, 'w/weights.bin'))).toBe(true);
     // onnxruntime-node is an optional peer: without it, run says so in one typed line.
     const run = await sh('npx', ['splitc', 'run', 'out', '--frames', '6'], app);
     expect(run.status).toBe(1);

@@ -93,7 +93,7 @@ export const DEFAULT_CONFIG: ModelConfig = {
  * on its own seed's zoo, targets, initial weights and shuffles; sixth pass), then the sizes every
  * member shares.
  */
-export const TRAIN_DEFAULTS = { seeds: [4], models: 600, targetsPerModel: 3, epochs: 80, batchSize: 16, learningRate: 0.003 } as const;
+export const TRAIN_DEFAULTS = { seeds: [2, 4], models: 600, targetsPerModel: 3, epochs: 80, batchSize: 16, learningRate: 0.003 } as const;
 
 /** Parameter names and shapes, in the fixed order they are stored. */
 export function paramShapes(cfg: ModelConfig): [string, number[]][] {

@@ -150,9 +150,17 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
       for (let h = 0; h < H; h++) xBias[at + h]! += folded[F * H + h]!;
     }
   }
-  // Float64 like every other matmul input: one element type keeps the loop monomorphic.
-  const xp = matmul(Float64Array.from(f.x), N, { k: F, o: XO, w: wx }, new Float64Array(N * XO));
-  for (let i = 0; i < N; i++) for (let c = 0; c < XO; c++) xp[i * XO + c]! += xBias[c]!;
+  // The bias as one more input, always 1, after the features: the product then adds it last, as
+  // (x·W) + bias would, and needs no pass of its own.
+  const x1 = new Float64Array(N * (F + 1));
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < F; j++) x1[i * (F + 1) + j] = f.x[i * F + j]!;
+    x1[i * (F + 1) + F] = 1;
+  }
+  const wx1 = new Float64Array((F + 1) * XO);
+  wx1.set(wx);
+  wx1.set(xBias, F * XO);
+  const xp = matmul(x1, N, { k: F + 1, o: XO, w: wx1 }, new Float64Array(N * XO));
 
   // Input embedding: the target's part is one row, the same for every node.
   const h = new Float64Array(N * H);

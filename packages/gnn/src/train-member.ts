@@ -9,6 +9,9 @@ function send(m: MemberMessage): Promise<void> {
   return new Promise((resolve, reject) => process.send!(m, undefined, {}, (e) => (e === null ? resolve() : reject(e))));
 }
 
+// The parent is gone (killed, or it stopped the ensemble): stop rather than train for nothing.
+process.once('disconnect', () => process.exit(1));
+
 process.once('message', (m: { readonly seed: number; readonly options: MemberOptions }) => {
   void (async () => {
     try {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixedSetEvaluation, SHIPPED_WEIGHTS_DIR } from '@splitc/gnn';
+import { DEFAULT_CONFIG, fixedSetEvaluation, loadWeights, SHIPPED_WEIGHTS_DIR, TRAIN_DEFAULTS } from '@splitc/gnn';
 
 describe('shipped GNN weights', () => {
   it('reproduce the recorded fixed-set evaluation exactly', async () => {
@@ -15,5 +15,15 @@ describe('shipped GNN weights', () => {
     const meta = JSON.parse(readFileSync(path.join(SHIPPED_WEIGHTS_DIR, 'model.json'), 'utf8'));
     expect(now.weightsSha256).toBe(meta.weightsSha256);
     expect(now.gnn.samples).toBe(18 * 4);
+  });
+
+  it('are what the defaults train (`splitc gnn train` and scripts/gnn-train.mjs with no flags): the same seeds, sizes and config', () => {
+    const w = loadWeights();
+    expect(w.seeds).toEqual(TRAIN_DEFAULTS.seeds);
+    expect(w.members).toHaveLength(TRAIN_DEFAULTS.seeds.length);
+    const { seeds: _seeds, ...sizes } = TRAIN_DEFAULTS;
+    expect(w.meta.training).toMatchObject({ ...sizes, families: 'all', backend: 'wasm' });
+    expect(w.meta.training.distribution).toBeUndefined();
+    expect(w.meta.config).toEqual(DEFAULT_CONFIG);
   });
 });

@@ -3,17 +3,12 @@
 // including the zero-skipping (±0 skipped, NaN not), odd column counts and memory growth.
 import { describe, expect, it } from 'vitest';
 import { matmul, matmulJs, matmulModuleBytes, wasmMatmulAvailable } from '@splitc/gnn';
+import { Rng } from '@splitc/zoo';
 
-/** A seeded generator (mulberry32), so a failure is reproducible. */
+/** A seeded generator (the zoo's), so a failure is reproducible. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 function values(n: number, r: () => number, special: boolean): Float64Array {

@@ -86,6 +86,16 @@ export interface GraphFeatures {
 
 const log10p = (v: number): number => Math.log10(1 + Math.max(v, 0));
 
+const COLUMNS = new Map(NODE_FEATURES.map((f, i) => [f, i]));
+/** A node feature's column (a name missing from NODE_FEATURES is a programming error). */
+function column(name: string): number {
+  const i = COLUMNS.get(name);
+  if (i === undefined) throw new Error(`no node feature ${name}`);
+  return i;
+}
+/** The one-hot column of each op class. */
+const OP_COLUMN = new Map(OP_CLASSES.map((c) => [c, column(`op:${c}`)]));
+
 /**
  * Features of a shape-inferred, costed graph for a DPU with the target's limits (DPU support is
  * a rule of the device's limits, not a latency).
@@ -95,8 +105,6 @@ export function graphFeatures(g: Graph, target: ResolvedTarget): GraphFeatures {
   const nodes = n + 1;
   const F = NODE_FEATURES.length;
   const x = new Float32Array(nodes * F);
-  const col = new Map(NODE_FEATURES.map((f, i) => [f, i]));
-  const set = (node: number, f: string, v: number) => { x[node * F + col.get(f)!] = v; };
 
   const support = g.layers.map((l) => dpuSupport(g, l, target.dpu.limits).ok);
   const firstBad = support.indexOf(false);
@@ -120,7 +128,8 @@ export function graphFeatures(g: Graph, target: ResolvedTarget): GraphFeatures {
   const dCount = new Float64Array(n + 2);
   const outputs = new Set(g.outputs);
   let inputBytes = 0;
-  const edges = new Map<string, [number, number, number]>();
+  // Keyed by producer node · (n + 2) + consumer node: one number per (producer, consumer) pair.
+  const edges = new Map<number, [number, number, number]>();
   for (const [name, t] of g.tensors) {
     if (t.kind !== 'activation' && t.kind !== 'input') continue;
     const bytes = elementCount(t.shape!);
@@ -135,7 +144,7 @@ export function graphFeatures(g: Graph, target: ResolvedTarget): GraphFeatures {
       dCount[from]! += 1; dCount[to + 1]! -= 1;
     }
     for (const r of readers) {
-      const key = `${producer + 1}:${r + 1}`;
+      const key = (producer + 1) * (n + 2) + r + 1;
       const e = edges.get(key);
       if (e === undefined) edges.set(key, [producer + 1, r + 1, bytes]);
       else e[2] += bytes;
@@ -169,63 +178,102 @@ export function graphFeatures(g: Graph, target: ResolvedTarget): GraphFeatures {
   const dwMacs = g.layers.map((l) => (l.op === 'Conv' && convKind(g, l) !== 'conv' ? macs[l.index]! : 0));
   const totDw = dwMacs.reduce((a, b) => a + b, 0);
   const inputShape = g.tensors.get(g.inputs[0]!)?.shape ?? [1];
+  // Each feature's column, looked up once (not once per node).
+  const colValidCut = column('valid-cut');
+  const colDepth = column('depth');
+  const colKernel = column('kernel');
+  const colStride = column('stride');
+  const colLogGroup = column('log-group');
+  const colLogChannels = column('log-channels');
+  const colLogHeight = column('log-height');
+  const colLogWidth = column('log-width');
+  const colLogMacs = column('log-macs');
+  const colLogParams = column('log-params');
+  const colLogOutputBytes = column('log-output-bytes');
+  const colMacFraction = column('mac-fraction');
+  const colDpuSupported = column('dpu-supported');
+  const colIsSource = column('is-source');
+  const colPrefixMacs = column('prefix-macs');
+  const colSuffixMacs = column('suffix-macs');
+  const colPrefixParams = column('prefix-params');
+  const colSuffixParams = column('suffix-params');
+  const colPrefixBytes = column('prefix-bytes');
+  const colSuffixBytes = column('suffix-bytes');
+  const colLogPrefixMacs = column('log-prefix-macs');
+  const colLogSuffixMacs = column('log-suffix-macs');
+  const colLogPrefixParams = column('log-prefix-params');
+  const colLogSuffixParams = column('log-suffix-params');
+  const colLogPrefixLayers = column('log-prefix-layers');
+  const colLogSuffixLayers = column('log-suffix-layers');
+  const colLogPrefixBytes = column('log-prefix-bytes');
+  const colLogSuffixBytes = column('log-suffix-bytes');
+  const colPrefixDepthwiseMacs = column('prefix-depthwise-macs');
+  const colSuffixDepthwiseMacs = column('suffix-depthwise-macs');
+  const colLogCutBytes = column('log-cut-bytes');
+  const colCutBytesInput = column('cut-bytes/input');
+  const colCutTensors = column('cut-tensors');
+  const colLogInEdgeBytes = column('log-in-edge-bytes');
+  const colInSkips = column('in-skips');
+  const colOutEdges = column('out-edges');
+  const colOutSkips = column('out-skips');
   for (let node = 0; node < nodes; node++) {
     const k = node; // the prefix cut this node stands for
+    const o = node * F;
     valid[node] = k <= maxPrefix ? 1 : 0;
-    set(node, 'valid-cut', valid[node]!);
-    set(node, 'depth', k / Math.max(n, 1));
+    x[o + colValidCut] = valid[node]!;
+    x[o + colDepth] = k / Math.max(n, 1);
     if (node > 0) {
       const l = g.layers[node - 1]!;
       pm += macs[l.index]!; pp += params[l.index]!; pb += outBytes[l.index]!; pdw += dwMacs[l.index]!;
-      set(node, `op:${opClassOf(g, l)}`, 1);
+      x[o + OP_COLUMN.get(opClassOf(g, l))!] = 1;
       if (WINDOW_OPS.has(l.op)) {
         const w = windowGeometry(g, l);
-        set(node, 'kernel', Math.max(...w.kernel) / 8);
-        set(node, 'stride', Math.max(...w.strides) / 4);
-        set(node, 'log-group', Math.log2(w.group) / 10);
+        x[o + colKernel] = Math.max(...w.kernel) / 8;
+        x[o + colStride] = Math.max(...w.strides) / 4;
+        x[o + colLogGroup] = Math.log2(w.group) / 10;
       }
       const out = g.tensors.get(l.outputs[0]!)?.shape ?? [];
-      set(node, 'log-channels', log10p(out[1] ?? 0) / 4);
-      set(node, 'log-height', log10p(out[2] ?? 0) / 3);
-      set(node, 'log-width', log10p(out[3] ?? 0) / 3);
-      set(node, 'log-macs', log10p(macs[l.index]!) / 10);
-      set(node, 'log-params', log10p(params[l.index]!) / 8);
-      set(node, 'log-output-bytes', log10p(outBytes[l.index]!) / 8);
-      set(node, 'mac-fraction', macs[l.index]! / totMacs);
-      set(node, 'dpu-supported', support[l.index]! ? 1 : 0);
+      x[o + colLogChannels] = log10p(out[1] ?? 0) / 4;
+      x[o + colLogHeight] = log10p(out[2] ?? 0) / 3;
+      x[o + colLogWidth] = log10p(out[3] ?? 0) / 3;
+      x[o + colLogMacs] = log10p(macs[l.index]!) / 10;
+      x[o + colLogParams] = log10p(params[l.index]!) / 8;
+      x[o + colLogOutputBytes] = log10p(outBytes[l.index]!) / 8;
+      x[o + colMacFraction] = macs[l.index]! / totMacs;
+      x[o + colDpuSupported] = support[l.index]! ? 1 : 0;
     } else {
-      set(node, 'is-source', 1);
-      set(node, 'log-channels', log10p(inputShape[1] ?? 0) / 4);
-      set(node, 'log-height', log10p(inputShape[2] ?? 0) / 3);
-      set(node, 'log-width', log10p(inputShape[3] ?? 0) / 3);
-      set(node, 'log-output-bytes', log10p(inputBytes * 4) / 8);
-      set(node, 'dpu-supported', 1);
+      x[o + colIsSource] = 1;
+      x[o + colLogChannels] = log10p(inputShape[1] ?? 0) / 4;
+      x[o + colLogHeight] = log10p(inputShape[2] ?? 0) / 3;
+      x[o + colLogWidth] = log10p(inputShape[3] ?? 0) / 3;
+      x[o + colLogOutputBytes] = log10p(inputBytes * 4) / 8;
+      x[o + colDpuSupported] = 1;
     }
-    set(node, 'prefix-macs', pm / totMacs);
-    set(node, 'suffix-macs', 1 - pm / totMacs);
-    set(node, 'prefix-params', pp / totParams);
-    set(node, 'suffix-params', 1 - pp / totParams);
-    set(node, 'prefix-bytes', pb / totBytes);
-    set(node, 'suffix-bytes', 1 - pb / totBytes);
-    set(node, 'log-prefix-macs', log10p(pm) / 10);
-    set(node, 'log-suffix-macs', log10p(totMacs - pm) / 10);
-    set(node, 'log-prefix-params', log10p(pp) / 8);
-    set(node, 'log-suffix-params', log10p(totParams - pp) / 8);
-    set(node, 'log-prefix-layers', log10p(k) / 3);
-    set(node, 'log-suffix-layers', log10p(n - k) / 3);
-    set(node, 'log-prefix-bytes', log10p(pb) / 9);
-    set(node, 'log-suffix-bytes', log10p(totBytes - pb) / 9);
-    set(node, 'prefix-depthwise-macs', pdw / totMacs);
-    set(node, 'suffix-depthwise-macs', (totDw - pdw) / totMacs);
-    set(node, 'log-cut-bytes', log10p(cutBytes[k]!) / 8);
-    set(node, 'cut-bytes/input', Math.log2((cutBytes[k]! + 1) / (inputBytes + 1)) / 8);
+    x[o + colPrefixMacs] = pm / totMacs;
+    x[o + colSuffixMacs] = 1 - pm / totMacs;
+    x[o + colPrefixParams] = pp / totParams;
+    x[o + colSuffixParams] = 1 - pp / totParams;
+    x[o + colPrefixBytes] = pb / totBytes;
+    x[o + colSuffixBytes] = 1 - pb / totBytes;
+    x[o + colLogPrefixMacs] = log10p(pm) / 10;
+    x[o + colLogSuffixMacs] = log10p(totMacs - pm) / 10;
+    x[o + colLogPrefixParams] = log10p(pp) / 8;
+    x[o + colLogSuffixParams] = log10p(totParams - pp) / 8;
+    x[o + colLogPrefixLayers] = log10p(k) / 3;
+    x[o + colLogSuffixLayers] = log10p(n - k) / 3;
+    x[o + colLogPrefixBytes] = log10p(pb) / 9;
+    x[o + colLogSuffixBytes] = log10p(totBytes - pb) / 9;
+    x[o + colPrefixDepthwiseMacs] = pdw / totMacs;
+    x[o + colSuffixDepthwiseMacs] = (totDw - pdw) / totMacs;
+    x[o + colLogCutBytes] = log10p(cutBytes[k]!) / 8;
+    x[o + colCutBytesInput] = Math.log2((cutBytes[k]! + 1) / (inputBytes + 1)) / 8;
     // Counts on a log scale: a DenseNet block has dozens of skips and crossing tensors, far beyond
     // what most training graphs show, and a raw count let the network extrapolate to absurd times.
-    set(node, 'cut-tensors', Math.log2(1 + cutCount[k]!) / 4);
-    set(node, 'log-in-edge-bytes', log10p(inBytes[node]!) / 8);
-    set(node, 'in-skips', Math.log2(1 + inSkips[node]!) / 4);
-    set(node, 'out-edges', Math.log2(1 + outEdges[node]!) / 4);
-    set(node, 'out-skips', Math.log2(1 + outSkips[node]!) / 4);
+    x[o + colCutTensors] = Math.log2(1 + cutCount[k]!) / 4;
+    x[o + colLogInEdgeBytes] = log10p(inBytes[node]!) / 8;
+    x[o + colInSkips] = Math.log2(1 + inSkips[node]!) / 4;
+    x[o + colOutEdges] = Math.log2(1 + outEdges[node]!) / 4;
+    x[o + colOutSkips] = Math.log2(1 + outSkips[node]!) / 4;
   }
   return { nodes, x, src, dst, valid, maxPrefix, cutBytes, macs };
 }

@@ -210,7 +210,7 @@ export const GNN_EVAL: CommandSpec = {
     weights: { type: 'string', requiresArg: true, normalize: true, describe: 'weights directory (default: the shipped weights)' },
     fixtures: { type: 'string', requiresArg: true, normalize: true, describe: 'directory of torchvision ONNX exports (default: this repository\'s fixtures/models)' },
     'targets-per-model': { type: 'number', default: 8, requiresArg: true, describe: 'sampled targets per torchvision model' },
-    'leave-one-family-out': { type: 'boolean', describe: 'also retrain without each zoo family in turn and evaluate on it (slow)' },
+    'leave-one-family-out': { type: 'boolean', describe: 'also retrain without each zoo family in turn and evaluate on it (slow: each fold trains one network per seed of the shipped ensemble)' },
     seed: { type: 'number', requiresArg: true, describe: 'evaluation seed (default: a fixed stream disjoint from training)' },
     backend: { ...BACKEND, describe: 'TensorFlow.js backend for --leave-one-family-out\'s retraining (predictions run in plain JavaScript)' },
     json: JSON_OPTION,

@@ -99,18 +99,21 @@ export async function trainEnsemble(options: EnsembleOptions = {}): Promise<Ense
   } else {
     const children = new Set<ReturnType<typeof fork>>();
     let next = 0;
+    let failed = false;
     const lane = async (): Promise<void> => {
-      while (next < seeds.length) {
+      while (!failed && next < seeds.length) {
         const i = next++;
-        results[i] = await trainInChild(seeds[i]!, member, report(i), children);
+        try {
+          results[i] = await trainInChild(seeds[i]!, member, report(i), children);
+        } catch (e) {
+          // The first failure stops the others at once; no lane starts another member after it.
+          failed = true;
+          for (const c of children) c.kill();
+          throw e;
+        }
       }
     };
-    try {
-      await Promise.all(Array.from({ length: parallel }, lane));
-    } catch (e) {
-      for (const c of children) c.kill();
-      throw e;
-    }
+    await Promise.all(Array.from({ length: parallel }, lane));
   }
   const config = options.config ?? DEFAULT_CONFIG;
   if (out !== undefined) {

@@ -1,8 +1,10 @@
-// The forward pass in plain JavaScript (Float32Arrays), for inference: the same network as
-// model.ts's TensorFlow.js forward (which training differentiates), reading the same weights, one
-// graph at a time. It needs no tfjs at all — loading tfjs and its wasm backend costs more than a
-// prediction, and tfjs's per-op dispatch (~80 ops) made a ResNet152 prediction 20–30 ms where the
-// arithmetic is well under a millisecond. packages/gnn/test/infer.test.ts checks that both agree.
+// The forward pass in JavaScript (Float64Arrays), for inference: the same network as model.ts's
+// TensorFlow.js forward (which training differentiates), reading the same weights, one graph at a
+// time, once per ensemble member. Its matrix products run in a WebAssembly SIMD kernel
+// (wasm-matmul.ts), bit-identical to the JavaScript loop it replaced. It needs no tfjs at all —
+// loading tfjs and its wasm backend costs more than a prediction, and tfjs's per-op dispatch (~80
+// ops) made a ResNet152 prediction 20–30 ms. packages/gnn/test/infer.test.ts checks that both
+// forward passes agree.
 
 import { COST_EPS, HEAD_GAIN, LAYER_EPS, LOG_MAX, LOG_MIN, paramShapes, STREAM_COLUMN, type ModelConfig } from './config.js';
 import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';

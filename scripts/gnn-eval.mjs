@@ -11,7 +11,7 @@
 // (seeds 9101–9110), not the evaluation's; --fold-seed sets the folds' training seed (default:
 // TRAIN_DEFAULTS.seed), so that several seeds of one recipe can be compared; --fold-seeds makes each
 // fold an ensemble of one training per seed (sixth pass).
-// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--fold-seeds N,N,...] [--weights DIR]
+// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--fold-seeds N,N,...] [--fold-rank-weight F] [--weights DIR]
 // --fold-config is merged into the default model config. The training-distribution targets are
 // those the weights were trained on (model.json). The
 // leave-one-family-out folds train on that distribution too (--lofo-only: on `train`); --vary-engines
@@ -26,6 +26,7 @@ const foldTraining = {
   ...(args.includes('--vary-engines') ? { distribution: 'train-engines' } : {}),
   ...(opt('--fold-seed', undefined) !== undefined ? { seed: Number(opt('--fold-seed', undefined)) } : {}),
   ...(opt('--fold-seeds', undefined) !== undefined ? { seeds: opt('--fold-seeds', undefined).split(',').map(Number) } : {}),
+  ...(opt('--fold-rank-weight', undefined) !== undefined ? { rankWeight: Number(opt('--fold-rank-weight', undefined)) } : {}),
 };
 const onProgress = (p) => process.stderr.write(`${p.phase} ${p.done}/${p.total}\n`);
 const t0 = performance.now();

@@ -3,7 +3,7 @@
 // the defaults — an ensemble of one member per seed of TRAIN_DEFAULTS.seeds, the members in parallel
 // processes — prints the time of each member's phases and the wall time, and records the fixed-set
 // evaluation that CI checks (packages/gnn/weights/evaluation.json).
-// Usage: npm run build && node scripts/gnn-train.mjs [outDir] [--config JSON] [--models N] [--targets N] [--epochs N] [--seeds N,N,...|--seed N] [--parallel N] [--average F] [--vary-engines] [--no-fixed-set]
+// Usage: npm run build && node scripts/gnn-train.mjs [outDir] [--config JSON] [--models N] [--targets N] [--epochs N] [--seeds N,N,...|--seed N] [--parallel N] [--average F] [--rank-weight F] [--vary-engines] [--no-fixed-set]
 // (--config is merged into the default model config; --vary-engines trains on the `train-engines`
 // distribution, recorded in model.json; the options are for model-selection runs.)
 import { writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ const config = { ...DEFAULT_CONFIG, ...JSON.parse(opt('--config') ?? '{}') };
 const num = (name) => (opt(name) === undefined ? {} : { [name.slice(2)]: Number(opt(name)) });
 const settings = {
   ...num('--models'), ...num('--epochs'), ...num('--average'), ...num('--parallel'), ...(opt('--targets') !== undefined ? { targetsPerModel: Number(opt('--targets')) } : {}),
+  ...(opt('--rank-weight') !== undefined ? { rankWeight: Number(opt('--rank-weight')) } : {}),
   ...(opt('--seed') !== undefined ? { seeds: [Number(opt('--seed'))] } : opt('--seeds') !== undefined ? { seeds: opt('--seeds').split(',').map(Number) } : {}),
   ...(args.includes('--vary-engines') ? { distribution: 'train-engines' } : {}),
 };

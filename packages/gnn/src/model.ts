@@ -121,11 +121,11 @@ const NEAR_SCALE = 0.02;
  * The choice itself: a cross-entropy between the softmax of the predicted log objectives (at
  * temperature RANK_TEMPERATURE) over each graph's valid cuts and soft targets exp(-regret /
  * RANK_SOFTNESS), so cuts within about a percent of the optimum are equally right (near-ties are
- * not punished), weighted RANK_WEIGHT against the regression.
+ * not punished), weighted RANK_WEIGHT (or the training's `rankWeight`) against the regression.
  */
 const RANK_TEMPERATURE = 0.02;
 const RANK_SOFTNESS = 0.01;
-const RANK_WEIGHT = 0.01;
+export const RANK_WEIGHT = 0.01;
 const RANK_CLIP = 60;
 
 export function makeBatch(items: readonly BatchItem[]): Batch {
@@ -438,7 +438,7 @@ export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
 }
 
 /** Weighted squared error of the log stage times against the planner's; the objective column weighs most. */
-export function loss(p: Params, cfg: ModelConfig, b: Batch): tf.Scalar {
+export function loss(p: Params, cfg: ModelConfig, b: Batch, rankWeight = RANK_WEIGHT): tf.Scalar {
   const pred = withGradients(() => forward(p, cfg, b));
   const err = tf.mul(tf.square(tf.sub(pred, b.labels!)), b.weights!);
   const perColumn = tf.div(tf.sum(err, 0), tf.add(tf.sum(b.weights!, 0), 1e-6));
@@ -448,7 +448,7 @@ export function loss(p: Params, cfg: ModelConfig, b: Batch): tf.Scalar {
   const z = tf.clipByValue(tf.div(tf.sub(b.bestLog!, tf.slice(pred, [0, 0], [-1, 1])), RANK_TEMPERATURE), -RANK_CLIP, RANK_CLIP);
   const sums = constLeft(b.member, b.memberT, tf.mul(tf.exp(z), b.valid) as tf.Tensor2D);
   const ce = tf.sub(tf.log(tf.add(sums, 1e-30)), constLeft(b.member, b.memberT, tf.mul(z, b.soft!) as tf.Tensor2D));
-  return tf.add(regression, tf.mul(tf.mean(ce), RANK_WEIGHT)) as tf.Scalar;
+  return tf.add(regression, tf.mul(tf.mean(ce), rankWeight)) as tf.Scalar;
 }
 
 /** Per-graph scores (minus the predicted log objective), in node order; invalid cuts are -Infinity. */

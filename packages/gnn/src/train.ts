@@ -8,7 +8,7 @@ import { initBackend, type BackendName } from './backend.js';
 import { buildDataset, type Sample } from './dataset.js';
 import { configProblem, DEFAULT_CONFIG, isStatistic, TRAIN_DEFAULTS, type ModelConfig } from './config.js';
 import { NODE_FEATURES, TARGET_FEATURES } from './features.js';
-import { disposeBatch, initParams, loss, makeBatch, type Batch } from './model.js';
+import { disposeBatch, initParams, loss, makeBatch, RANK_WEIGHT, type Batch } from './model.js';
 import { saveWeights, trainingRecord } from './weights.js';
 import type { TrainingDistribution } from './target-sampling.js';
 
@@ -40,6 +40,11 @@ export interface TrainOptions {
    * nearer its middle. 0 or absent: the last weights. Recorded in model.json when set.
    */
   readonly average?: number;
+  /**
+   * Weight of the cut-choice cross-entropy against the regression (default 0.01, RANK_WEIGHT).
+   * Recorded in model.json when it is not 0.01.
+   */
+  readonly rankWeight?: number;
   /** Graphs per batch (default 16). */
   readonly batchSize?: number;
   /** Adam learning rate (default 0.003, cosine-decayed to a tenth over the epochs). */
@@ -106,6 +111,8 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
   if (problem !== undefined) throw new RangeError(`config: ${problem}`);
   const average = options.average ?? 0;
   if (!(average >= 0 && average <= 1)) throw new RangeError(`average must be a fraction in [0, 1], got ${average}`);
+  const rankWeight = options.rankWeight ?? RANK_WEIGHT;
+  if (!(rankWeight >= 0 && Number.isFinite(rankWeight))) throw new RangeError(`rankWeight must be a finite number ≥ 0, got ${rankWeight}`);
   const backend = await initBackend(options.backend ?? 'wasm');
   const seed = options.seed ?? TRAIN_DEFAULTS.seeds[0];
   const epochs = options.epochs ?? TRAIN_DEFAULTS.epochs;
@@ -139,7 +146,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
     let batches = 0;
     for (let s = 0; s < order.length; s += batchSize) {
       const b: Batch = makeBatch(order.slice(s, s + batchSize).map((i) => data[i]!));
-      const cost = optimizer.minimize(() => loss(params, cfg, b), true, vars);
+      const cost = optimizer.minimize(() => loss(params, cfg, b, rankWeight), true, vars);
       sum += cost!.dataSync()[0]!;
       cost!.dispose();
       disposeBatch(b);

@@ -114,7 +114,7 @@ export function saveWeights(dir: string, config: ModelConfig, training: Training
 }
 
 /** model.json's `training`: the seeds, the sizes and settings every member shared, in a fixed key order. */
-export function trainingRecord(options: Pick<TrainOptions, 'batchSize' | 'learningRate' | 'models' | 'targetsPerModel' | 'families' | 'distribution' | 'average'>, seeds: readonly number[], epochs: number, samples: number, backend: string): TrainingRecord {
+export function trainingRecord(options: Pick<TrainOptions, 'batchSize' | 'learningRate' | 'models' | 'targetsPerModel' | 'families' | 'distribution' | 'average' | 'rankWeight'>, seeds: readonly number[], epochs: number, samples: number, backend: string): TrainingRecord {
   const average = options.average ?? 0;
   return {
     seeds, epochs, samples, batchSize: options.batchSize ?? TRAIN_DEFAULTS.batchSize, learningRate: options.learningRate ?? TRAIN_DEFAULTS.learningRate,
@@ -123,6 +123,8 @@ export function trainingRecord(options: Pick<TrainOptions, 'batchSize' | 'learni
     // Absent means `train` (weights written before the option existed keep their bytes).
     ...(options.distribution !== undefined && options.distribution !== 'train' ? { distribution: options.distribution } : {}),
     ...(average > 0 ? { average } : {}),
+    // Absent means 0.01, the weight every file before the option was trained with.
+    ...(options.rankWeight !== undefined && options.rankWeight !== 0.01 ? { rankWeight: options.rankWeight } : {}),
   };
 }
 

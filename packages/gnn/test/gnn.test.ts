@@ -154,6 +154,12 @@ describe('training', () => {
     // Averaging only the last epoch is the last weights.
     expect(readFileSync(path.join(dir('last'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(true);
     await expect(trainGnn({ ...options, average: 1.5 })).rejects.toThrow(/average must be a fraction/);
+    // The choice loss's weight: 0.01 unless asked, recorded in model.json only when it is not.
+    await trainGnn({ ...options, config: cfg, epochs: 2, rankWeight: 0.05, out: dir('rank') });
+    expect(loadWeights(dir('rank')).meta.training).toMatchObject({ rankWeight: 0.05 });
+    expect(w2!.meta.training.rankWeight).toBeUndefined();
+    expect(readFileSync(path.join(dir('rank'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(false);
+    await expect(trainGnn({ ...options, rankWeight: -1 })).rejects.toThrow(/rankWeight must be a finite number ≥ 0/);
     await expect(trainGnn({ ...options, config: { ...cfg, structured: false, components: 1 } })).rejects.toThrow(/overlap model needs components ≥ 2/);
     await expect(trainGnn({ ...options, config: { ...cfg, linkBytes: false, linkGlobal: true } })).rejects.toThrow(/linkGlobal model needs linkBytes/);
   });

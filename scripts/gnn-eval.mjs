@@ -8,9 +8,10 @@
 // torchvision models are never used to choose settings.
 // With --lofo-validation, leave-one-family-out as a validation set (fifth pass): the folds train as
 // --lofo-only's do, but each is tested on 12 models of its family from the validation seed 9001
-// (seeds 9101–9110), not the evaluation's; --fold-seed sets the folds' training seed (default:
-// TRAIN_DEFAULTS.seed), so that several seeds of one recipe can be compared; --fold-seeds makes each
-// fold an ensemble of one training per seed (sixth pass).
+// (seeds 9101–9110), not the evaluation's; --fold-seed N trains each fold as one network of seed N,
+// so that several seeds of one recipe can be compared; --fold-seeds N,N makes each fold an ensemble
+// of one training per seed (sixth pass). Without either, folds are ensembles of TRAIN_DEFAULTS.seeds,
+// as the shipped predictor is.
 // Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--fold-seeds N,N,...] [--fold-rank-weight F] [--weights DIR]
 // --fold-config is merged into the default model config. The training-distribution targets are
 // those the weights were trained on (model.json). The

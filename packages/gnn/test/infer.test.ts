@@ -64,7 +64,7 @@ async function agreeOne(w: Net, data: readonly Sample[]): Promise<number> {
 describe('plain-JS inference', () => {
   const data = samples();
 
-  it('equals the TensorFlow.js forward pass within 1e-5 with the shipped weights, and decodes the same cut', async () => {
+  it('equals the TensorFlow.js forward pass within 1e-5 with the shipped weights (each member), and decodes the same cut', async () => {
     expect(data.length).toBe(26);
     expect(await agree(path.join(root, 'packages/gnn/weights'), data)).toBeLessThanOrEqual(1e-5);
   });

@@ -137,32 +137,28 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
   const BX = P.x;
   const XO = 3 * H + 4 * K;
   const colsFrom = (c: number): number => (c < 3 * H ? c : c + 2 * I);
-  const wx = new Float64Array(F * XO);
-  const xBias = new Float64Array(XO);
-  for (let c = 0; c < XO; c++) xBias[c] = P.xBias[colsFrom(c)]!;
-  for (let j = 0; j < F; j++) for (let c = 0; c < XO; c++) wx[j * XO + c] = BX.w[j * BX.o + colsFrom(c)]!;
+  // Row j < F of the node features' matrix, or (j = F) its bias.
+  const xRow = (j: number, c: number): number => (j < F ? BX.w[j * BX.o + c]! : P.xBias[c]!);
+  // The bias is row F, for one more input that is always 1, after the features: the product then
+  // adds it last, as (x·W) + bias would, and needs no pass of its own.
+  const wx = new Float64Array((F + 1) * XO);
+  for (let j = 0; j <= F; j++) for (let c = 0; c < XO; c++) wx[j * XO + c] = xRow(j, colsFrom(c));
   if (I > 0) {
     for (const [name, at, iAt] of [['time', H, 3 * H], ['link', 2 * H, 3 * H + I]] as const) {
       const it = rowTimes(t, W(`${name}/it`));
-      // Row j of the node features' matrix (row F: its bias) times diag(t·IT), then times IO.
+      // Each row times diag(t·IT), then times IO.
       const scaled = new Float64Array((F + 1) * I);
-      for (let j = 0; j <= F; j++) for (let c = 0; c < I; c++) scaled[j * I + c] = (j < F ? BX.w[j * BX.o + iAt + c]! : P.xBias[iAt + c]!) * it[c]!;
+      for (let j = 0; j <= F; j++) for (let c = 0; c < I; c++) scaled[j * I + c] = xRow(j, iAt + c) * it[c]!;
       const folded = matmul(scaled, F + 1, W(`${name}/io`), new Float64Array((F + 1) * H));
-      for (let j = 0; j < F; j++) for (let h = 0; h < H; h++) wx[j * XO + at + h]! += folded[j * H + h]!;
-      for (let h = 0; h < H; h++) xBias[at + h]! += folded[F * H + h]!;
+      for (let j = 0; j <= F; j++) for (let h = 0; h < H; h++) wx[j * XO + at + h]! += folded[j * H + h]!;
     }
   }
-  // The bias as one more input, always 1, after the features: the product then adds it last, as
-  // (x·W) + bias would, and needs no pass of its own.
   const x1 = new Float64Array(N * (F + 1));
   for (let i = 0; i < N; i++) {
-    for (let j = 0; j < F; j++) x1[i * (F + 1) + j] = f.x[i * F + j]!;
+    x1.set(f.x.subarray(i * F, (i + 1) * F), i * (F + 1));
     x1[i * (F + 1) + F] = 1;
   }
-  const wx1 = new Float64Array((F + 1) * XO);
-  wx1.set(wx);
-  wx1.set(xBias, F * XO);
-  const xp = matmul(x1, N, { k: F + 1, o: XO, w: wx1 }, new Float64Array(N * XO));
+  const xp = matmul(x1, N, { k: F + 1, o: XO, w: wx }, new Float64Array(N * XO));
 
   // Input embedding: the target's part is one row, the same for every node.
   const h = new Float64Array(N * H);

@@ -18,14 +18,25 @@ export const FAMILY_DESCRIPTIONS: Readonly<Record<Family, string>> = {
   inverted: 'inverted residual (MobileNetV2/V3) with squeeze-excite and hard-swish or SiLU',
   depthwise: 'depthwise-separable (MobileNetV1)',
   grouped: 'grouped bottlenecks (ResNeXt / RegNet)',
-  inception: 'multi-branch (Inception / GoogLeNet)',
-  dense: 'dense blocks with transitions (DenseNet)',
-  shuffle: 'grouped 1x1 convolutions with channel shuffle (ShuffleNet)',
+  inception: 'multi-branch (Inception / GoogLeNet); version 2 also Inception-v3\'s factorised 1×n / n×1 modules',
+  dense: 'dense blocks with transitions (DenseNet); version 2 also in the published form (pre-activated layers on a concatenation of all earlier outputs)',
+  shuffle: 'grouped 1x1 convolutions with channel shuffle (ShuffleNet); version 2 also ShuffleNet V2\'s channel-split units',
 };
 
 const RESOLUTIONS = [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 384, 448, 512];
 
+/**
+ * The generator's versions. 1: the recipes the shipped GNN was trained on. 2 adds the families'
+ * published depths and graph forms: residual stages up to ResNet-152's [3, 8, 36, 3] blocks,
+ * DenseNet blocks up to 32 layers and its published (pre-activated, concatenate-all) form,
+ * ShuffleNet V2's channel-split units and Inception-v3's factorised modules. A version's models
+ * never change: version 1's bytes are those of the generator before version 2 existed.
+ */
+export const ZOO_VERSIONS = [1, 2] as const;
+export type ZooVersion = (typeof ZOO_VERSIONS)[number];
+
 export interface FamilySpec {
+  readonly version: ZooVersion;
   readonly family: Family;
   readonly seed: number;
   readonly resolution: number;
@@ -104,6 +115,13 @@ const plain: Recipe = (b, x, r, spec) => {
 };
 
 /**
+ * Version 2's block or layer count, 1 (or `lo`) to `hi`, log-uniform: most networks stay short,
+ * and the deepest published ones (ResNet-152's 36 blocks in a stage, DenseNet-169's 32 layers in
+ * a block) are still drawn.
+ */
+const depth = (r: Rng, hi: number, lo = 1): number => Math.round(r.logUniform(lo, hi));
+
+/**
  * A residual recipe. `c` is the stage width the block receives (a bottleneck block outputs 2c, its
  * 3x3 runs at c/2 as ResNet's); it doubles per stage up to `maxWidth`. The basic
  * family starts at 16–64 and stays at ≤ 512 (ResNet-18/34's 64–512); the bottleneck and grouped
@@ -114,6 +132,7 @@ function residualNet(
   block: (b: NetBuilder, x: string, c: number, stride: number, r: Rng, act: Activation) => string,
   startMax: number,
   maxWidth: number,
+  maxBlocks: readonly [number, number, number, number],
 ): Recipe {
   return (b, x, r, spec) => {
     const act = r.pick<Activation>(['relu', 'relu', 'relu', 'leaky']);
@@ -121,7 +140,7 @@ function residualNet(
     let y = stem(b, x, r, c, act);
     const stages = r.int(2, 4);
     for (let s = 0; s < stages; s++) {
-      const blocks = r.int(1, s === 2 ? 8 : 3);
+      const blocks = spec.version === 1 ? r.int(1, s === 2 ? 8 : 3) : depth(r, maxBlocks[s]!);
       for (let i = 0; i < blocks; i++) {
         const stride = i === 0 && s > 0 && canDown(b, y) ? 2 : 1;
         y = block(b, y, c, stride, r, act);
@@ -136,11 +155,18 @@ function shortcut(b: NetBuilder, x: string, cout: number, stride: number): strin
   return b.channels(x) === cout && stride === 1 ? x : b.conv(x, cout, 1, stride);
 }
 
+// The most blocks per stage in version 2 (version 1: 3, 3, 8, 3), from the families' published
+// depths: ResNet-18/34 ([2, 2, 2, 2], [3, 4, 6, 3]); ResNet-50/101/152 ([3, 4, 6, 3],
+// [3, 4, 23, 3], [3, 8, 36, 3]); ResNeXt-50/101 ([3, 4, 6, 3], [3, 4, 23, 3]).
+const BASIC_BLOCKS = [3, 4, 6, 3] as const;
+const BOTTLENECK_BLOCKS = [3, 8, 36, 3] as const;
+const GROUPED_BLOCKS = [3, 4, 23, 3] as const;
+
 const basic: Recipe = residualNet((b, x, c, stride, r, act) => {
   const k = r.chance(0.15) ? 5 : 3;
   const y = b.conv(b.activation(b.conv(x, c, k, stride), act), c, k, 1);
   return b.activation(b.add(y, shortcut(b, x, c, stride)), act);
-}, 64, 512);
+}, 64, 512, BASIC_BLOCKS);
 
 const bottleneck: Recipe = residualNet((b, x, c, stride, r, act) => {
   const mid = round8(c / 2);
@@ -149,7 +175,7 @@ const bottleneck: Recipe = residualNet((b, x, c, stride, r, act) => {
   y = b.activation(b.conv(y, mid, r.chance(0.1) ? 5 : 3, stride), act);
   y = b.conv(y, out, 1);
   return b.activation(b.add(y, shortcut(b, x, out, stride)), act);
-}, 128, 1024);
+}, 128, 1024, BOTTLENECK_BLOCKS);
 
 const grouped: Recipe = residualNet((b, x, c, stride, r, act) => {
   const groupWidth = r.pick([4, 8, 16]);
@@ -160,7 +186,7 @@ const grouped: Recipe = residualNet((b, x, c, stride, r, act) => {
   if (r.chance(0.4)) y = squeezeExcite(b, y, r, 'relu', false);
   y = b.conv(y, out, 1);
   return b.activation(b.add(y, shortcut(b, x, out, stride)), act);
-}, 128, 1024);
+}, 128, 1024, GROUPED_BLOCKS);
 
 function squeezeExcite(b: NetBuilder, x: string, r: Rng, act: Activation, hard: boolean): string {
   const c = b.channels(x);
@@ -213,7 +239,50 @@ const depthwise: Recipe = (b, x, r, spec) => {
   return head(b, y, spec, r);
 };
 
+/**
+ * Inception-v3's modules (half the inception models of version 2): stages of A modules (1x1;
+ * 1x1 → 5x5; 1x1 → 3x3 → 3x3; average pool → 1x1), then C modules (the n×n convolutions
+ * factorised into 1×n and n×1, n = 3, 5 or 7), then E modules (1×3 and 3×1 outputs side by side,
+ * six tensors concatenated), with a reduction module (stride-2 branches beside max pooling)
+ * between stages.
+ */
+function inceptionV3(b: NetBuilder, x: string, r: Rng, spec: FamilySpec): string {
+  const cr = (z: string, c: number, k: number | readonly [number, number], stride = 1): string => b.relu(b.conv(z, round8(c), k, stride));
+  const pooled = (z: string, c: number): string => cr(b.avgPool(z, 3, 1, 1), c, 1);
+  let y = stem(b, x, r, round8(r.int(32, 64)), 'relu');
+  y = cr(cr(y, b.channels(y) * 1.5, 1), b.channels(y) * 3, 3);
+  const stages = r.int(2, 3);
+  for (let s = 0; s < stages; s++) {
+    const modules = r.int(1, 4);
+    const n = r.pick([3, 5, 7]);
+    for (let m = 0; m < modules; m++) {
+      const c = b.channels(y);
+      if (s === 0) {
+        const w = c * r.uniform(0.15, 0.3);
+        y = b.concat([cr(y, w, 1), cr(cr(y, w * 0.75, 1), w, 5), cr(cr(cr(y, w, 1), w * 1.5, 3), w * 1.5, 3), pooled(y, w / 2)]);
+      } else if (s === 1) {
+        const o = c / 4;
+        const t = c * r.uniform(0.15, 0.25);
+        const b2 = cr(cr(cr(y, t, 1), t, [1, n]), o, [n, 1]);
+        const b3 = cr(cr(cr(cr(cr(y, t, 1), t, [n, 1]), t, [1, n]), t, [n, 1]), o, [1, n]);
+        y = b.concat([cr(y, o, 1), b2, b3, pooled(y, o)]);
+      } else {
+        const o = c * r.uniform(0.12, 0.2);
+        const t = cr(y, o * 1.2, 1);
+        const u = cr(cr(y, o * 1.4, 1), o * 1.2, 3);
+        y = b.concat([cr(y, o, 1), cr(t, o * 1.2, [1, 3]), cr(t, o * 1.2, [3, 1]), cr(u, o * 1.2, [1, 3]), cr(u, o * 1.2, [3, 1]), pooled(y, o * 0.6)]);
+      }
+    }
+    if (s < stages - 1 && canDown(b, y)) {
+      const c = b.channels(y);
+      y = b.concat([cr(y, c * 0.5, 3, 2), cr(cr(cr(y, c * 0.25, 1), c * 0.35, 3), c * 0.35, 3, 2), b.maxPool(y, 3, 2, 1)]);
+    }
+  }
+  return head(b, y, spec, r);
+}
+
 const inception: Recipe = (b, x, r, spec) => {
+  if (spec.version >= 2 && r.chance(0.5)) return inceptionV3(b, x, r, spec);
   let y = stem(b, x, r, round8(r.int(32, 64)), 'relu');
   const stages = r.int(2, 3);
   for (let s = 0; s < stages; s++) {
@@ -233,26 +302,85 @@ const inception: Recipe = (b, x, r, spec) => {
   return head(b, y, spec, r);
 };
 
+/**
+ * DenseNet. Version 1 grows one running concatenation by each layer's output, post-activated,
+ * 2–8 layers per block. Version 2 draws 2–32 layers per block, log-uniform (DenseNet-121/169:
+ * 6–24 and 6–32), and for half its models the published form (as torchvision exports it): every
+ * layer reads a new concatenation of all earlier outputs of its block and is pre-activated
+ * (BatchNorm → ReLU → 1x1 conv → ReLU → 3x3 conv), so a BatchNorm follows each concatenation and
+ * cannot fold into a convolution; transitions are BatchNorm → ReLU → 1x1 conv → average pooling,
+ * and the features end in BatchNorm → ReLU.
+ */
 const dense: Recipe = (b, x, r, spec) => {
   const growth = r.pick([8, 12, 16, 24, 32]);
+  const published = spec.version >= 2 && r.chance(0.5);
   let y = stem(b, x, r, growth * 2, 'relu');
   const blocks = r.int(2, 4);
   for (let s = 0; s < blocks; s++) {
-    const layers = r.int(2, 8);
-    for (let i = 0; i < layers; i++) {
-      let z = b.relu(b.conv(y, growth * 4, 1));
-      z = b.relu(b.conv(z, growth, 3));
-      y = b.concat([y, z]);
+    const layers = spec.version === 1 ? r.int(2, 8) : depth(r, 32, 2);
+    if (published) {
+      const outputs = [y];
+      for (let i = 0; i < layers; i++) {
+        const z = b.conv(b.relu(b.batchNorm(b.concat(outputs))), growth * 4, 1);
+        outputs.push(b.conv(b.relu(z), growth, 3, 1, 1, false));
+      }
+      y = b.concat(outputs);
+    } else {
+      for (let i = 0; i < layers; i++) {
+        let z = b.relu(b.conv(y, growth * 4, 1));
+        z = b.relu(b.conv(z, growth, 3));
+        y = b.concat([y, z]);
+      }
     }
     if (s < blocks - 1) {
-      y = b.relu(b.conv(y, round8(b.channels(y) / 2), 1));
+      const half = round8(b.channels(y) / 2);
+      y = published ? b.conv(b.relu(b.batchNorm(y)), half, 1, 1, 1, false) : b.relu(b.conv(y, half, 1));
       if (canDown(b, y)) y = b.avgPool(y, 2, 2);
     }
   }
+  if (published) y = b.relu(b.batchNorm(y));
   return head(b, y, spec, r);
 };
 
+/**
+ * ShuffleNet V2's units (half the models of version 2): the input's channels split in two by
+ * Slice, one half passed through and the other through 1x1 → depthwise 3x3 → 1x1, the two
+ * concatenated and shuffled; a downsampling unit runs both halves' branches on the whole input.
+ * Stage widths as the published 0.5–2.0× nets (48–244, doubling per stage), repeats up to
+ * [4, 8, 4], then a 1x1 convolution to 1,024 (2,048 for the widest).
+ */
+function shuffleV2(b: NetBuilder, x: string, r: Rng, spec: FamilySpec): string {
+  let c = 2 * r.int(24, 122);
+  let y = stem(b, x, r, round8(r.int(16, 32)), 'relu');
+  const stages = r.int(2, 3);
+  for (let s = 0; s < stages; s++) {
+    const units = depth(r, s === 1 ? 8 : 4);
+    for (let i = 0; i < units; i++) {
+      const cin = b.channels(y);
+      const half = c / 2;
+      const branch = (z: string, stride: number): string => {
+        z = b.relu(b.conv(z, half, 1));
+        z = b.conv(z, half, 3, stride, half);
+        return b.relu(b.conv(z, half, 1));
+      };
+      if (i === 0 && canDown(b, y)) {
+        const left = b.relu(b.conv(b.conv(y, cin, 3, 2, cin), half, 1));
+        y = b.concat([left, branch(y, 2)]);
+      } else if (cin === c) {
+        y = b.concat([b.sliceChannels(y, 0, half), branch(b.sliceChannels(y, half, c), 1)]);
+      } else {
+        y = b.concat([b.relu(b.conv(y, half, 1)), branch(y, 1)]);
+      }
+      y = b.channelShuffle(y, 2);
+    }
+    c *= 2;
+  }
+  y = b.relu(b.conv(y, b.channels(y) > 900 ? 2048 : 1024, 1));
+  return head(b, y, spec, r);
+}
+
 const shuffle: Recipe = (b, x, r, spec) => {
+  if (spec.version >= 2 && r.chance(0.5)) return shuffleV2(b, x, r, spec);
   const groups = r.pick([2, 4]);
   let c = groups * 8 * r.int(2, 6);
   let y = stem(b, x, r, c, 'relu');
@@ -285,6 +413,7 @@ export interface GeneratedModel {
   readonly name: string;
   readonly family: Family;
   readonly seed: number;
+  readonly version: ZooVersion;
   readonly resolution: number;
   /** Nodes in the ONNX graph. */
   readonly nodes: number;
@@ -294,15 +423,19 @@ export interface GeneratedModel {
 export interface GenerateOptions {
   /** Seeded float initializers instead of structure-only weight inputs (default false). */
   readonly weights?: boolean;
+  /** The generator's version (default 1, see ZOO_VERSIONS). */
+  readonly version?: ZooVersion;
 }
 
 /** One model of a family; the same (family, seed) always gives the same bytes. */
 export function generateModel(family: Family, seed: number, options: GenerateOptions = {}): GeneratedModel {
   const r = new Rng(seed);
   const resolution = family === 'lenet' ? r.pick([28, 32, 48, 64]) : r.pick(RESOLUTIONS);
-  const spec: FamilySpec = { family, seed, resolution, inChannels: family === 'lenet' ? r.pick([1, 3]) : 3, classes: r.pick([10, 100, 1000]) };
+  const version = options.version ?? 1;
+  if (!ZOO_VERSIONS.includes(version)) throw new RangeError(`zoo: version ${String(version)} is not one of ${ZOO_VERSIONS.join(', ')}`);
+  const spec: FamilySpec = { version, family, seed, resolution, inChannels: family === 'lenet' ? r.pick([1, 3]) : 3, classes: r.pick([10, 100, 1000]) };
   const b = new NetBuilder(r, { weights: options.weights ?? false, foldBatchNorm: r.chance(0.7) }, 'input', [1, spec.inChannels, resolution, resolution]);
   const out = RECIPES[family](b, b.input, r, spec);
-  const name = `${family}-${seed}`;
-  return { name, family, seed, resolution, nodes: b.layerCount, bytes: b.encode(name, out) };
+  const name = version === 1 ? `${family}-${seed}` : `${family}-v${version}-${seed}`;
+  return { name, family, seed, version, resolution, nodes: b.layerCount, bytes: b.encode(name, out) };
 }

@@ -85,17 +85,21 @@ export class NetBuilder {
     return name;
   }
 
-  /** Convolution with symmetric "same" padding k//2 (PyTorch's usual), optional BatchNorm. */
-  conv(x: string, cout: number, k: number, stride = 1, group = 1, bn = true): string {
+  /**
+   * Convolution with "same" padding k//2 on each axis (PyTorch's usual), optional BatchNorm. `k` is
+   * a square kernel's size or [height, width] (Inception-v3's factorised 1×n and n×1).
+   */
+  conv(x: string, cout: number, k: number | readonly [number, number], stride = 1, group = 1, bn = true): string {
     const [n, cin, h, w] = this.shape(x) as [number, number, number, number];
     if (cin % group !== 0 || cout % group !== 0) throw new Error(`zoo: group ${group} does not divide ${cin}→${cout}`);
-    const p = Math.floor(k / 2);
-    const oh = Math.floor((h + 2 * p - k) / stride) + 1;
-    const ow = Math.floor((w + 2 * p - k) / stride) + 1;
-    const wt = this.weight([cout, cin / group, k, k], (cin / group) * k * k);
+    const [kh, kw] = typeof k === 'number' ? [k, k] : k;
+    const [ph, pw] = [Math.floor(kh / 2), Math.floor(kw / 2)];
+    const oh = Math.floor((h + 2 * ph - kh) / stride) + 1;
+    const ow = Math.floor((w + 2 * pw - kw) / stride) + 1;
+    const wt = this.weight([cout, cin / group, kh, kw], (cin / group) * kh * kw);
     const fold = !bn || this.options.foldBatchNorm;
     const inputs = fold ? [x, wt, this.weight([cout], 1, 0)] : [x, wt];
-    const attrs = [ints('kernel_shape', [k, k]), ints('strides', [stride, stride]), ints('pads', [p, p, p, p]), ints('dilations', [1, 1])];
+    const attrs = [ints('kernel_shape', [kh, kw]), ints('strides', [stride, stride]), ints('pads', [ph, pw, ph, pw]), ints('dilations', [1, 1])];
     if (group !== 1) attrs.push(int('group', group));
     const y = this.node('Conv', inputs, [n, cout, oh, ow], attrs);
     return fold ? y : this.batchNorm(y);
@@ -174,6 +178,14 @@ export class NetBuilder {
     const w = this.weight([out, k], k);
     const b = this.weight([out], 1, 0);
     return this.node('Gemm', [x, w, b], [n, out], [int('transB', 1)]);
+  }
+
+  /** Channels [start, end) of x: a Slice on axis 1, as PyTorch exports `chunk`/`split` at opset 13. */
+  sliceChannels(x: string, start: number, end: number): string {
+    const [n, c, h, w] = this.shape(x) as [number, number, number, number];
+    if (!(start >= 0 && start < end && end <= c)) throw new Error(`zoo: channels [${start}, ${end}) of ${c}`);
+    const inputs = [x, this.constant([start], DataType.INT64), this.constant([end], DataType.INT64), this.constant([1], DataType.INT64)];
+    return this.node('Slice', inputs, [n, end - start, h, w]);
   }
 
   /** ShuffleNet's channel shuffle: Reshape → Transpose → Reshape. */

@@ -12,22 +12,27 @@
 // so that several seeds of one recipe can be compared; --fold-seeds N,N makes each fold an ensemble
 // of one training per seed (sixth pass). Without either, folds are ensembles of TRAIN_DEFAULTS.seeds,
 // as the shipped predictor is.
-// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--fold-seeds N,N,...] [--fold-rank-weight F] [--weights DIR]
+// With --zoo N, every generated set (validation, held-out, leave-one-family-out folds and tests) is
+// drawn from the zoo generator's version N (default: the version the weights were trained on, for
+// folds 1; seventh pass).
+// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--fold-seeds N,N,...] [--fold-rank-weight F] [--zoo N] [--weights DIR]
 // --fold-config is merged into the default model config. The training-distribution targets are
 // those the weights were trained on (model.json). The
 // leave-one-family-out folds train on that distribution too (--lofo-only: on `train`); --vary-engines
 // makes them train on `train-engines`.
-import { buildDataset, compareOn, DEFAULT_CONFIG, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights, trainingDistribution, VALIDATION_SEED } from '@splitc/gnn';
+import { buildDataset, compareOn, DEFAULT_CONFIG, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights, trainingDistribution, trainingZoo, VALIDATION_SEED } from '@splitc/gnn';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i === -1 ? def : args[i + 1]; };
 const foldConfig = opt('--fold-config', undefined);
+const zoo = opt('--zoo', undefined) === undefined ? undefined : Number(opt('--zoo', undefined));
 const foldTraining = {
   models: Number(opt('--fold-models', 100)), epochs: Number(opt('--fold-epochs', 12)), targetsPerModel: 3, ...(foldConfig !== undefined ? { config: { ...DEFAULT_CONFIG, ...JSON.parse(foldConfig) } } : {}),
   ...(args.includes('--vary-engines') ? { distribution: 'train-engines' } : {}),
   ...(opt('--fold-seed', undefined) !== undefined ? { seed: Number(opt('--fold-seed', undefined)) } : {}),
   ...(opt('--fold-seeds', undefined) !== undefined ? { seeds: opt('--fold-seeds', undefined).split(',').map(Number) } : {}),
   ...(opt('--fold-rank-weight', undefined) !== undefined ? { rankWeight: Number(opt('--fold-rank-weight', undefined)) } : {}),
+  ...(zoo !== undefined ? { zoo } : {}),
 };
 const onProgress = (p) => process.stderr.write(`${p.phase} ${p.done}/${p.total}\n`);
 const t0 = performance.now();
@@ -39,8 +44,10 @@ if (args.includes('--validation')) {
   const valTargets = Number(opt('--val-targets', 2));
   // Both target distributions on the same 60 validation models (the shifted one for the structured heads' selection).
   const rows = [];
-  for (const [dist, set] of [[trainingDistribution(w.meta), `Validation (zoo, seed ${VALIDATION_SEED})`], ['shifted', `Validation (zoo, seed ${VALIDATION_SEED}), shifted targets`]]) {
-    const data = buildDataset({ seed: VALIDATION_SEED, models: valModels, targetsPerModel: valTargets, distribution: dist });
+  const version = zoo ?? trainingZoo(w.meta);
+  const name = `Validation (zoo${version === 1 ? '' : ` version ${version}`}, seed ${VALIDATION_SEED})`;
+  for (const [dist, set] of [[trainingDistribution(w.meta), name], ['shifted', `${name}, shifted targets`]]) {
+    const data = buildDataset({ seed: VALIDATION_SEED, models: valModels, targetsPerModel: valTargets, distribution: dist, zoo: version });
     const picks = gnnPicks(w.members, w.meta.config, data);
     const families = [...new Set(data.map((s) => s.family))];
     rows.push(...families.flatMap((f) => { const idx = data.flatMap((s, i) => (s.family === f ? [i] : [])); return compareOn(set, f, idx.map((i) => data[i]), idx.map((i) => picks[i])); }));
@@ -53,7 +60,7 @@ if (args.includes('--validation')) {
   console.log(formatEvalTables(await leaveOneFamilyOut({ foldTraining, onProgress })));
 } else {
   const weightsDir = opt('--weights', undefined);
-  const r = await evaluateGnn({ ...(weightsDir !== undefined ? { weightsDir } : {}), leaveOneFamilyOut: args.includes('--lofo'), foldTraining, onProgress });
+  const r = await evaluateGnn({ ...(weightsDir !== undefined ? { weightsDir } : {}), ...(zoo !== undefined ? { zoo } : {}), leaveOneFamilyOut: args.includes('--lofo'), foldTraining, onProgress });
   console.log(`weights sha256 ${r.weightsSha256}\n`);
   console.log(r.tables);
 }

@@ -3,9 +3,10 @@
 // the defaults — an ensemble of one member per seed of TRAIN_DEFAULTS.seeds, the members in parallel
 // processes — prints the time of each member's phases and the wall time, and records the fixed-set
 // evaluation that CI checks (packages/gnn/weights/evaluation.json).
-// Usage: npm run build && node scripts/gnn-train.mjs [outDir] [--config JSON] [--models N] [--targets N] [--epochs N] [--seeds N,N,...|--seed N] [--parallel N] [--average F] [--rank-weight F] [--vary-engines] [--no-fixed-set]
+// Usage: npm run build && node scripts/gnn-train.mjs [outDir] [--config JSON] [--models N] [--targets N] [--epochs N] [--seeds N,N,...|--seed N] [--parallel N] [--average F] [--rank-weight F] [--zoo N] [--vary-engines] [--no-fixed-set]
 // (--config is merged into the default model config; --vary-engines trains on the `train-engines`
-// distribution, recorded in model.json; the options are for model-selection runs.)
+// distribution and --zoo 2 on the zoo generator's version 2, each recorded in model.json; the
+// options are for model-selection runs.)
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ const out = positional[0] ?? path.join(root, 'packages/gnn/weights');
 const config = { ...DEFAULT_CONFIG, ...JSON.parse(opt('--config') ?? '{}') };
 const num = (name) => (opt(name) === undefined ? {} : { [name.slice(2)]: Number(opt(name)) });
 const settings = {
-  ...num('--models'), ...num('--epochs'), ...num('--average'), ...num('--parallel'), ...(opt('--targets') !== undefined ? { targetsPerModel: Number(opt('--targets')) } : {}),
+  ...num('--models'), ...num('--epochs'), ...num('--average'), ...num('--parallel'), ...num('--zoo'), ...(opt('--targets') !== undefined ? { targetsPerModel: Number(opt('--targets')) } : {}),
   ...(opt('--rank-weight') !== undefined ? { rankWeight: Number(opt('--rank-weight')) } : {}),
   ...(opt('--seed') !== undefined ? { seeds: [Number(opt('--seed'))] } : opt('--seeds') !== undefined ? { seeds: opt('--seeds').split(',').map(Number) } : {}),
   ...(args.includes('--vary-engines') ? { distribution: 'train-engines' } : {}),

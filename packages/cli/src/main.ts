@@ -187,7 +187,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       const { onProgress } = reporters(a);
       const summary = gnnDataset({
         seed: integer(argv, a, 'seed'), models: positiveInteger(argv, a, 'models'), targetsPerModel: positiveInteger(argv, a, 'targets-per-model'),
-        distribution: a.distribution as 'train' | 'train-engines' | 'shifted', ...optional('out', a.output as string | undefined),
+        distribution: a.distribution as 'train' | 'train-engines' | 'shifted', zoo: a.zoo as 1 | 2, ...optional('out', a.output as string | undefined),
         onProgress: (p) => onProgress({ ...p, unit: 'items' }),
       });
       io.stdout(a.json === true ? `${JSON.stringify(summary)}\n` : `${formatDataset(summary)}\n`);
@@ -201,7 +201,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       const members = seeds?.length ?? (await import('@splitc/gnn')).TRAIN_DEFAULTS.seeds.length;
       const r = await trainEnsemble({
         out: output, ...optional('seeds', seeds), ...(a.parallel === undefined ? {} : { parallel: positiveInteger(argv, a, 'parallel') }),
-        backend: a.backend as 'wasm' | 'cpu' | 'auto', distribution: a.distribution as 'train' | 'train-engines',
+        backend: a.backend as 'wasm' | 'cpu' | 'auto', distribution: a.distribution as 'train' | 'train-engines', zoo: a.zoo as 1 | 2,
         ...(a.models === undefined ? {} : { models: positiveInteger(argv, a, 'models') }),
         ...(a['targets-per-model'] === undefined ? {} : { targetsPerModel: positiveInteger(argv, a, 'targets-per-model') }),
         ...(a.epochs === undefined ? {} : { epochs: positiveInteger(argv, a, 'epochs') }),
@@ -221,7 +221,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       const report = await evaluateGnn({
         ...optional('weightsDir', a.weights as string | undefined), ...optional('fixturesDir', a.fixtures as string | undefined),
         targetsPerModel: positiveInteger(argv, a, 'targets-per-model'), leaveOneFamilyOut: a['leave-one-family-out'] === true,
-        ...(a.seed === undefined ? {} : { seed: integer(argv, a, 'seed') }), backend: a.backend as 'wasm' | 'cpu' | 'auto',
+        ...(a.seed === undefined ? {} : { seed: integer(argv, a, 'seed') }), backend: a.backend as 'wasm' | 'cpu' | 'auto', ...optional('zoo', a.zoo as 1 | 2 | undefined),
         onProgress: (p) => onProgress({ ...p, unit: 'items' }),
       });
       io.stdout(a.json === true ? `${JSON.stringify({ weightsSha256: report.weightsSha256, rows: report.rows })}\n` : `${report.tables}\n`);

@@ -30,6 +30,11 @@ describe('splitc gnn', () => {
     expect(e.status).toBe(0);
     expect((JSON.parse(e.stdout) as { samples: number }).samples).toBe(6);
     expect(readFileSync(path.join(work, 'e.jsonl'), 'utf8')).not.toBe(readFileSync(path.join(work, 'a.jsonl'), 'utf8'));
+    // --zoo 2 draws the zoo generator's version 2: the same families in turn, other graphs.
+    const z = splitc([...args, '--zoo', '2', '--json', '-o', path.join(work, 'z.jsonl')]);
+    expect(z.status).toBe(0);
+    const models = (file: string) => readFileSync(path.join(work, file), 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { model: string }).model);
+    expect(models('z.jsonl')).toEqual(models('a.jsonl').map((m) => m.replace(/-(\d+)$/, '-v2-$1')));
   }, 120_000);
 
   it('train: byte-identical weights for the same seeds (two members in two processes), usable by plan --gnn-weights', () => {
@@ -70,6 +75,7 @@ describe('splitc gnn', () => {
     expect(splitc(['gnn', 'trian'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: unknown command "trian": did you mean train? (run splitc gnn --help)\n' });
     expect(splitc(['gnn', 'train'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: missing -o (--output) (run splitc gnn train --help)\n' });
     expect(splitc(['gnn', 'eval', '--wieghts', 'x'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: unknown option --wieghts: did you mean --weights? (run splitc gnn eval --help)\n' });
+    expect(splitc(['gnn', 'dataset', '--zoo', '3'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: field --zoo: zoo 3 must be one of 1, 2 (run splitc gnn dataset --help)\n' });
   });
 
   it('a weights directory that is not one is a typed error', () => {

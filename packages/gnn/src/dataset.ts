@@ -7,7 +7,7 @@ import { analyzeModel, type Graph } from '@splitc/ir';
 import { loadModelFromBytes } from '@splitc/onnx';
 import { layerCosts, planSplit, type Objective, type Plan } from '@splitc/planner';
 import type { ResolvedTarget } from '@splitc/targets';
-import { deriveSeed, FAMILIES, generateModel, Rng, type Family } from '@splitc/zoo';
+import { deriveSeed, FAMILIES, generateModel, Rng, type Family, type ZooVersion } from '@splitc/zoo';
 import { graphFeatures, targetDescriptor, type GraphFeatures } from './features.js';
 import type { StageLabels } from './model.js';
 import { sampleTarget, type TargetDistribution } from './target-sampling.js';
@@ -76,6 +76,8 @@ export interface DatasetOptions {
   readonly targetsPerModel: number;
   readonly families?: readonly Family[];
   readonly distribution?: TargetDistribution;
+  /** The zoo generator's version (default 1, what the shipped weights were trained on). */
+  readonly zoo?: ZooVersion;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -87,7 +89,7 @@ export function buildDataset(options: DatasetOptions): Sample[] {
   const total = options.models * options.targetsPerModel;
   for (let i = 0; i < options.models; i++) {
     const family = families[i % families.length]!;
-    const m = generateModel(family, deriveSeed(options.seed, i));
+    const m = generateModel(family, deriveSeed(options.seed, i), { version: options.zoo ?? 1 });
     const g = analyzeModel(loadModelFromBytes(m.bytes, `${m.name}.onnx`));
     const r = new Rng(deriveSeed(options.seed ^ 0x5bd1e995, i));
     for (let j = 0; j < options.targetsPerModel; j++) {

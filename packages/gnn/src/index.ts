@@ -17,7 +17,7 @@ export type { StageLabels } from './model.js';
 export type { BackendName } from './backend.js';
 export type { TrainOptions, TrainProgress, TrainResult } from './train.js';
 export type { EnsembleOptions, EnsembleResult, MemberResult } from './ensemble.js';
-export { loadWeights, saveWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution, type ModelJson, type LoadedWeights, type ParamArrays, type WeightSpec } from './weights.js';
+export { loadWeights, saveWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution, trainingZoo, type ModelJson, type LoadedWeights, type ParamArrays, type WeightSpec } from './weights.js';
 export { forwardJs, scoresJs, ensembleScores, decode, OUTPUT_COLUMNS } from './infer.js';
 export { matmul, matmulJs, matmulModuleBytes, wasmMatmulAvailable } from './wasm-matmul.js';
 export { LINK_BYTES_REFERENCE, structureOffsets, type StructureOffsets } from './structure.js';

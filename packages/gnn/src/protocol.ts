@@ -6,14 +6,14 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeModel } from '@splitc/ir';
 import { loadModel } from '@splitc/onnx';
-import { deriveSeed, FAMILIES, type Family } from '@splitc/zoo';
+import { deriveSeed, FAMILIES, type Family, type ZooVersion } from '@splitc/zoo';
 import type { BackendName } from './backend.js';
 import { buildDataset, graphSamples, type Sample } from './dataset.js';
 import { compareOn, formatEvalTables, gnnPicks, type EvalRow } from './evaluate.js';
 import { TRAIN_DEFAULTS, type ModelConfig } from './config.js';
 import type { TargetDistribution } from './target-sampling.js';
 import type { TrainOptions } from './train.js';
-import { loadWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution, type ParamArrays } from './weights.js';
+import { loadWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution, trainingZoo, type ParamArrays } from './weights.js';
 
 export interface Progress {
   readonly phase: string;
@@ -26,6 +26,8 @@ export interface DatasetCommandOptions {
   readonly models?: number;
   readonly targetsPerModel?: number;
   readonly distribution?: TargetDistribution;
+  /** The zoo generator's version (default 1). */
+  readonly zoo?: ZooVersion;
   /** JSON-lines file: one sample per line (model, family, target, every prefix cut's objective, the exact optimum). */
   readonly out?: string;
   readonly onProgress?: (p: Progress) => void;
@@ -43,7 +45,7 @@ export interface DatasetSummary {
 /** `gnn dataset`: generate and label (deterministic in the seed); optionally write JSON lines. */
 export function gnnDataset(options: DatasetCommandOptions = {}): DatasetSummary {
   const data = buildDataset({
-    seed: options.seed ?? 1, models: options.models ?? 100, targetsPerModel: options.targetsPerModel ?? 4, distribution: options.distribution ?? 'train',
+    seed: options.seed ?? 1, models: options.models ?? 100, targetsPerModel: options.targetsPerModel ?? 4, distribution: options.distribution ?? 'train', zoo: options.zoo ?? 1,
     onProgress: (done, total) => options.onProgress?.({ phase: 'label', done, total }),
   });
   if (options.out !== undefined) {
@@ -86,6 +88,8 @@ export interface EvalOptions {
   readonly targetsPerModel?: number;
   /** Zoo models per family held out by seed (default 6). */
   readonly heldOutPerFamily?: number;
+  /** The zoo generator's version of the held-out zoo sets and the leave-one-family-out folds (default: the one the weights were trained on). */
+  readonly zoo?: ZooVersion;
   /** Leave-one-family-out: retrain without each family in turn (slow; default off). */
   readonly leaveOneFamilyOut?: boolean;
   /** Training settings of each leave-one-family-out fold (default: a fifth of the shipped model's data, 12 epochs). */
@@ -158,13 +162,15 @@ export async function evaluateGnn(options: EvalOptions = {}): Promise<EvalReport
   }
 
   const perFamily = options.heldOutPerFamily ?? 6;
+  const trainedZoo = trainingZoo(loaded.meta);
+  const zoo = options.zoo ?? trainedZoo;
   for (const dist of [trained, 'shifted'] as const) {
-    const held = buildDataset({ seed: seed + 7 + (dist === 'shifted' ? 1 : 0), models: perFamily * FAMILIES.length, targetsPerModel: 2, distribution: dist, onProgress: (d, t) => report(`zoo held-out (${dist})`, d, t) });
-    const set = dist !== 'shifted' ? 'Held-out zoo models (seen families), training-distribution targets' : 'Held-out zoo models (seen families), targets outside the training distribution';
+    const held = buildDataset({ seed: seed + 7 + (dist === 'shifted' ? 1 : 0), models: perFamily * FAMILIES.length, targetsPerModel: 2, distribution: dist, zoo, onProgress: (d, t) => report(`zoo held-out (${dist})`, d, t) });
+    const set = `Held-out zoo models (seen families${zoo === trainedZoo ? '' : `, zoo version ${zoo}`}), ${dist !== 'shifted' ? 'training-distribution targets' : 'targets outside the training distribution'}`;
     rows.push(...groupRows(set, held, gnnPicks(loaded.members, cfg, held), (s) => s.family));
   }
 
-  if (options.leaveOneFamilyOut === true) rows.push(...await leaveOneFamilyOut({ ...options, foldTraining: { distribution: trained, ...options.foldTraining } }));
+  if (options.leaveOneFamilyOut === true) rows.push(...await leaveOneFamilyOut({ ...options, foldTraining: { distribution: trained, zoo, ...options.foldTraining } }));
   return { rows, tables: formatEvalTables(rows), weightsSha256: loaded.meta.weightsSha256 };
 }
 
@@ -190,8 +196,8 @@ export async function leaveOneFamilyOut(options: Pick<EvalOptions, 'foldTraining
       config = fold.config;
       for (const v of fold.params.values()) v.dispose();
     }
-    // Tested on targets of the distribution its folds were trained on.
-    const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family], distribution: training.distribution ?? 'train' });
+    // Tested on targets of the distribution, and models of the zoo version, its folds were trained on.
+    const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family], distribution: training.distribution ?? 'train', zoo: training.zoo ?? 1 });
     lofo.push(...test);
     picks.push(...gnnPicks(members, config!, test));
     options.onProgress?.({ phase: 'leave-one-family-out', done: fi + 1, total: FAMILIES.length });

@@ -2,7 +2,7 @@
 // everything seeded, so the same seed on the same backend gives a byte-identical weights file.
 
 import * as tf from '@tensorflow/tfjs';
-import type { Family } from '@splitc/zoo';
+import type { Family, ZooVersion } from '@splitc/zoo';
 import { Rng } from '@splitc/zoo';
 import { initBackend, type BackendName } from './backend.js';
 import { buildDataset, type Sample } from './dataset.js';
@@ -32,6 +32,8 @@ export interface TrainOptions {
   readonly families?: readonly Family[];
   /** The targets' distribution (default `train`; `train-engines` also varies the DPU's engines and bank). Recorded in model.json when not the default. */
   readonly distribution?: TrainingDistribution;
+  /** The zoo generator's version the dataset is drawn from (default 1). Recorded in model.json when not 1. */
+  readonly zoo?: ZooVersion;
   /** Default TRAIN_DEFAULTS.epochs. */
   readonly epochs?: number;
   /**
@@ -123,6 +125,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
     seed, models: options.models ?? TRAIN_DEFAULTS.models, targetsPerModel: options.targetsPerModel ?? TRAIN_DEFAULTS.targetsPerModel,
     ...(options.families !== undefined ? { families: options.families } : {}),
     distribution: options.distribution ?? 'train',
+    ...(options.zoo !== undefined ? { zoo: options.zoo } : {}),
     onProgress: (done, total) => options.onProgress?.({ phase: 'dataset', done, total }),
   });
   const t1 = performance.now();

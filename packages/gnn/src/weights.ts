@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { elementCount, SplitcError } from '@splitc/diagnostics';
+import { ZOO_VERSIONS, type ZooVersion } from '@splitc/zoo';
 import { FEATURE_SCHEMA_VERSION, featureSchemaHash } from './features.js';
 import { configProblem, paramShapes, TRAIN_DEFAULTS, type ModelConfig } from './config.js';
 import type { TrainingDistribution } from './target-sampling.js';
@@ -65,6 +66,11 @@ export function trainingDistribution(meta: ModelJson): TrainingDistribution {
   return meta.training?.distribution === 'train-engines' ? 'train-engines' : 'train';
 }
 
+/** The zoo generator's version the weights were trained on (model.json's training.zoo; absent: 1). */
+export function trainingZoo(meta: ModelJson): ZooVersion {
+  return meta.training?.zoo === 2 ? 2 : 1;
+}
+
 /** The parameters by name, each a row-major Float32Array of its shape. */
 export type ParamArrays = ReadonlyMap<string, Float32Array>;
 
@@ -114,7 +120,7 @@ export function saveWeights(dir: string, config: ModelConfig, training: Training
 }
 
 /** model.json's `training`: the seeds, the sizes and settings every member shared, in a fixed key order. */
-export function trainingRecord(options: Pick<TrainOptions, 'batchSize' | 'learningRate' | 'models' | 'targetsPerModel' | 'families' | 'distribution' | 'average' | 'rankWeight'>, seeds: readonly number[], epochs: number, samples: number, backend: string): TrainingRecord {
+export function trainingRecord(options: Pick<TrainOptions, 'batchSize' | 'learningRate' | 'models' | 'targetsPerModel' | 'families' | 'distribution' | 'zoo' | 'average' | 'rankWeight'>, seeds: readonly number[], epochs: number, samples: number, backend: string): TrainingRecord {
   const average = options.average ?? 0;
   return {
     seeds, epochs, samples, batchSize: options.batchSize ?? TRAIN_DEFAULTS.batchSize, learningRate: options.learningRate ?? TRAIN_DEFAULTS.learningRate,
@@ -122,6 +128,8 @@ export function trainingRecord(options: Pick<TrainOptions, 'batchSize' | 'learni
     families: options.families ?? 'all', backend,
     // Absent means `train` (weights written before the option existed keep their bytes).
     ...(options.distribution !== undefined && options.distribution !== 'train' ? { distribution: options.distribution } : {}),
+    // Absent means zoo version 1 (every file before version 2 existed).
+    ...(options.zoo !== undefined && options.zoo !== 1 ? { zoo: options.zoo } : {}),
     ...(average > 0 ? { average } : {}),
     // Absent means 0.01, the weight every file before the option was trained with.
     ...(options.rankWeight !== undefined && options.rankWeight !== 0.01 ? { rankWeight: options.rankWeight } : {}),
@@ -153,6 +161,10 @@ export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
   const dist = (meta.training as TrainingInfo | undefined)?.distribution;
   if (dist !== undefined && dist !== 'train' && dist !== 'train-engines') {
     throw new SplitcError('GnnWeightsCorrupt', `training.distribution must be train or train-engines, got ${JSON.stringify(dist)}`, { file: jsonFile, field: 'training.distribution' });
+  }
+  const zoo = (meta.training as TrainingInfo | undefined)?.zoo;
+  if (zoo !== undefined && !(ZOO_VERSIONS as readonly unknown[]).includes(zoo)) {
+    throw new SplitcError('GnnWeightsCorrupt', `training.zoo must be one of ${ZOO_VERSIONS.join(', ')}, got ${JSON.stringify(zoo)}`, { file: jsonFile, field: 'training.zoo' });
   }
   const seeds = meta.formatVersion === 1 ? [meta.training?.seed] : meta.training?.seeds;
   if (!Array.isArray(seeds) || seeds.length === 0 || seeds.length > 64 || !seeds.every((v) => Number.isSafeInteger(v)) || new Set(seeds).size !== seeds.length) {

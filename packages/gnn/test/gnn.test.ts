@@ -11,7 +11,7 @@ import { loadModel } from '@splitc/onnx';
 import { planSplit } from '@splitc/planner';
 import { resolveTarget, type ResolvedTarget } from '@splitc/targets';
 import {
-  NODE_FEATURES, TARGET_FEATURES, buildDataset, ensembleScores, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, sampleTarget, scoresJs, smallestCrossing, targetDescriptor, trainEnsemble, trainGnn,
+  NODE_FEATURES, TARGET_FEATURES, buildDataset, ensembleScores, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, sampleTarget, scoresJs, smallestCrossing, targetDescriptor, trainEnsemble, trainGnn, trainingZoo,
 } from '@splitc/gnn';
 import { Rng } from '@splitc/zoo';
 
@@ -160,6 +160,15 @@ describe('training', () => {
     expect(w2!.meta.training.rankWeight).toBeUndefined();
     expect(readFileSync(path.join(dir('rank'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(false);
     await expect(trainGnn({ ...options, rankWeight: -1 })).rejects.toThrow(/rankWeight must be a finite number ≥ 0/);
+    // The zoo generator's version: 1 unless asked, recorded only when it is not; version 2's models
+    // are other graphs, so other weights.
+    await trainGnn({ ...options, config: cfg, epochs: 2, zoo: 2, out: dir('zoo2') });
+    const z2 = loadWeights(dir('zoo2'));
+    expect(z2.meta.training).toMatchObject({ zoo: 2 });
+    expect(trainingZoo(z2.meta)).toBe(2);
+    expect(w2!.meta.training.zoo).toBeUndefined();
+    expect(trainingZoo(w2!.meta)).toBe(1);
+    expect(readFileSync(path.join(dir('zoo2'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(false);
     await expect(trainGnn({ ...options, config: { ...cfg, structured: false, components: 1 } })).rejects.toThrow(/overlap model needs components ≥ 2/);
     await expect(trainGnn({ ...options, config: { ...cfg, linkBytes: false, linkGlobal: true } })).rejects.toThrow(/linkGlobal model needs linkBytes/);
   });
@@ -256,6 +265,8 @@ describe('training', () => {
     expect(err(() => loadWeights(a))).toMatchObject({ code: 'SPLITC7002', message: expect.stringContaining('components') });
     writeFileSync(json, JSON.stringify({ ...meta, training: { ...meta.training, distribution: 'shifted' } }));
     expect(err(() => loadWeights(a))).toMatchObject({ code: 'SPLITC7002', message: expect.stringContaining('training.distribution') });
+    writeFileSync(json, JSON.stringify({ ...meta, training: { ...meta.training, zoo: 3 } }));
+    expect(err(() => loadWeights(a))).toMatchObject({ code: 'SPLITC7002', message: expect.stringContaining('training.zoo'), location: { field: 'training.zoo' } });
     writeFileSync(json, '{ not json');
     expect(err(() => loadWeights(a)).code).toBe('SPLITC7002');
     rmSync(bin);

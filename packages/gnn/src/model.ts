@@ -128,7 +128,12 @@ const RANK_SOFTNESS = 0.01;
 export const RANK_WEIGHT = 0.01;
 const RANK_CLIP = 60;
 
-export function makeBatch(items: readonly BatchItem[]): Batch {
+/**
+ * One batch of graphs. With `graphBalance`, every label weight of a graph is divided by its node
+ * count, so each graph weighs the same in the regression, whatever its size (by default a graph
+ * weighs as many times more as it has nodes).
+ */
+export function makeBatch(items: readonly BatchItem[], graphBalance = false): Batch {
   const F = NODE_FEATURES.length;
   const T = TARGET_FEATURES.length;
   const offsets: number[] = [];
@@ -171,11 +176,12 @@ export function makeBatch(items: readonly BatchItem[]): Batch {
     }
     if (withLabels) {
       const lb = it.labels!;
+      const scale = graphBalance ? 1 / f.nodes : 1;
       let best = Infinity;
       for (let i = 0; i < f.nodes; i++) if (f.valid[i] && lb.objective[i]! < best) best = lb.objective[i]!;
       for (let i = 0; i < f.nodes; i++) {
         const r = (o + i) * L;
-        const put = (c: number, v: number, w: number) => { if (w > 0 && v > 0) { labels[r + c] = Math.log(v); weights[r + c] = w; } };
+        const put = (c: number, v: number, w: number) => { if (w > 0 && v > 0) { labels[r + c] = Math.log(v); weights[r + c] = w * scale; } };
         if (i > 0) {
           put(4, lb.layerDpuMs[i]! + LAYER_EPS, 1);
           put(5, lb.layerDpuStreamMs[i]! + LAYER_EPS, 1);

@@ -47,6 +47,12 @@ export interface TrainOptions {
    * Recorded in model.json when it is not 0.01.
    */
   readonly rankWeight?: number;
+  /**
+   * Divide each graph's label weights by its node count, so that every graph weighs the same in
+   * the regression (default false: a graph weighs in proportion to its nodes). Recorded in
+   * model.json when set.
+   */
+  readonly graphBalance?: boolean;
   /** Graphs per batch (default 16). */
   readonly batchSize?: number;
   /** Adam learning rate (default 0.003, cosine-decayed to a tenth over the epochs). */
@@ -148,7 +154,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
     let sum = 0;
     let batches = 0;
     for (let s = 0; s < order.length; s += batchSize) {
-      const b: Batch = makeBatch(order.slice(s, s + batchSize).map((i) => data[i]!));
+      const b: Batch = makeBatch(order.slice(s, s + batchSize).map((i) => data[i]!), options.graphBalance === true);
       const cost = optimizer.minimize(() => loss(params, cfg, b, rankWeight), true, vars);
       sum += cost!.dataSync()[0]!;
       cost!.dispose();

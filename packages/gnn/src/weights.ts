@@ -120,7 +120,7 @@ export function saveWeights(dir: string, config: ModelConfig, training: Training
 }
 
 /** model.json's `training`: the seeds, the sizes and settings every member shared, in a fixed key order. */
-export function trainingRecord(options: Pick<TrainOptions, 'batchSize' | 'learningRate' | 'models' | 'targetsPerModel' | 'families' | 'distribution' | 'zoo' | 'average' | 'rankWeight'>, seeds: readonly number[], epochs: number, samples: number, backend: string): TrainingRecord {
+export function trainingRecord(options: Pick<TrainOptions, 'batchSize' | 'learningRate' | 'models' | 'targetsPerModel' | 'families' | 'distribution' | 'zoo' | 'average' | 'rankWeight' | 'graphBalance'>, seeds: readonly number[], epochs: number, samples: number, backend: string): TrainingRecord {
   const average = options.average ?? 0;
   return {
     seeds, epochs, samples, batchSize: options.batchSize ?? TRAIN_DEFAULTS.batchSize, learningRate: options.learningRate ?? TRAIN_DEFAULTS.learningRate,
@@ -133,6 +133,7 @@ export function trainingRecord(options: Pick<TrainOptions, 'batchSize' | 'learni
     ...(average > 0 ? { average } : {}),
     // Absent means 0.01, the weight every file before the option was trained with.
     ...(options.rankWeight !== undefined && options.rankWeight !== 0.01 ? { rankWeight: options.rankWeight } : {}),
+    ...(options.graphBalance === true ? { graphBalance: true } : {}),
   };
 }
 

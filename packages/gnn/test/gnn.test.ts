@@ -169,6 +169,11 @@ describe('training', () => {
     expect(w2!.meta.training.zoo).toBeUndefined();
     expect(trainingZoo(w2!.meta)).toBe(1);
     expect(readFileSync(path.join(dir('zoo2'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(false);
+    // Graph-balanced label weights: recorded only when set; another loss, so other weights.
+    await trainGnn({ ...options, config: cfg, epochs: 2, graphBalance: true, out: dir('balance') });
+    expect(loadWeights(dir('balance')).meta.training).toMatchObject({ graphBalance: true });
+    expect(w2!.meta.training.graphBalance).toBeUndefined();
+    expect(readFileSync(path.join(dir('balance'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(false);
     await expect(trainGnn({ ...options, config: { ...cfg, structured: false, components: 1 } })).rejects.toThrow(/overlap model needs components ≥ 2/);
     await expect(trainGnn({ ...options, config: { ...cfg, linkBytes: false, linkGlobal: true } })).rejects.toThrow(/linkGlobal model needs linkBytes/);
   });

@@ -13,8 +13,8 @@
 // of one training per seed (sixth pass). Without either, folds are ensembles of TRAIN_DEFAULTS.seeds,
 // as the shipped predictor is.
 // With --zoo N, every generated set (validation, held-out, leave-one-family-out folds and tests) is
-// drawn from the zoo generator's version N (default: the version the weights were trained on, for
-// folds 1; seventh pass).
+// drawn from the zoo generator's version N (default: the version the weights were trained on;
+// 1 for --lofo-only and --lofo-validation, which read no weights; seventh pass).
 // Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--fold-seeds N,N,...] [--fold-rank-weight F] [--zoo N] [--weights DIR]
 // --fold-config is merged into the default model config. The training-distribution targets are
 // those the weights were trained on (model.json). The

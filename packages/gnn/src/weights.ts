@@ -66,9 +66,10 @@ export function trainingDistribution(meta: ModelJson): TrainingDistribution {
   return meta.training?.distribution === 'train-engines' ? 'train-engines' : 'train';
 }
 
-/** The zoo generator's version the weights were trained on (model.json's training.zoo; absent: 1). */
+/** The zoo generator's version the weights were trained on (model.json's training.zoo, checked by loadWeights; absent: 1). */
 export function trainingZoo(meta: ModelJson): ZooVersion {
-  return meta.training?.zoo === 2 ? 2 : 1;
+  const zoo = meta.training?.zoo;
+  return ZOO_VERSIONS.find((v) => v === zoo) ?? 1;
 }
 
 /** The parameters by name, each a row-major Float32Array of its shape. */

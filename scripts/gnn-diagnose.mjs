@@ -4,7 +4,7 @@
 // per target distribution, and of the per-layer times per op class. An ensemble's prediction of a
 // quantity is the mean of its members' log predictions (as its scores are).
 // Usage: npm run build && node scripts/gnn-diagnose.mjs [--weights DIR]
-import { buildDataset, forwardJs, loadWeights, NODE_FEATURES, OUTPUT_COLUMNS, trainingDistribution, VALIDATION_SEED } from '@splitc/gnn';
+import { buildDataset, forwardJs, loadWeights, NODE_FEATURES, OUTPUT_COLUMNS, trainingDistribution, trainingZoo, VALIDATION_SEED } from '@splitc/gnn';
 
 const args = process.argv.slice(2);
 const i = args.indexOf('--weights');
@@ -13,7 +13,7 @@ const COLS = ['objective', 'dpu-stage', 'gpu-stage', 'link', 'layer-dpu', 'layer
 const ops = NODE_FEATURES.map((f, j) => [f, j]).filter(([f]) => f.startsWith('op:'));
 const F = NODE_FEATURES.length;
 for (const dist of ['train', 'shifted']) {
-  const data = buildDataset({ seed: VALIDATION_SEED, models: 60, targetsPerModel: 2, distribution: dist === 'train' ? trainingDistribution(w.meta) : dist });
+  const data = buildDataset({ seed: VALIDATION_SEED, models: 60, targetsPerModel: 2, distribution: dist === 'train' ? trainingDistribution(w.meta) : dist, zoo: trainingZoo(w.meta) });
   const err = COLS.map(() => [0, 0, 0]); // sum |e|, sum e, n
   const byOp = new Map();
   for (const s of data) {

@@ -14,8 +14,11 @@
 // as the shipped predictor is.
 // With --zoo N, every generated set (validation, held-out, leave-one-family-out folds and tests) is
 // drawn from the zoo generator's version N (default: the version the weights were trained on;
-// 1 for --lofo-only and --lofo-validation, which read no weights; seventh pass).
-// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--fold-seeds N,N,...] [--fold-rank-weight F] [--zoo N] [--weights DIR]
+// TRAIN_DEFAULTS.zoo, 2, for --lofo-only and --lofo-validation, which read no weights; seventh pass).
+// The folds train with graph-balanced label weights as the defaults do (eighth pass), or as the
+// weights read were trained (--lofo); --fold-no-graph-balance turns it off (the recipes before the
+// eighth pass: with --zoo 1).
+// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--fold-seeds N,N,...] [--fold-rank-weight F] [--fold-no-graph-balance] [--zoo N] [--weights DIR]
 // --fold-config is merged into the default model config. The training-distribution targets are
 // those the weights were trained on (model.json). The
 // leave-one-family-out folds train on that distribution too (--lofo-only: on `train`); --vary-engines
@@ -32,6 +35,7 @@ const foldTraining = {
   ...(opt('--fold-seed', undefined) !== undefined ? { seed: Number(opt('--fold-seed', undefined)) } : {}),
   ...(opt('--fold-seeds', undefined) !== undefined ? { seeds: opt('--fold-seeds', undefined).split(',').map(Number) } : {}),
   ...(opt('--fold-rank-weight', undefined) !== undefined ? { rankWeight: Number(opt('--fold-rank-weight', undefined)) } : {}),
+  ...(args.includes('--fold-no-graph-balance') ? { graphBalance: false } : {}),
   ...(zoo !== undefined ? { zoo } : {}),
 };
 const onProgress = (p) => process.stderr.write(`${p.phase} ${p.done}/${p.total}\n`);

@@ -3,10 +3,11 @@
 // the defaults — an ensemble of one member per seed of TRAIN_DEFAULTS.seeds, the members in parallel
 // processes — prints the time of each member's phases and the wall time, and records the fixed-set
 // evaluation that CI checks (packages/gnn/weights/evaluation.json).
-// Usage: npm run build && node scripts/gnn-train.mjs [outDir] [--config JSON] [--models N] [--targets N] [--epochs N] [--seeds N,N,...|--seed N] [--parallel N] [--average F] [--rank-weight F] [--zoo N] [--graph-balance] [--vary-engines] [--no-fixed-set]
+// Usage: npm run build && node scripts/gnn-train.mjs [outDir] [--config JSON] [--models N] [--targets N] [--epochs N] [--seeds N,N,...|--seed N] [--parallel N] [--average F] [--rank-weight F] [--zoo N] [--no-graph-balance] [--vary-engines] [--no-fixed-set]
 // (--config is merged into the default model config; --vary-engines trains on the `train-engines`
-// distribution and --zoo 2 on the zoo generator's version 2, each recorded in model.json; the
-// options are for model-selection runs.)
+// distribution, --zoo 1 on the zoo generator's version 1 instead of the default 2, and
+// --no-graph-balance weighs each graph by its node count, each recorded in model.json as it
+// differs from the files before the option; the options are for model-selection runs.)
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const opt = (name) => { const i = args.indexOf(name); return i === -1 ? undefined : args[i + 1]; };
 // Flags without a value; every other --flag takes the next argument (so `--no-fixed-set DIR` names DIR).
-const BOOLEAN = new Set(['--vary-engines', '--no-fixed-set', '--graph-balance']);
+const BOOLEAN = new Set(['--vary-engines', '--no-fixed-set', '--graph-balance', '--no-graph-balance']);
 const positional = args.filter((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--') || BOOLEAN.has(args[i - 1])));
 const out = positional[0] ?? path.join(root, 'packages/gnn/weights');
 const config = { ...DEFAULT_CONFIG, ...JSON.parse(opt('--config') ?? '{}') };
@@ -26,7 +27,8 @@ const settings = {
   ...(opt('--rank-weight') !== undefined ? { rankWeight: Number(opt('--rank-weight')) } : {}),
   ...(opt('--seed') !== undefined ? { seeds: [Number(opt('--seed'))] } : opt('--seeds') !== undefined ? { seeds: opt('--seeds').split(',').map(Number) } : {}),
   ...(args.includes('--vary-engines') ? { distribution: 'train-engines' } : {}),
-  ...(args.includes('--graph-balance') ? { graphBalance: true } : {}),
+  // On by default (TRAIN_DEFAULTS.graphBalance); --graph-balance is accepted for the seventh pass's commands.
+  ...(args.includes('--no-graph-balance') ? { graphBalance: false } : args.includes('--graph-balance') ? { graphBalance: true } : {}),
 };
 const t0 = performance.now();
 const r = await trainEnsemble({

@@ -187,7 +187,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       const { onProgress } = reporters(a);
       const summary = gnnDataset({
         seed: integer(argv, a, 'seed'), models: positiveInteger(argv, a, 'models'), targetsPerModel: positiveInteger(argv, a, 'targets-per-model'),
-        distribution: a.distribution as 'train' | 'train-engines' | 'shifted', zoo: a.zoo as 1 | 2, ...optional('out', a.output as string | undefined),
+        distribution: a.distribution as 'train' | 'train-engines' | 'shifted', ...optional('zoo', a.zoo as 1 | 2 | undefined), ...optional('out', a.output as string | undefined),
         onProgress: (p) => onProgress({ ...p, unit: 'items' }),
       });
       io.stdout(a.json === true ? `${JSON.stringify(summary)}\n` : `${formatDataset(summary)}\n`);
@@ -201,7 +201,8 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       const members = seeds?.length ?? (await import('@splitc/gnn')).TRAIN_DEFAULTS.seeds.length;
       const r = await trainEnsemble({
         out: output, ...optional('seeds', seeds), ...(a.parallel === undefined ? {} : { parallel: positiveInteger(argv, a, 'parallel') }),
-        backend: a.backend as 'wasm' | 'cpu' | 'auto', distribution: a.distribution as 'train' | 'train-engines', zoo: a.zoo as 1 | 2,
+        backend: a.backend as 'wasm' | 'cpu' | 'auto', distribution: a.distribution as 'train' | 'train-engines', ...optional('zoo', a.zoo as 1 | 2 | undefined),
+        ...optional('graphBalance', a['graph-balance'] as boolean | undefined),
         ...(a.models === undefined ? {} : { models: positiveInteger(argv, a, 'models') }),
         ...(a['targets-per-model'] === undefined ? {} : { targetsPerModel: positiveInteger(argv, a, 'targets-per-model') }),
         ...(a.epochs === undefined ? {} : { epochs: positiveInteger(argv, a, 'epochs') }),

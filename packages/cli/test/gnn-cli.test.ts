@@ -30,11 +30,13 @@ describe('splitc gnn', () => {
     expect(e.status).toBe(0);
     expect((JSON.parse(e.stdout) as { samples: number }).samples).toBe(6);
     expect(readFileSync(path.join(work, 'e.jsonl'), 'utf8')).not.toBe(readFileSync(path.join(work, 'a.jsonl'), 'utf8'));
-    // --zoo 2 draws the zoo generator's version 2: the same families in turn, other graphs.
-    const z = splitc([...args, '--zoo', '2', '--json', '-o', path.join(work, 'z.jsonl')]);
+    // The zoo generator's version 2 by default (the shipped weights'); --zoo 1 draws version 1: the
+    // same families in turn, other graphs.
+    const z = splitc([...args, '--zoo', '1', '--json', '-o', path.join(work, 'z.jsonl')]);
     expect(z.status).toBe(0);
     const models = (file: string) => readFileSync(path.join(work, file), 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { model: string }).model);
-    expect(models('z.jsonl')).toEqual(models('a.jsonl').map((m) => m.replace(/-(\d+)$/, '-v2-$1')));
+    expect(models('a.jsonl').every((m) => /-v2-\d+$/.test(m))).toBe(true);
+    expect(models('a.jsonl')).toEqual(models('z.jsonl').map((m) => m.replace(/-(\d+)$/, '-v2-$1')));
   }, 120_000);
 
   it('train: byte-identical weights for the same seeds (two members in two processes), usable by plan --gnn-weights', () => {
@@ -50,12 +52,16 @@ describe('splitc gnn', () => {
     const p = splitc(['plan', 'fixtures/models/lenet5.onnx', '--predictor', 'gnn', '--gnn-weights', d1, '--json']);
     expect(p.stderr).toBe('');
     expect((JSON.parse(p.stdout) as { predictor: { name: string } }).predictor.name).toBe('gnn');
-    // The training distribution is recorded only when it is not the default one.
+    // The training distribution is recorded only when it is not the default one; the zoo version
+    // when it is not 1, graph balance when it is on (both the defaults, as the shipped weights').
     const training = (dir: string) => (JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as { training: Record<string, unknown> }).training;
     expect(training(d1).distribution).toBeUndefined();
+    expect(training(d1)).toMatchObject({ zoo: 2, graphBalance: true });
     const d3 = path.join(work, 'w3');
-    expect(splitc(['gnn', 'train', '-o', d3, '--models', '4', '--targets-per-model', '1', '--epochs', '1', '--distribution', 'train-engines', '--seed', '7', '--json']).status).toBe(0);
+    expect(splitc(['gnn', 'train', '-o', d3, '--models', '4', '--targets-per-model', '1', '--epochs', '1', '--distribution', 'train-engines', '--zoo', '1', '--no-graph-balance', '--seed', '7', '--json']).status).toBe(0);
     expect(training(d3)).toMatchObject({ distribution: 'train-engines', models: 4, epochs: 1, seeds: [7] });
+    expect(training(d3).zoo).toBeUndefined();
+    expect(training(d3).graphBalance).toBeUndefined();
     // --seed N is one member; it and --seeds exclude each other; a bad list is a usage error.
     expect(splitc(['gnn', 'train', '-o', d3, '--seeds', '3,x'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: field --seeds: --seeds must be 1 to 64 distinct comma-separated integers, got "3,x"\n' });
     expect(splitc(['gnn', 'train', '-o', d3, '--seeds', '3', '--seed', '4']).status).toBe(2);

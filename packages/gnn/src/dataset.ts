@@ -8,6 +8,7 @@ import { loadModelFromBytes } from '@splitc/onnx';
 import { layerCosts, planSplit, type Objective, type Plan } from '@splitc/planner';
 import type { ResolvedTarget } from '@splitc/targets';
 import { deriveSeed, FAMILIES, generateModel, Rng, type Family, type ZooVersion } from '@splitc/zoo';
+import { TRAIN_DEFAULTS } from './config.js';
 import { graphFeatures, targetDescriptor, type GraphFeatures } from './features.js';
 import type { StageLabels } from './model.js';
 import { sampleTarget, type TargetDistribution } from './target-sampling.js';
@@ -76,7 +77,7 @@ export interface DatasetOptions {
   readonly targetsPerModel: number;
   readonly families?: readonly Family[];
   readonly distribution?: TargetDistribution;
-  /** The zoo generator's version (default 1, what the shipped weights were trained on). */
+  /** The zoo generator's version (default TRAIN_DEFAULTS.zoo, what the shipped weights were trained on). */
   readonly zoo?: ZooVersion;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -89,7 +90,7 @@ export function buildDataset(options: DatasetOptions): Sample[] {
   const total = options.models * options.targetsPerModel;
   for (let i = 0; i < options.models; i++) {
     const family = families[i % families.length]!;
-    const m = generateModel(family, deriveSeed(options.seed, i), { version: options.zoo ?? 1 });
+    const m = generateModel(family, deriveSeed(options.seed, i), { version: options.zoo ?? TRAIN_DEFAULTS.zoo });
     const g = analyzeModel(loadModelFromBytes(m.bytes, `${m.name}.onnx`));
     const r = new Rng(deriveSeed(options.seed ^ 0x5bd1e995, i));
     for (let j = 0; j < options.targetsPerModel; j++) {

@@ -24,7 +24,7 @@ export { LINK_BYTES_REFERENCE, structureOffsets, type StructureOffsets } from '.
 export { metricsOf, gnnPicks, smallestCrossing, macFraction, OPTIMAL_EQUIVALENT, type Metrics, type Predictor } from './evaluate.js';
 export { compareOn, formatEvalTables, type EvalRow, type PredictorName } from './evaluate.js';
 export { loadPredictor, loadPredictorSync, type GnnPredictor, type GnnPrediction, type LoadPredictorOptions } from './predict.js';
-export { gnnDataset, evaluateGnn, fixedSetEvaluation, leaveOneFamilyOut, VALIDATION_SEED, type DatasetCommandOptions, type DatasetSummary, type EvalOptions, type EvalReport, type FoldTraining, type Progress } from './protocol.js';
+export { gnnDataset, evaluateGnn, fixedSetEvaluation, foldTrainingOf, leaveOneFamilyOut, VALIDATION_SEED, type DatasetCommandOptions, type DatasetSummary, type EvalOptions, type EvalReport, type FoldTraining, type Progress } from './protocol.js';
 
 /** Start TensorFlow.js's backend for training (loads tfjs on first call); returns its name. */
 export async function initBackend(prefer: BackendName = 'wasm'): Promise<string> {

@@ -13,7 +13,7 @@ import { compareOn, formatEvalTables, gnnPicks, type EvalRow } from './evaluate.
 import { TRAIN_DEFAULTS, type ModelConfig } from './config.js';
 import type { TargetDistribution } from './target-sampling.js';
 import type { TrainOptions } from './train.js';
-import { loadWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution, trainingZoo, type ParamArrays } from './weights.js';
+import { loadWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution, trainingZoo, type ModelJson, type ParamArrays } from './weights.js';
 
 export interface Progress {
   readonly phase: string;
@@ -26,7 +26,7 @@ export interface DatasetCommandOptions {
   readonly models?: number;
   readonly targetsPerModel?: number;
   readonly distribution?: TargetDistribution;
-  /** The zoo generator's version (default 1). */
+  /** The zoo generator's version (default TRAIN_DEFAULTS.zoo, the shipped weights'). */
   readonly zoo?: ZooVersion;
   /** JSON-lines file: one sample per line (model, family, target, every prefix cut's objective, the exact optimum). */
   readonly out?: string;
@@ -45,7 +45,7 @@ export interface DatasetSummary {
 /** `gnn dataset`: generate and label (deterministic in the seed); optionally write JSON lines. */
 export function gnnDataset(options: DatasetCommandOptions = {}): DatasetSummary {
   const data = buildDataset({
-    seed: options.seed ?? 1, models: options.models ?? 100, targetsPerModel: options.targetsPerModel ?? 4, distribution: options.distribution ?? 'train', zoo: options.zoo ?? 1,
+    seed: options.seed ?? 1, models: options.models ?? 100, targetsPerModel: options.targetsPerModel ?? 4, distribution: options.distribution ?? 'train', zoo: options.zoo ?? TRAIN_DEFAULTS.zoo,
     onProgress: (done, total) => options.onProgress?.({ phase: 'label', done, total }),
   });
   if (options.out !== undefined) {
@@ -170,8 +170,21 @@ export async function evaluateGnn(options: EvalOptions = {}): Promise<EvalReport
     rows.push(...groupRows(set, held, gnnPicks(loaded.members, cfg, held), (s) => s.family));
   }
 
-  if (options.leaveOneFamilyOut === true) rows.push(...await leaveOneFamilyOut({ ...options, foldTraining: { distribution: trained, zoo, ...options.foldTraining } }));
+  if (options.leaveOneFamilyOut === true) rows.push(...await leaveOneFamilyOut({ ...options, foldTraining: { ...foldTrainingOf(loaded.meta), zoo, ...options.foldTraining } }));
   return { rows, tables: formatEvalTables(rows), weightsSha256: loaded.meta.weightsSha256 };
+}
+
+/**
+ * How leave-one-family-out folds train to stand for weights trained as `meta` records: the same
+ * target distribution, zoo version and loss settings (graph balance, choice-loss weight). The
+ * sizes and seeds are the folds' own.
+ */
+export function foldTrainingOf(meta: ModelJson): FoldTraining {
+  const t = meta.training;
+  return {
+    distribution: trainingDistribution(meta), zoo: trainingZoo(meta), graphBalance: t?.graphBalance === true,
+    ...(typeof t?.rankWeight === 'number' ? { rankWeight: t.rankWeight } : {}),
+  };
 }
 
 /** Leave-one-family-out: for each family, train from scratch without it, test on held-out models of it. */
@@ -197,7 +210,7 @@ export async function leaveOneFamilyOut(options: Pick<EvalOptions, 'foldTraining
       for (const v of fold.params.values()) v.dispose();
     }
     // Tested on targets of the distribution, and models of the zoo version, its folds were trained on.
-    const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family], distribution: training.distribution ?? 'train', zoo: training.zoo ?? 1 });
+    const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family], distribution: training.distribution ?? 'train', zoo: training.zoo ?? TRAIN_DEFAULTS.zoo });
     lofo.push(...test);
     picks.push(...gnnPicks(members, config!, test));
     options.onProgress?.({ phase: 'leave-one-family-out', done: fi + 1, total: FAMILIES.length });

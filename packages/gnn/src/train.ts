@@ -32,7 +32,7 @@ export interface TrainOptions {
   readonly families?: readonly Family[];
   /** The targets' distribution (default `train`; `train-engines` also varies the DPU's engines and bank). Recorded in model.json when not the default. */
   readonly distribution?: TrainingDistribution;
-  /** The zoo generator's version the dataset is drawn from (default 1). Recorded in model.json when not 1. */
+  /** The zoo generator's version the dataset is drawn from (default TRAIN_DEFAULTS.zoo, 2). Recorded in model.json when not 1. */
   readonly zoo?: ZooVersion;
   /** Default TRAIN_DEFAULTS.epochs. */
   readonly epochs?: number;
@@ -49,8 +49,8 @@ export interface TrainOptions {
   readonly rankWeight?: number;
   /**
    * Divide each graph's label weights by its node count, so that every graph weighs the same in
-   * the regression (default false: a graph weighs in proportion to its nodes). Recorded in
-   * model.json when set.
+   * the regression (default TRAIN_DEFAULTS.graphBalance, true; false: a graph weighs in proportion
+   * to its nodes). Recorded in model.json when set.
    */
   readonly graphBalance?: boolean;
   /** Graphs per batch (default 16). */
@@ -131,7 +131,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
     seed, models: options.models ?? TRAIN_DEFAULTS.models, targetsPerModel: options.targetsPerModel ?? TRAIN_DEFAULTS.targetsPerModel,
     ...(options.families !== undefined ? { families: options.families } : {}),
     distribution: options.distribution ?? 'train',
-    ...(options.zoo !== undefined ? { zoo: options.zoo } : {}),
+    zoo: options.zoo ?? TRAIN_DEFAULTS.zoo,
     onProgress: (done, total) => options.onProgress?.({ phase: 'dataset', done, total }),
   });
   const t1 = performance.now();
@@ -154,7 +154,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
     let sum = 0;
     let batches = 0;
     for (let s = 0; s < order.length; s += batchSize) {
-      const b: Batch = makeBatch(order.slice(s, s + batchSize).map((i) => data[i]!), options.graphBalance === true);
+      const b: Batch = makeBatch(order.slice(s, s + batchSize).map((i) => data[i]!), options.graphBalance ?? TRAIN_DEFAULTS.graphBalance);
       const cost = optimizer.minimize(() => loss(params, cfg, b, rankWeight), true, vars);
       sum += cost!.dataSync()[0]!;
       cost!.dispose();

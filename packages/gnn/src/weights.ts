@@ -123,6 +123,7 @@ export function saveWeights(dir: string, config: ModelConfig, training: Training
 /** model.json's `training`: the seeds, the sizes and settings every member shared, in a fixed key order. */
 export function trainingRecord(options: Pick<TrainOptions, 'batchSize' | 'learningRate' | 'models' | 'targetsPerModel' | 'families' | 'distribution' | 'zoo' | 'average' | 'rankWeight' | 'graphBalance'>, seeds: readonly number[], epochs: number, samples: number, backend: string): TrainingRecord {
   const average = options.average ?? 0;
+  const zoo = options.zoo ?? TRAIN_DEFAULTS.zoo;
   return {
     seeds, epochs, samples, batchSize: options.batchSize ?? TRAIN_DEFAULTS.batchSize, learningRate: options.learningRate ?? TRAIN_DEFAULTS.learningRate,
     models: options.models ?? TRAIN_DEFAULTS.models, targetsPerModel: options.targetsPerModel ?? TRAIN_DEFAULTS.targetsPerModel,
@@ -130,11 +131,12 @@ export function trainingRecord(options: Pick<TrainOptions, 'batchSize' | 'learni
     // Absent means `train` (weights written before the option existed keep their bytes).
     ...(options.distribution !== undefined && options.distribution !== 'train' ? { distribution: options.distribution } : {}),
     // Absent means zoo version 1 (every file before version 2 existed).
-    ...(options.zoo !== undefined && options.zoo !== 1 ? { zoo: options.zoo } : {}),
+    ...(zoo !== 1 ? { zoo } : {}),
     ...(average > 0 ? { average } : {}),
     // Absent means 0.01, the weight every file before the option was trained with.
     ...(options.rankWeight !== undefined && options.rankWeight !== 0.01 ? { rankWeight: options.rankWeight } : {}),
-    ...(options.graphBalance === true ? { graphBalance: true } : {}),
+    // Absent means false (every file before the option existed).
+    ...((options.graphBalance ?? TRAIN_DEFAULTS.graphBalance) ? { graphBalance: true } : {}),
   };
 }
 

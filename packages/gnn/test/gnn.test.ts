@@ -11,7 +11,7 @@ import { loadModel } from '@splitc/onnx';
 import { planSplit } from '@splitc/planner';
 import { resolveTarget, type ResolvedTarget } from '@splitc/targets';
 import {
-  NODE_FEATURES, TARGET_FEATURES, buildDataset, ensembleScores, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, sampleTarget, scoresJs, smallestCrossing, targetDescriptor, trainEnsemble, trainGnn, trainingZoo,
+  NODE_FEATURES, TARGET_FEATURES, buildDataset, ensembleScores, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, sampleTarget, scoresJs, smallestCrossing, targetDescriptor, trainEnsemble, trainGnn, trainingZoo, TRAIN_DEFAULTS, foldTrainingOf,
 } from '@splitc/gnn';
 import { Rng } from '@splitc/zoo';
 
@@ -160,20 +160,29 @@ describe('training', () => {
     expect(w2!.meta.training.rankWeight).toBeUndefined();
     expect(readFileSync(path.join(dir('rank'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(false);
     await expect(trainGnn({ ...options, rankWeight: -1 })).rejects.toThrow(/rankWeight must be a finite number ≥ 0/);
-    // The zoo generator's version: 1 unless asked, recorded only when it is not; version 2's models
-    // are other graphs, so other weights.
-    await trainGnn({ ...options, config: cfg, epochs: 2, zoo: 2, out: dir('zoo2') });
-    const z2 = loadWeights(dir('zoo2'));
-    expect(z2.meta.training).toMatchObject({ zoo: 2 });
-    expect(trainingZoo(z2.meta)).toBe(2);
-    expect(w2!.meta.training.zoo).toBeUndefined();
-    expect(trainingZoo(w2!.meta)).toBe(1);
-    expect(readFileSync(path.join(dir('zoo2'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(false);
-    // Graph-balanced label weights: recorded only when set; another loss, so other weights.
-    await trainGnn({ ...options, config: cfg, epochs: 2, graphBalance: true, out: dir('balance') });
-    expect(loadWeights(dir('balance')).meta.training).toMatchObject({ graphBalance: true });
-    expect(w2!.meta.training.graphBalance).toBeUndefined();
-    expect(readFileSync(path.join(dir('balance'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(false);
+    // The zoo generator's version: TRAIN_DEFAULTS.zoo (2) unless asked, recorded only when it is
+    // not 1 (files from before version 2 say nothing and mean 1); version 1's models are other
+    // graphs, so other weights.
+    expect(TRAIN_DEFAULTS.zoo).toBe(2);
+    await trainGnn({ ...options, config: cfg, epochs: 2, zoo: 1, out: dir('zoo1') });
+    const z1 = loadWeights(dir('zoo1'));
+    expect(z1.meta.training.zoo).toBeUndefined();
+    expect(trainingZoo(z1.meta)).toBe(1);
+    expect(w2!.meta.training).toMatchObject({ zoo: 2 });
+    expect(trainingZoo(w2!.meta)).toBe(2);
+    expect(readFileSync(path.join(dir('zoo1'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(false);
+    // Graph-balanced label weights: on by default (TRAIN_DEFAULTS.graphBalance), recorded only when
+    // on (absent means off, as in every file before the option); another loss, so other weights.
+    expect(TRAIN_DEFAULTS.graphBalance).toBe(true);
+    await trainGnn({ ...options, config: cfg, epochs: 2, graphBalance: false, out: dir('unbalanced') });
+    expect(loadWeights(dir('unbalanced')).meta.training.graphBalance).toBeUndefined();
+    expect(w2!.meta.training).toMatchObject({ graphBalance: true });
+    expect(readFileSync(path.join(dir('unbalanced'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(false);
+    // Leave-one-family-out folds train as the weights they stand for were trained.
+    expect(foldTrainingOf(w2!.meta)).toEqual({ distribution: 'train', zoo: 2, graphBalance: true });
+    expect(foldTrainingOf(z1.meta)).toEqual({ distribution: 'train', zoo: 1, graphBalance: true });
+    expect(foldTrainingOf(loadWeights(dir('unbalanced')).meta)).toEqual({ distribution: 'train', zoo: 2, graphBalance: false });
+    expect(foldTrainingOf(loadWeights(dir('rank')).meta)).toEqual({ distribution: 'train', zoo: 2, graphBalance: true, rankWeight: 0.05 });
     await expect(trainGnn({ ...options, config: { ...cfg, structured: false, components: 1 } })).rejects.toThrow(/overlap model needs components ≥ 2/);
     await expect(trainGnn({ ...options, config: { ...cfg, linkBytes: false, linkGlobal: true } })).rejects.toThrow(/linkGlobal model needs linkBytes/);
   });

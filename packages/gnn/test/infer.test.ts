@@ -52,9 +52,15 @@ async function agreeOne(w: Net, data: readonly Sample[]): Promise<number> {
       worst = Math.max(worst, d);
       if (!(d <= 1e-5)) expect.fail(`${s.model} (${s.targetLabel}): node ${Math.floor(i / OUTPUT_COLUMNS)} column ${i % OUTPUT_COLUMNS}: js ${js[i]} vs tfjs ${tf[i]}`);
     }
-    // The same decoded cut: tfjs's scores are minus its log objective on the valid cuts.
+    // The same decoded cut: tfjs's scores are minus its log objective on the valid cuts. tfjs
+    // computes in float32, this pass in float64, so two cuts whose scores tie within the 1e-5 above
+    // may decode either way; any other pick must be the same.
     const tfScores = new Float32Array(s.features.nodes).map((_, i) => (s.features.valid[i] ? -tf[i * OUTPUT_COLUMNS]! : -Infinity));
-    expect(decode(scoresJs(w.params, w.meta.config, s.features, s.descriptor)), s.model).toBe(decode(tfScores));
+    const [jsPick, tfPick] = [decode(scoresJs(w.params, w.meta.config, s.features, s.descriptor)), decode(tfScores)];
+    if (jsPick !== tfPick) {
+      const gap = tfScores[tfPick]! - tfScores[jsPick]!;
+      expect(gap, `${s.model} (${s.targetLabel}): js picks ${jsPick}, tfjs ${tfPick}, ${gap} apart in tfjs's scores`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(tfScores[tfPick]!)));
+    }
     // Deterministic: the same input gives the same bytes.
     expect(Buffer.from(forwardJs(w.params, w.meta.config, s.features, s.descriptor).buffer).equals(Buffer.from(js.buffer))).toBe(true);
   }
@@ -64,7 +70,7 @@ async function agreeOne(w: Net, data: readonly Sample[]): Promise<number> {
 describe('plain-JS inference', () => {
   const data = samples();
 
-  it('equals the TensorFlow.js forward pass within 1e-5 with the shipped weights (each member), and decodes the same cut', async () => {
+  it('equals the TensorFlow.js forward pass within 1e-5 with the shipped weights (each member), and decodes the same cut (up to ties within that)', async () => {
     expect(data.length).toBe(26);
     expect(await agree(path.join(root, 'packages/gnn/weights'), data)).toBeLessThanOrEqual(1e-5);
   });

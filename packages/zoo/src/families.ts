@@ -26,11 +26,12 @@ export const FAMILY_DESCRIPTIONS: Readonly<Record<Family, string>> = {
 const RESOLUTIONS = [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 384, 448, 512];
 
 /**
- * The generator's versions. 1: the recipes the shipped GNN was trained on. 2 adds the families'
- * published depths and graph forms: residual stages up to ResNet-152's [3, 8, 36, 3] blocks,
- * DenseNet blocks up to 32 layers and its published (pre-activated, concatenate-all) form,
- * ShuffleNet V2's channel-split units and Inception-v3's factorised modules. A version's models
- * never change: version 1's bytes are those of the generator before version 2 existed.
+ * The generator's versions. 1: the recipes the GNN was trained on until its eighth pass. 2, its
+ * training default since, adds the families' published depths and graph forms: residual stages up
+ * to ResNet-152's [3, 8, 36, 3] blocks, DenseNet blocks up to 32 layers and its published
+ * (pre-activated, concatenate-all) form, ShuffleNet V2's channel-split units and Inception-v3's
+ * factorised modules. A version's models never change: version 1's bytes are those of the
+ * generator before version 2 existed.
  */
 export const ZOO_VERSIONS = [1, 2] as const;
 export type ZooVersion = (typeof ZOO_VERSIONS)[number];

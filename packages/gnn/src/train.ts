@@ -50,7 +50,7 @@ export interface TrainOptions {
   /**
    * Divide each graph's label weights by its node count, so that every graph weighs the same in
    * the regression (default TRAIN_DEFAULTS.graphBalance, true; false: a graph weighs in proportion
-   * to its nodes). Recorded in model.json when set.
+   * to its nodes). Recorded in model.json when on.
    */
   readonly graphBalance?: boolean;
   /** Graphs per batch (default 16). */

@@ -61,7 +61,11 @@ export interface TrainOptions {
   readonly backend?: BackendName;
   /** Directory to write model.json + weights.bin into; nothing is written when absent. */
   readonly out?: string;
-  /** A prepared dataset (skips generation). */
+  /**
+   * A prepared dataset (skips generation). model.json still records the options' `models`,
+   * `targetsPerModel`, `distribution` and `zoo` (their defaults when absent): pass those that
+   * describe the dataset.
+   */
   readonly dataset?: readonly Sample[];
   readonly onProgress?: (p: TrainProgress) => void;
 }

@@ -74,6 +74,8 @@ describe('splitc gnn', () => {
     expect(help).toContain(`sampled targets per model (default: the shipped weights' ${TRAIN_DEFAULTS.targetsPerModel})`);
     expect(help).toContain(`training epochs (default: the shipped weights' ${TRAIN_DEFAULTS.epochs})`);
     expect(help).toContain(`byte-identical weights (default: the shipped weights' ${TRAIN_DEFAULTS.seeds.join(',')})`);
+    expect(help).toContain(`zoo generator version to train on (default: ${TRAIN_DEFAULTS.zoo}, the shipped weights'`);
+    expect(help).toContain(`so every graph weighs the same (default: ${TRAIN_DEFAULTS.graphBalance ? 'on' : 'off'}, as the shipped weights;`);
   });
 
   it('usage errors name the gnn subcommand', () => {

@@ -170,6 +170,15 @@ export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
   if (zoo !== undefined && !(ZOO_VERSIONS as readonly unknown[]).includes(zoo)) {
     throw new SplitcError('GnnWeightsCorrupt', `training.zoo must be one of ${ZOO_VERSIONS.join(', ')}, got ${JSON.stringify(zoo)}`, { file: jsonFile, field: 'training.zoo' });
   }
+  // Leave-one-family-out folds train with these two (foldTrainingOf), so a bad value must stop here, not in training.
+  const rankWeight = (meta.training as TrainingInfo | undefined)?.rankWeight;
+  if (rankWeight !== undefined && !(typeof rankWeight === 'number' && Number.isFinite(rankWeight) && rankWeight >= 0)) {
+    throw new SplitcError('GnnWeightsCorrupt', `training.rankWeight must be a finite number ≥ 0, got ${JSON.stringify(rankWeight)}`, { file: jsonFile, field: 'training.rankWeight' });
+  }
+  const graphBalance = (meta.training as TrainingInfo | undefined)?.graphBalance;
+  if (graphBalance !== undefined && typeof graphBalance !== 'boolean') {
+    throw new SplitcError('GnnWeightsCorrupt', `training.graphBalance must be true or false, got ${JSON.stringify(graphBalance)}`, { file: jsonFile, field: 'training.graphBalance' });
+  }
   const seeds = meta.formatVersion === 1 ? [meta.training?.seed] : meta.training?.seeds;
   if (!Array.isArray(seeds) || seeds.length === 0 || seeds.length > 64 || !seeds.every((v) => Number.isSafeInteger(v)) || new Set(seeds).size !== seeds.length) {
     const field = meta.formatVersion === 1 ? 'training.seed' : 'training.seeds';

@@ -281,6 +281,11 @@ describe('training', () => {
     expect(err(() => loadWeights(a))).toMatchObject({ code: 'SPLITC7002', message: expect.stringContaining('training.distribution') });
     writeFileSync(json, JSON.stringify({ ...meta, training: { ...meta.training, zoo: 3 } }));
     expect(err(() => loadWeights(a))).toMatchObject({ code: 'SPLITC7002', message: expect.stringContaining('training.zoo'), location: { field: 'training.zoo' } });
+    // The two loss settings that leave-one-family-out folds inherit (foldTrainingOf).
+    writeFileSync(json, JSON.stringify({ ...meta, training: { ...meta.training, rankWeight: -1 } }));
+    expect(err(() => loadWeights(a))).toMatchObject({ code: 'SPLITC7002', message: expect.stringContaining('training.rankWeight must be a finite number ≥ 0, got -1'), location: { field: 'training.rankWeight' } });
+    writeFileSync(json, JSON.stringify({ ...meta, training: { ...meta.training, graphBalance: 'yes' } }));
+    expect(err(() => loadWeights(a))).toMatchObject({ code: 'SPLITC7002', message: expect.stringContaining('training.graphBalance must be true or false, got "yes"'), location: { field: 'training.graphBalance' } });
     writeFileSync(json, '{ not json');
     expect(err(() => loadWeights(a)).code).toBe('SPLITC7002');
     rmSync(bin);

@@ -72,6 +72,22 @@ export interface ModelConfig {
    * linkBytes. Absent: every link term reads the node.
    */
   readonly linkGlobal?: boolean;
+  /**
+   * The DPU stage column (output column 1, and its label) is the DPU stage the objective uses: a
+   * stream's DPU stage is the DPU's batch time over its parallel frames, a latency's one frame. A
+   * stream's DPU stage otherwise gets no stage label: the objective column reaches it only where
+   * it is the largest stage, and column 1 regresses the one-frame stage, which a stream does not
+   * use (ninth pass). Absent: column 1 is the one-frame DPU stage for every objective.
+   */
+  readonly objectiveStage?: boolean;
+  /**
+   * The stage columns (DPU, GPU, link) weigh the cuts near the optimum more, as the objective
+   * column does (its factor 1 + 9·exp(−regret / 0.02)): the choice of a stream is made where two
+   * stages cross, so the stage that does not bind at the optimum must be right there too (ninth
+   * pass; a training setting, recorded in the config because the loss reads it from there).
+   * Absent: every valid cut weighs alike in the stage columns.
+   */
+  readonly stageNear?: boolean;
 }
 
 /** Why a model of this config cannot be built (a part needs another), or undefined when it can. */

@@ -54,13 +54,17 @@ export function labelSample(g: Graph, model: string, family: string, target: Res
   const lc = layerCosts(g, target);
   const perLayer = (xs: readonly number[], scale = 1) => Float64Array.from({ length: n + 1 }, (_, i) => (i === 0 ? 0 : xs[i - 1]! * scale));
   const labels: StageLabels = {
-    objective: new Float64Array(n + 1).fill(NaN), dpuMs: new Float64Array(n + 1).fill(NaN), gpuMs: new Float64Array(n + 1).fill(NaN), linkMs: new Float64Array(n + 1).fill(NaN),
+    objective: new Float64Array(n + 1).fill(NaN), dpuMs: new Float64Array(n + 1).fill(NaN), dpuStreamMs: new Float64Array(n + 1).fill(NaN), gpuMs: new Float64Array(n + 1).fill(NaN), linkMs: new Float64Array(n + 1).fill(NaN),
     layerDpuMs: perLayer(lc.dpuMs), layerDpuStreamMs: perLayer(lc.dpuBatchMs, 1 / target.dpu.compute.parallelFrames), layerGpuMs: perLayer(lc.gpuMs),
   };
+  // A stream's DPU stage of every prefix cut: the DPU's batch time over its parallel frames.
+  const batchPrefix = new Float64Array(n + 1);
+  for (let i = 1; i <= n; i++) batchPrefix[i] = batchPrefix[i - 1]! + lc.dpuBatchMs[i - 1]!;
   for (const c of plan.candidates) {
     if (c.kind !== 'prefix' || c.index === null) continue;
     labels.objective[c.index] = objectiveOf(c, objective);
     labels.dpuMs[c.index] = c.dpuMs;
+    labels.dpuStreamMs[c.index] = c.dpuLayers > 0 ? (batchPrefix[c.index]! + target.dpu.overheads.perFrameMs) / target.dpu.compute.parallelFrames : 0;
     labels.gpuMs[c.index] = c.gpuMs;
     labels.linkMs[c.index] = c.linkMs;
   }

@@ -296,7 +296,7 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
     const cost = stream ? Math.max(dpuStream, link, gpu) : dpuFrame + link + gpu;
     const o = i * OUTPUT_COLUMNS;
     out[o] = Math.log(cost + COST_EPS);
-    out[o + 1] = Math.log(dpuFrame + COST_EPS);
+    out[o + 1] = Math.log((cfg.objectiveStage === true && stream ? dpuStream : dpuFrame) + COST_EPS);
     out[o + 2] = Math.log(gpu + COST_EPS);
     out[o + 3] = logLink[i]!;
     out[o + 4] = logTimes[i * 3]!;

@@ -53,8 +53,7 @@ export interface Batch {
   readonly x: tf.Tensor2D;
   /** The target descriptor of each node's graph. */
   readonly t: tf.Tensor2D;
-  readonly src: tf.Tensor1D;
-  readonly dst: tf.Tensor1D;
+  /** Each edge's source and destination node, [edges, 1] (gatherND's and scatterND's index form). */
   readonly srcNd: tf.Tensor2D;
   readonly dstNd: tf.Tensor2D;
   /** 1 / in-degree and 1 / out-degree (0 where none), [nodes, 1]. */
@@ -95,6 +94,8 @@ export interface Batch {
 export interface StageLabels {
   readonly objective: Float64Array;
   readonly dpuMs: Float64Array;
+  /** A stream's DPU stage of every prefix cut: (batch time + per-frame overhead) / parallel frames. */
+  readonly dpuStreamMs: Float64Array;
   readonly gpuMs: Float64Array;
   readonly linkMs: Float64Array;
   readonly layerDpuMs: Float64Array;
@@ -128,12 +129,23 @@ const RANK_SOFTNESS = 0.01;
 export const RANK_WEIGHT = 0.01;
 const RANK_CLIP = 60;
 
+/** How a batch's labels are weighted and which DPU stage column 1 holds (the training's and the config's settings). */
+export interface BatchOptions {
+  /** Every label weight of a graph divided by its node count (TrainOptions.graphBalance). */
+  readonly graphBalance?: boolean;
+  /** Column 1's label is the DPU stage the objective uses (ModelConfig.objectiveStage). */
+  readonly objectiveStage?: boolean;
+  /** The stage columns weigh the cuts near the optimum as the objective column does (ModelConfig.stageNear). */
+  readonly stageNear?: boolean;
+}
+
 /**
  * One batch of graphs. With `graphBalance`, every label weight of a graph is divided by its node
  * count, so each graph weighs the same in the regression, whatever its size (by default a graph
  * weighs as many times more as it has nodes).
  */
-export function makeBatch(items: readonly BatchItem[], graphBalance = false): Batch {
+export function makeBatch(items: readonly BatchItem[], options: BatchOptions = {}): Batch {
+  const graphBalance = options.graphBalance === true;
   const F = NODE_FEATURES.length;
   const T = TARGET_FEATURES.length;
   const offsets: number[] = [];
@@ -189,10 +201,11 @@ export function makeBatch(items: readonly BatchItem[], graphBalance = false): Ba
         }
         if (!f.valid[i]) continue;
         const near = 1 + NEAR_WEIGHT * Math.exp(-(lb.objective[i]! / best - 1) / NEAR_SCALE);
+        const stage = options.stageNear === true ? near : 1;
         put(0, lb.objective[i]!, near);
-        put(1, lb.dpuMs[i]!, i > 0 ? 1 : 0);
-        put(2, lb.gpuMs[i]!, i < f.nodes - 1 ? 1 : 0);
-        put(3, lb.linkMs[i]!, 1);
+        put(1, options.objectiveStage === true && stream[o + i] === 1 ? lb.dpuStreamMs[i]! : lb.dpuMs[i]!, i > 0 ? stage : 0);
+        put(2, lb.gpuMs[i]!, i < f.nodes - 1 ? stage : 0);
+        put(3, lb.linkMs[i]!, stage);
       }
       let z = 0;
       for (let i = 0; i < f.nodes; i++) {
@@ -221,7 +234,6 @@ export function makeBatch(items: readonly BatchItem[], graphBalance = false): Ba
   return {
     graphs: items.length, nodes: N, offsets, items,
     x: tf.tensor2d(x, [N, F]), t: tf.tensor2d(t, [N, T]),
-    src: tf.tensor1d(src, 'int32'), dst: tf.tensor1d(dst, 'int32'),
     srcNd: tf.tensor2d(src, [E, 1], 'int32'), dstNd: tf.tensor2d(dst, [E, 1], 'int32'),
     invIn: tf.tensor2d(inv(inDeg), [N, 1]), invOut: tf.tensor2d(inv(outDeg), [N, 1]),
     member: tf.tensor2d(member, [items.length, N]), memberT: tf.tensor2d(memberT, [N, items.length]), invCount: tf.tensor2d(invCount, [items.length, 1]),
@@ -235,16 +247,29 @@ export function makeBatch(items: readonly BatchItem[], graphBalance = false): Ba
 
 export function disposeBatch(b: Batch): void {
   for (const v of Object.values(b)) if (v instanceof tf.Tensor) v.dispose();
+  for (const v of inputTransposes.get(b) ?? []) v.dispose();
+  inputTransposes.delete(b);
 }
 
-/** Sum of h over each node's in-edges (src → dst), with the transposed step as its gradient. */
-function propagate(h: tf.Tensor2D, from: tf.Tensor1D, toNd: tf.Tensor2D, to: tf.Tensor1D, fromNd: tf.Tensor2D): tf.Tensor2D {
+/**
+ * The standardised node features' and targets' transposes of a batch in training, made by its
+ * first forward pass (the standardisation's statistics are not trained, so they stay right).
+ */
+const inputTransposes = new WeakMap<Batch, [tf.Tensor2D, tf.Tensor2D]>();
+
+/**
+ * Sum of h over each node's in-edges (from → to), with the transposed step as its gradient. The
+ * rows are gathered with gatherND, not gather: the wasm backend's GatherV2 kernel took ~1.5 ms for
+ * 2,000 rows of 16 (about 12% of a training step), its GatherNd kernel ~0.1 ms; both copy the same
+ * rows, so the results are the same bits.
+ */
+function propagate(h: tf.Tensor2D, fromNd: tf.Tensor2D, toNd: tf.Tensor2D): tf.Tensor2D {
   const shape = h.shape;
-  if (from.shape[0] === 0) return tf.zerosLike(h);
-  if (!training) return tf.scatterND(toNd, tf.gather(h, from), shape) as tf.Tensor2D;
+  if (fromNd.shape[0] === 0) return tf.zerosLike(h);
+  if (!training) return tf.scatterND(toNd, tf.gatherND(h, fromNd), shape) as tf.Tensor2D;
   const step = tf.customGrad(((x: tf.Tensor) => ({
-    value: tf.scatterND(toNd, tf.gather(x, from), shape),
-    gradFunc: (dy: tf.Tensor) => tf.scatterND(fromNd, tf.gather(dy, to), shape),
+    value: tf.scatterND(toNd, tf.gatherND(x, fromNd), shape),
+    gradFunc: (dy: tf.Tensor) => tf.scatterND(fromNd, tf.gatherND(dy, toNd), shape),
   })) as unknown as CustomFn);
   return step(h) as tf.Tensor2D;
 }
@@ -267,18 +292,61 @@ export function withGradients<T>(fn: () => T): T {
 
 /**
  * a @ w with gradients through explicit transposes: the wasm backend's transposed matMul is an
- * order of magnitude slower than transpose + plain matMul. `constA` skips a's gradient (inputs).
+ * order of magnitude slower than transpose + plain matMul. `constA` skips a's gradient (inputs);
+ * given as a's transpose (an input used by several products: the node features, the targets), it
+ * also spares each product's gradient its own transpose of a.
  */
-function linear(a: tf.Tensor2D, w: tf.Tensor2D, constA = false): tf.Tensor2D {
+function linear(a: tf.Tensor2D, w: tf.Tensor2D, constA: boolean | tf.Tensor2D = false): tf.Tensor2D {
   if (!training) return tf.matMul(a, w);
+  const aT = constA instanceof tf.Tensor ? constA : undefined;
   const f = tf.customGrad(((x: tf.Tensor2D, y: tf.Tensor2D, save: tf.GradSaveFunc) => {
     save([x, y]);
     return {
       value: tf.matMul(x, y),
-      gradFunc: (dy: tf.Tensor2D, [sx, sy]: tf.Tensor2D[]) => [constA ? tf.zerosLike(sx!) : tf.matMul(dy, tf.transpose(sy!)), tf.matMul(tf.transpose(sx!), dy)],
+      gradFunc: (dy: tf.Tensor2D, [sx, sy]: tf.Tensor2D[]) => [constA !== false ? tf.zerosLike(sx!) : tf.matMul(dy, tf.transpose(sy!)), tf.matMul(aT ?? tf.transpose(sx!), dy)],
     };
   }) as unknown as CustomFn);
   return f(a, w) as tf.Tensor2D;
+}
+
+/**
+ * [width × columns]: column j is 1 at row picks[j] (selects those columns of an [n × width] matrix),
+ * and its transpose. A product with it is exact (one term times 1, the rest times 0) and on the
+ * wasm backend ~10× faster than Slice and Concat, whose kernels took ~0.25 and ~0.75 ms on a
+ * batch's columns. Kept outside any tidy, as sumMatrix's.
+ */
+const selectMatrices = new Map<string, [tf.Tensor2D, tf.Tensor2D]>();
+function selectMatrix(width: number, picks: readonly number[]): [tf.Tensor2D, tf.Tensor2D] {
+  const key = `${width}:${picks.join(',')}`;
+  let hit = selectMatrices.get(key);
+  if (hit === undefined || hit[0].isDisposed) {
+    const m = new Float32Array(width * picks.length);
+    picks.forEach((r, j) => { m[r * picks.length + j] = 1; });
+    const S = tf.keep(tf.tensor2d(m, [width, picks.length]));
+    hit = [S, tf.keep(tf.transpose(S))];
+    selectMatrices.set(key, hit);
+  }
+  return hit;
+}
+
+/** Columns `picks` of h, in that order (an exact product with a selection matrix). */
+function pick(h: tf.Tensor2D, picks: readonly number[]): tf.Tensor2D {
+  const [S, ST] = selectMatrix(h.shape[1], picks);
+  return constRight(h, S, ST);
+}
+
+/** Matrices side by side, [n × Σ widths] (exact products with placement matrices, summed: one term per entry is not zero). */
+function joinColumns(parts: readonly tf.Tensor2D[]): tf.Tensor2D {
+  const total = parts.reduce((s, p) => s + p.shape[1], 0);
+  let at = 0;
+  const placed = parts.map((p) => {
+    const w = p.shape[1];
+    // placement [w × total]: row r to column at + r, the transpose of selecting those columns
+    const [S, ST] = selectMatrix(total, Array.from({ length: w }, (_, r) => at + r));
+    at += w;
+    return constRight(p, ST, S);
+  });
+  return placed.length === 1 ? placed[0]! : tf.addN(placed) as tf.Tensor2D;
 }
 
 /** m @ h for a constant m whose transpose is at hand (membership sums and broadcasts). */
@@ -369,36 +437,44 @@ export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
   const std = cfg.standardize === true;
   const x = std ? tf.div(tf.sub(b.x, w('norm/x-mean')), w('norm/x-std')) as tf.Tensor2D : b.x;
   const t = std ? tf.div(tf.sub(b.t, w('norm/t-mean')), w('norm/t-std')) as tf.Tensor2D : b.t;
+  // The inputs' transposes, once for all the products that read them (their weights' gradients).
+  // Kept past the forward pass's scope (the gradients run after it) until disposeBatch.
+  let transposes = inputTransposes.get(b);
+  if (training && transposes === undefined) {
+    transposes = [tf.keep(tf.transpose(x)), tf.keep(tf.transpose(t))];
+    inputTransposes.set(b, transposes);
+  }
+  const [xT, tT] = training ? transposes! : [true, true] as const;
   const fixed = cfg.structured === true ? structuredTensors(b, K, w('norm/t-mean').dataSync(), cfg.linkBytes === true) : undefined;
-  let h = tf.relu(tf.add(tf.add(linear(x, w('in/w'), true), linear(t, w('in/t'), true)), w('in/b'))) as tf.Tensor2D;
+  let h = tf.relu(tf.add(tf.add(linear(x, w('in/w'), xT), linear(t, w('in/t'), tT)), w('in/b'))) as tf.Tensor2D;
   for (let l = 0; l < cfg.layers; l++) {
-    const fwd = tf.mul(propagate(linear(h, w(`mp${l}/msg-fwd`)), b.src, b.dstNd, b.dst, b.srcNd), b.invIn) as tf.Tensor2D;
-    const bwd = tf.mul(propagate(linear(h, w(`mp${l}/msg-bwd`)), b.dst, b.srcNd, b.src, b.dstNd), b.invOut) as tf.Tensor2D;
+    const fwd = tf.mul(propagate(linear(h, w(`mp${l}/msg-fwd`)), b.srcNd, b.dstNd), b.invIn) as tf.Tensor2D;
+    const bwd = tf.mul(propagate(linear(h, w(`mp${l}/msg-bwd`)), b.dstNd, b.srcNd), b.invOut) as tf.Tensor2D;
     const mean = tf.mul(constLeft(b.member, b.memberT, h), b.invCount) as tf.Tensor2D;
     const global = constLeft(b.memberT, b.member, mean);
     const z = tf.addN([
       linear(h, w(`mp${l}/self`)), linear(fwd, w(`mp${l}/fwd`)), linear(bwd, w(`mp${l}/bwd`)),
-      linear(global, w(`mp${l}/global`)), linear(t, w(`mp${l}/t`), true),
+      linear(global, w(`mp${l}/global`)), linear(t, w(`mp${l}/t`), tT),
     ]);
     h = tf.add(h, tf.relu(tf.add(z, w(`mp${l}/b`)))) as tf.Tensor2D;
   }
   // Each layer's times (zero for the source node), summed over every prefix (the DPU side of the
   // cut at that node, the node included) and suffix (the GPU side) of its graph.
   const inter = (head: string): tf.Tensor2D[] => ((cfg.interaction ?? 0) > 0
-    ? [linear(tf.mul(linear(x, w(`${head}/ix`), true), linear(t, w(`${head}/it`), true)) as tf.Tensor2D, w(`${head}/io`))]
+    ? [linear(tf.mul(linear(x, w(`${head}/ix`), xT), linear(t, w(`${head}/it`), tT)) as tf.Tensor2D, w(`${head}/io`))]
     : []);
-  const u = tf.relu(tf.add(tf.addN([linear(h, w('time/h')), linear(x, w('time/x'), true), linear(t, w('time/t'), true), ...inter('time')]), w('time/b'))) as tf.Tensor2D;
+  const u = tf.relu(tf.add(tf.addN([linear(h, w('time/h')), linear(x, w('time/x'), xT), linear(t, w('time/t'), tT), ...inter('time')]), w('time/b'))) as tf.Tensor2D;
   // A components head: `columns` sums of K terms exp(a), a = (u·O + x·XO + t·TO + ob)·gain.
   const summed = (head: string, hidden: tf.Tensor2D, columns: number): tf.Tensor2D => {
-    let a = tf.mul(tf.add(tf.addN([linear(hidden, w(`${head}/o`)), linear(x, w(`${head}/xo`), true), linear(t, w(`${head}/to`), true)]), w(`${head}/ob`)), HEAD_GAIN) as tf.Tensor2D;
+    let a = tf.mul(tf.add(tf.addN([linear(hidden, w(`${head}/o`)), linear(x, w(`${head}/xo`), xT), linear(t, w(`${head}/to`), tT)]), w(`${head}/ob`)), HEAD_GAIN) as tf.Tensor2D;
     if (fixed !== undefined) a = tf.add(a, head === 'time' ? fixed.time : fixed.link) as tf.Tensor2D;
     const [S, ST] = sumMatrix(columns, K);
     if (head !== 'time' || cfg.overlap !== true) return constRight(expClipped(a) as tf.Tensor2D, S, ST);
     // Overlapping compute and memory terms: (e^{p·a0} + e^{p·a1})^{1/p} per column, in log space
     // around the larger of the two; the other terms add (their columns of `a` masked out first).
     const p = tf.exp(w('time/p'));
-    const a0 = tf.concat(Array.from({ length: columns }, (_, c) => tf.slice(a, [0, c * K], [-1, 1])), 1);
-    const a1 = tf.concat(Array.from({ length: columns }, (_, c) => tf.slice(a, [0, c * K + 1], [-1, 1])), 1);
+    const a0 = pick(a, Array.from({ length: columns }, (_, c) => c * K));
+    const a1 = pick(a, Array.from({ length: columns }, (_, c) => c * K + 1));
     const m = tf.maximum(a0, a1);
     const lse = tf.div(tf.log(tf.add(tf.exp(tf.mul(tf.sub(a0, m), p)), tf.exp(tf.mul(tf.sub(a1, m), p)))), p);
     const rest = tf.mul(expClipped(a), tf.tensor2d(restMask(columns, K), [1, columns * K]));
@@ -420,13 +496,13 @@ export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
   // graph), not total − prefix, which loses the small suffixes near a graph's end in float32.
   const rev = revCumsumRows(times);
   const suffix = tf.relu(tf.sub(rev, constLeft(b.memberT, b.member, constLeft(b.lastSel, b.lastSelT, rev))));
-  const ovhLog = tf.mul(tf.add(linear(t, w('ovh/t'), true), w('ovh/b')), HEAD_GAIN);
+  const ovhLog = tf.mul(tf.add(linear(t, w('ovh/t'), tT), w('ovh/b')), HEAD_GAIN);
   const ovh = expClipped(fixed !== undefined ? tf.add(ovhLog, fixed.ovh) : ovhLog);
-  const col = (t: tf.Tensor, c: number) => tf.slice(t, [0, c], [-1, 1]);
+  const col = (t: tf.Tensor, c: number) => pick(t as tf.Tensor2D, [c]);
   const dpuFrame = tf.add(col(prefix, 0), tf.mul(col(ovh, 0), b.notSource));
   const dpuStream = tf.add(col(prefix, 1), tf.mul(col(ovh, 1), b.notSource));
   const gpu = tf.add(col(suffix, 2), tf.mul(col(ovh, 2), b.notLast));
-  const ul = tf.relu(tf.add(tf.addN([linear(x, w('link/x'), true), linear(t, w('link/t'), true), ...inter('link')]), w('link/b'))) as tf.Tensor2D;
+  const ul = tf.relu(tf.add(tf.addN([linear(x, w('link/x'), xT), linear(t, w('link/t'), tT), ...inter('link')]), w('link/b'))) as tf.Tensor2D;
   let logLink: tf.Tensor;
   let link: tf.Tensor;
   if (K > 0) {
@@ -440,7 +516,9 @@ export function forward(p: Params, cfg: ModelConfig, b: Batch): tf.Tensor2D {
   const streamCost = tf.maximum(tf.maximum(dpuStream, link), gpu);
   const latencyCost = tf.addN([dpuFrame, link, gpu]);
   const cost = tf.add(tf.mul(b.stream, streamCost), tf.mul(tf.sub(1, b.stream), latencyCost));
-  return tf.concat([tf.log(tf.add(tf.concat([cost, dpuFrame, gpu], 1), COST_EPS)), logLink, logTimes], 1) as tf.Tensor2D;
+  // Column 1: the one-frame DPU stage, or (objectiveStage) the DPU stage the objective uses.
+  const dpuStage = cfg.objectiveStage === true ? tf.add(tf.mul(b.stream, dpuStream), tf.mul(tf.sub(1, b.stream), dpuFrame)) : dpuFrame;
+  return joinColumns([tf.log(tf.add(joinColumns([cost as tf.Tensor2D, dpuStage as tf.Tensor2D, gpu as tf.Tensor2D]), COST_EPS)) as tf.Tensor2D, logLink as tf.Tensor2D, logTimes]);
 }
 
 /** Weighted squared error of the log stage times against the planner's; the objective column weighs most. */
@@ -451,7 +529,7 @@ export function loss(p: Params, cfg: ModelConfig, b: Batch, rankWeight = RANK_WE
   const regression = tf.sum(tf.mul(perColumn, tf.tensor1d(COLUMN_WEIGHTS)));
   // Cross-entropy of the cut choice: per graph, log Σ exp(z) over valid cuts − Σ q·z, z the
   // predicted log objective's distance below the best (clipped, so exp stays finite).
-  const z = tf.clipByValue(tf.div(tf.sub(b.bestLog!, tf.slice(pred, [0, 0], [-1, 1])), RANK_TEMPERATURE), -RANK_CLIP, RANK_CLIP);
+  const z = tf.clipByValue(tf.div(tf.sub(b.bestLog!, pick(pred, [0])), RANK_TEMPERATURE), -RANK_CLIP, RANK_CLIP);
   const sums = constLeft(b.member, b.memberT, tf.mul(tf.exp(z), b.valid) as tf.Tensor2D);
   const ce = tf.sub(tf.log(tf.add(sums, 1e-30)), constLeft(b.member, b.memberT, tf.mul(z, b.soft!) as tf.Tensor2D));
   return tf.add(regression, tf.mul(tf.mean(ce), rankWeight)) as tf.Scalar;

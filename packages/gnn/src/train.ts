@@ -8,7 +8,7 @@ import { initBackend, type BackendName } from './backend.js';
 import { buildDataset, type Sample } from './dataset.js';
 import { configProblem, DEFAULT_CONFIG, isStatistic, TRAIN_DEFAULTS, type ModelConfig } from './config.js';
 import { NODE_FEATURES, TARGET_FEATURES } from './features.js';
-import { disposeBatch, initParams, loss, makeBatch, RANK_WEIGHT, type Batch } from './model.js';
+import { disposeBatch, initParams, loss, makeBatch, RANK_WEIGHT, type Batch, type BatchOptions } from './model.js';
 import { saveWeights, trainingRecord } from './weights.js';
 import type { TrainingDistribution } from './target-sampling.js';
 
@@ -145,6 +145,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
     for (const [name, v] of st) params.get(name)!.assign(tf.tensor1d(v));
   }
   const vars = [...params].filter(([name]) => !isStatistic(name)).map(([, v]) => v);
+  const batchOptions: BatchOptions = { graphBalance: options.graphBalance ?? TRAIN_DEFAULTS.graphBalance, objectiveStage: cfg.objectiveStage === true, stageNear: cfg.stageNear === true };
   const r = new Rng(seed ^ 0x1b873593);
   const losses: number[] = [];
   const optimizer = tf.train.adam(lr);
@@ -158,7 +159,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
     let sum = 0;
     let batches = 0;
     for (let s = 0; s < order.length; s += batchSize) {
-      const b: Batch = makeBatch(order.slice(s, s + batchSize).map((i) => data[i]!), options.graphBalance ?? TRAIN_DEFAULTS.graphBalance);
+      const b: Batch = makeBatch(order.slice(s, s + batchSize).map((i) => data[i]!), batchOptions);
       const cost = optimizer.minimize(() => loss(params, cfg, b, rankWeight), true, vars);
       sum += cost!.dataSync()[0]!;
       cost!.dispose();

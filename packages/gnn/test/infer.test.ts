@@ -75,12 +75,12 @@ describe('plain-JS inference', () => {
     expect(await agree(path.join(root, 'packages/gnn/weights'), data)).toBeLessThanOrEqual(1e-5);
   });
 
-  it('equals it for other model shapes (more rounds, narrower interaction, 2 terms; structured heads; the format-1 heads; overlapping terms), freshly trained', async () => {
+  it('equals it for other model shapes (more rounds, narrower interaction, 2 terms; structured heads; the format-1 heads; overlapping terms; the objective\'s DPU stage), freshly trained', async () => {
     const shapes = [
       { hidden: 12, message: 6, layers: 3, interaction: 5, components: 2, standardize: true },
       { hidden: 12, message: 6, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true },
       { hidden: 12, message: 6, layers: 1 },
-      { hidden: 12, message: 6, layers: 1, interaction: 4, components: 4, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true, linkGlobal: true },
+      { hidden: 12, message: 6, layers: 1, interaction: 4, components: 4, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true, linkGlobal: true, objectiveStage: true, stageNear: true },
     ];
     for (const [i, config] of shapes.entries()) {
       const dir = path.join(work, `small-${i}`);

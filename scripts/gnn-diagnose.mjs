@@ -4,7 +4,7 @@
 // per target distribution, and of the per-layer times per op class. An ensemble's prediction of a
 // quantity is the mean of its members' log predictions (as its scores are).
 // Usage: npm run build && node scripts/gnn-diagnose.mjs [--weights DIR]
-import { buildDataset, forwardJs, loadWeights, NODE_FEATURES, OUTPUT_COLUMNS, trainingDistribution, trainingZoo, VALIDATION_SEED } from '@splitc/gnn';
+import { buildDataset, forwardJs, loadWeights, NODE_FEATURES, OUTPUT_COLUMNS, TARGET_FEATURES, trainingDistribution, trainingZoo, VALIDATION_SEED } from '@splitc/gnn';
 
 const args = process.argv.slice(2);
 const i = args.indexOf('--weights');
@@ -20,7 +20,9 @@ for (const dist of ['train', 'shifted']) {
     const outs = w.members.map((p) => forwardJs(p, w.meta.config, s.features, s.descriptor));
     const out = outs[0].map((_, j) => outs.reduce((a, o) => a + o[j], 0) / outs.length);
     const L = s.labels;
-    const lab = [L.objective, L.dpuMs, L.gpuMs, L.linkMs, L.layerDpuMs, L.layerDpuStreamMs, L.layerGpuMs];
+    // Column 1 is the DPU stage the objective uses when the weights were trained with objectiveStage.
+    const dpuStage = w.meta.config.objectiveStage === true && s.descriptor[TARGET_FEATURES.indexOf('objective-stream')] === 1 ? L.dpuStreamMs : L.dpuMs;
+    const lab = [L.objective, dpuStage, L.gpuMs, L.linkMs, L.layerDpuMs, L.layerDpuStreamMs, L.layerGpuMs];
     for (let n = 0; n < s.features.nodes; n++) {
       for (let c = 0; c < 7; c++) {
         const v = lab[c][n];

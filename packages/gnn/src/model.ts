@@ -311,8 +311,9 @@ function linear(a: tf.Tensor2D, w: tf.Tensor2D, constA: boolean | tf.Tensor2D = 
 
 /**
  * [width × columns]: column j is 1 at row picks[j] (selects those columns of an [n × width] matrix),
- * and its transpose. A product with it is exact (one term times 1, the rest times 0) and on the
- * wasm backend ~10× faster than Slice and Concat, whose kernels took ~0.25 and ~0.75 ms on a
+ * and its transpose. A product with it is exact for finite values (one term times 1, the rest
+ * times 0; every tensor it meets here is finite: logs of positive sums, clipped exponents) and on
+ * the wasm backend ~10× faster than Slice and Concat, whose kernels took ~0.25 and ~0.75 ms on a
  * batch's columns. Kept outside any tidy, as sumMatrix's.
  */
 const selectMatrices = new Map<string, [tf.Tensor2D, tf.Tensor2D]>();
@@ -335,7 +336,7 @@ function pick(h: tf.Tensor2D, picks: readonly number[]): tf.Tensor2D {
   return constRight(h, S, ST);
 }
 
-/** Matrices side by side, [n × Σ widths] (exact products with placement matrices, summed: one term per entry is not zero). */
+/** Matrices side by side, [n × Σ widths]: each placed by an exact product, then summed (each entry has one term that is not zero). */
 function joinColumns(parts: readonly tf.Tensor2D[]): tf.Tensor2D {
   const total = parts.reduce((s, p) => s + p.shape[1], 0);
   let at = 0;

@@ -158,7 +158,7 @@ describe('training', () => {
   });
 
   it('keeps its arithmetic: a short training gives the bytes pinned when the shipped weights were trained', async () => {
-    // The ninth pass made a training step ~30% faster (gatherND for gather, products with 0/1
+    // The ninth pass made a training step take a third less time (gatherND for gather, products with 0/1
     // matrices for slices and concatenations, one transpose of the inputs per batch) without
     // changing one bit of what it computes; this pins that, so that the defaults keep retraining
     // the shipped weights byte for byte. A change meant to alter training updates the pin (and

@@ -18,12 +18,12 @@
 // The folds train with graph-balanced label weights as the defaults do (eighth pass), or as the
 // weights read were trained (--lofo); --fold-no-graph-balance turns it off (the recipes before the
 // eighth pass: with --zoo 1).
-// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--fold-seeds N,N,...] [--fold-rank-weight F] [--fold-no-graph-balance] [--zoo N] [--weights DIR]
+// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N] [--val-distribution train|train-engines|train-bank]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--fold-seeds N,N,...] [--fold-rank-weight F] [--fold-no-graph-balance] [--zoo N] [--weights DIR]
 // --fold-config is merged into the default model config. The training-distribution targets are
 // those the weights were trained on (model.json). The
 // leave-one-family-out folds train on that distribution too (--lofo-only: on `train`); --vary-engines
 // makes them train on `train-engines`.
-import { buildDataset, compareOn, DEFAULT_CONFIG, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights, trainingDistribution, trainingZoo, VALIDATION_SEED } from '@splitc/gnn';
+import { buildDataset, compareOn, DEFAULT_CONFIG, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights, trainingDistribution, trainingZoo, TRAINING_DISTRIBUTIONS, VALIDATION_SEED } from '@splitc/gnn';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i === -1 ? def : args[i + 1]; };
@@ -50,7 +50,11 @@ if (args.includes('--validation')) {
   const rows = [];
   const version = zoo ?? trainingZoo(w.meta);
   const name = `Validation (zoo${version === 1 ? '' : ` version ${version}`}, seed ${VALIDATION_SEED})`;
-  for (const [dist, set] of [[trainingDistribution(w.meta), name], ['shifted', `${name}, shifted targets`]]) {
+  // --val-distribution measures the first set on another training distribution than the weights'
+  // (e.g. weights trained on train-engines against those trained on train, on the same targets).
+  const valDist = opt('--val-distribution', trainingDistribution(w.meta));
+  if (!TRAINING_DISTRIBUTIONS.includes(valDist)) throw new Error(`--val-distribution must be one of ${TRAINING_DISTRIBUTIONS.join(', ')}, got ${valDist}`);
+  for (const [dist, set] of [[valDist, valDist === 'train' ? name : `${name}, ${valDist} targets`], ['shifted', `${name}, shifted targets`]]) {
     const data = buildDataset({ seed: VALIDATION_SEED, models: valModels, targetsPerModel: valTargets, distribution: dist, zoo: version });
     const picks = gnnPicks(w.members, w.meta.config, data);
     const families = [...new Set(data.map((s) => s.family))];

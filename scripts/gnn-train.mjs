@@ -3,7 +3,7 @@
 // the defaults — an ensemble of one member per seed of TRAIN_DEFAULTS.seeds, the members in parallel
 // processes — prints the time of each member's phases and the wall time, and records the fixed-set
 // evaluation that CI checks (packages/gnn/weights/evaluation.json).
-// Usage: npm run build && node scripts/gnn-train.mjs [outDir] [--config JSON] [--models N] [--targets N] [--epochs N] [--seeds N,N,...|--seed N] [--parallel N] [--average F] [--rank-weight F] [--zoo N] [--no-graph-balance] [--vary-engines] [--no-fixed-set]
+// Usage: npm run build && node scripts/gnn-train.mjs [outDir] [--config JSON] [--models N] [--targets N] [--epochs N] [--seeds N,N,...|--seed N] [--parallel N] [--average F] [--rank-weight F] [--zoo N] [--no-graph-balance] [--vary-engines | --distribution train|train-engines|train-bank] [--no-fixed-set]
 // (--config is merged into the default model config; --vary-engines trains on the `train-engines`
 // distribution, --zoo 1 on the zoo generator's version 1 instead of the default 2, and
 // --no-graph-balance weighs each graph by its node count, each recorded in model.json as it
@@ -26,7 +26,7 @@ const settings = {
   ...num('--models'), ...num('--epochs'), ...num('--average'), ...num('--parallel'), ...num('--zoo'), ...(opt('--targets') !== undefined ? { targetsPerModel: Number(opt('--targets')) } : {}),
   ...(opt('--rank-weight') !== undefined ? { rankWeight: Number(opt('--rank-weight')) } : {}),
   ...(opt('--seed') !== undefined ? { seeds: [Number(opt('--seed'))] } : opt('--seeds') !== undefined ? { seeds: opt('--seeds').split(',').map(Number) } : {}),
-  ...(args.includes('--vary-engines') ? { distribution: 'train-engines' } : {}),
+  ...(args.includes('--vary-engines') ? { distribution: 'train-engines' } : opt('--distribution') !== undefined ? { distribution: opt('--distribution') } : {}),
   // On by default (TRAIN_DEFAULTS.graphBalance); --graph-balance is accepted for the seventh pass's commands.
   ...(args.includes('--no-graph-balance') ? { graphBalance: false } : args.includes('--graph-balance') ? { graphBalance: true } : {}),
 };

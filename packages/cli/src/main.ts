@@ -4,7 +4,7 @@
 import yargs, { type Argv } from 'yargs';
 import { oneLine, SplitcError, renderError } from '@splitc/diagnostics';
 import type { RunResult } from '@splitc/runtime';
-import type { DatasetSummary } from '@splitc/gnn';
+import type { DatasetSummary, TargetDistribution, TrainingDistribution } from '@splitc/gnn';
 import { compile, type Manifest } from '@splitc/compile';
 import { formatInspect, inspect } from './inspect.js';
 import { validateOutputPath } from '@splitc/compile';
@@ -187,7 +187,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       const { onProgress } = reporters(a);
       const summary = gnnDataset({
         seed: integer(argv, a, 'seed'), models: positiveInteger(argv, a, 'models'), targetsPerModel: positiveInteger(argv, a, 'targets-per-model'),
-        distribution: a.distribution as 'train' | 'train-engines' | 'shifted', ...optional('zoo', a.zoo as 1 | 2 | undefined), ...optional('out', a.output as string | undefined),
+        distribution: a.distribution as TargetDistribution, ...optional('zoo', a.zoo as 1 | 2 | undefined), ...optional('out', a.output as string | undefined),
         onProgress: (p) => onProgress({ ...p, unit: 'items' }),
       });
       io.stdout(a.json === true ? `${JSON.stringify(summary)}\n` : `${formatDataset(summary)}\n`);
@@ -201,7 +201,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
       const members = seeds?.length ?? (await import('@splitc/gnn')).TRAIN_DEFAULTS.seeds.length;
       const r = await trainEnsemble({
         out: output, ...optional('seeds', seeds), ...(a.parallel === undefined ? {} : { parallel: positiveInteger(argv, a, 'parallel') }),
-        backend: a.backend as 'wasm' | 'cpu' | 'auto', distribution: a.distribution as 'train' | 'train-engines', ...optional('zoo', a.zoo as 1 | 2 | undefined),
+        backend: a.backend as 'wasm' | 'cpu' | 'auto', distribution: a.distribution as TrainingDistribution, ...optional('zoo', a.zoo as 1 | 2 | undefined),
         ...optional('graphBalance', a['graph-balance'] as boolean | undefined),
         ...(a.models === undefined ? {} : { models: positiveInteger(argv, a, 'models') }),
         ...(a['targets-per-model'] === undefined ? {} : { targetsPerModel: positiveInteger(argv, a, 'targets-per-model') }),

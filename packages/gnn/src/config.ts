@@ -1,7 +1,7 @@
 // The model's shape and constants, without TensorFlow.js: the weights loader and the plain-JS
 // inference (infer.ts) need them, and neither loads tfjs. model.ts (training) uses the same ones.
 
-import { NODE_FEATURES, TARGET_FEATURES } from './features.js';
+import { nodeFeatureCount, TARGET_FEATURES } from './features.js';
 
 export interface ModelConfig {
   readonly hidden: number;
@@ -88,6 +88,12 @@ export interface ModelConfig {
    * Absent: every valid cut weighs alike in the stage columns.
    */
   readonly stageNear?: boolean;
+  /**
+   * The model also reads the three on-chip bank features (features.ts's BANK_NODE_FEATURES: a
+   * layer's log activation bytes, whether they fit the DPU's image bank, log2 of their ratio to
+   * it; tenth pass). Absent: the 52 node features of schema 2.
+   */
+  readonly bankFeatures?: boolean;
 }
 
 /** Why a model of this config cannot be built (a part needs another), or undefined when it can. */
@@ -114,7 +120,7 @@ export const TRAIN_DEFAULTS = { seeds: [2, 4], models: 600, targetsPerModel: 3, 
 
 /** Parameter names and shapes, in the fixed order they are stored. */
 export function paramShapes(cfg: ModelConfig): [string, number[]][] {
-  const F = NODE_FEATURES.length;
+  const F = nodeFeatureCount(cfg);
   const T = TARGET_FEATURES.length;
   const H = cfg.hidden;
   const M = cfg.message;

@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { elementCount, windowGeometry, WINDOW_OPS, type Graph, type Layer } from '@splitc/ir';
-import { convKind, dpuSupport, type ResolvedTarget } from '@splitc/targets';
+import { activationElements, convKind, dpuSupport, type ResolvedTarget } from '@splitc/targets';
 import type { Objective } from '@splitc/planner';
 
 const OP_CLASSES = ['conv', 'depthwise', 'grouped', 'deconv', 'fc', 'pool', 'global-pool', 'add', 'mul', 'concat', 'activation', 'cpu-function', 'norm', 'view', 'other'] as const;
@@ -36,8 +36,8 @@ function opClassOf(g: Graph, l: Layer): (typeof OP_CLASSES)[number] {
   return 'other';
 }
 
-/** Per-node feature names, in order. */
-export const NODE_FEATURES: readonly string[] = [
+/** Per-node feature names of schema 2, in order: every model reads these. */
+const BASE_NODE_FEATURES: readonly string[] = [
   'is-source', ...OP_CLASSES.map((c) => `op:${c}`),
   'kernel', 'stride', 'log-group', 'log-channels', 'log-height', 'log-width',
   'log-macs', 'log-params', 'log-output-bytes', 'mac-fraction',
@@ -48,6 +48,23 @@ export const NODE_FEATURES: readonly string[] = [
   'log-cut-bytes', 'cut-bytes/input', 'cut-tensors',
   'log-in-edge-bytes', 'in-skips', 'out-edges', 'out-skips',
 ];
+
+/**
+ * A layer's activation bytes and where they stand against the DPU's on-chip image bank (tenth
+ * pass): computed for every graph, read only by a model with `bankFeatures` (ModelConfig).
+ */
+export const BANK_NODE_FEATURES: readonly string[] = ['log-activation-bytes', 'on-chip-fit', 'activation/on-chip'];
+
+/** Every per-node feature graphFeatures computes, in order (the stride of GraphFeatures.x): schema 2's, then the bank's. */
+export const NODE_FEATURES: readonly string[] = [...BASE_NODE_FEATURES, ...BANK_NODE_FEATURES];
+
+/** The model settings that choose which node features a model reads (ModelConfig's; structural, as config.ts imports this file). */
+export interface FeatureChoice { readonly bankFeatures?: boolean }
+
+/** How many node features a model reads: the first this many of each row of GraphFeatures.x. */
+export function nodeFeatureCount(choice: FeatureChoice): number {
+  return choice.bankFeatures === true ? NODE_FEATURES.length : BASE_NODE_FEATURES.length;
+}
 
 /** Target descriptor names, in order: the profile's numbers, never its name. */
 export const TARGET_FEATURES: readonly string[] = [
@@ -61,9 +78,13 @@ export const TARGET_FEATURES: readonly string[] = [
 /** 2: counts (crossing tensors, skips, out-edges) and efficiencies on log scales. */
 export const FEATURE_SCHEMA_VERSION = 2;
 
-/** Hash of the feature schema: weights trained on another schema are refused. */
-export function featureSchemaHash(): string {
-  return createHash('sha256').update(JSON.stringify({ v: FEATURE_SCHEMA_VERSION, n: NODE_FEATURES, t: TARGET_FEATURES })).digest('hex').slice(0, 16);
+/**
+ * Hash of the feature schema a model reads (the node features it reads, by name): weights trained
+ * on another schema are refused. Without `bankFeatures` it is schema 2's hash, as before the bank
+ * features existed.
+ */
+export function featureSchemaHash(choice: FeatureChoice = {}): string {
+  return createHash('sha256').update(JSON.stringify({ v: FEATURE_SCHEMA_VERSION, n: NODE_FEATURES.slice(0, nodeFeatureCount(choice)), t: TARGET_FEATURES })).digest('hex').slice(0, 16);
 }
 
 export interface GraphFeatures {
@@ -216,6 +237,12 @@ export function graphFeatures(g: Graph, target: ResolvedTarget): GraphFeatures {
   const colInSkips = column('in-skips');
   const colOutEdges = column('out-edges');
   const colOutSkips = column('out-skips');
+  const colLogActivationBytes = column('log-activation-bytes');
+  const colOnChipFit = column('on-chip-fit');
+  const colActivationOnChip = column('activation/on-chip');
+  // The DPU's on-chip image bank (INT8: one byte per element) is a device limit applied to the
+  // graph, as DPU support is: whether a layer's activations fit it, and how far they are from it.
+  const bank = target.dpu.onChip?.imageBankBytes ?? 0;
   for (let node = 0; node < nodes; node++) {
     const k = node; // the prefix cut this node stands for
     const o = node * F;
@@ -241,6 +268,10 @@ export function graphFeatures(g: Graph, target: ResolvedTarget): GraphFeatures {
       x[o + colLogOutputBytes] = log10p(outBytes[l.index]!) / 8;
       x[o + colMacFraction] = macs[l.index]! / totMacs;
       x[o + colDpuSupported] = support[l.index]! ? 1 : 0;
+      const act = activationElements(g, l);
+      x[o + colLogActivationBytes] = log10p(act) / 8;
+      x[o + colOnChipFit] = bank > 0 && act <= bank ? 1 : 0;
+      x[o + colActivationOnChip] = (bank > 0 ? Math.min(4, Math.max(-4, Math.log2((act + 1) / bank))) : 4) / 4;
     } else {
       x[o + colIsSource] = 1;
       x[o + colLogChannels] = log10p(inputShape[1] ?? 0) / 4;

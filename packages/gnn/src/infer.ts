@@ -7,7 +7,7 @@
 // forward passes agree.
 
 import { COST_EPS, HEAD_GAIN, LAYER_EPS, LOG_MAX, LOG_MIN, paramShapes, STREAM_COLUMN, type ModelConfig } from './config.js';
-import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';
+import { NODE_FEATURES, nodeFeatureCount, TARGET_FEATURES, type GraphFeatures } from './features.js';
 import { nodeMask, structureOffsets, targetMask } from './structure.js';
 import { matmul as matmulKernel } from './wasm-matmul.js';
 import type { ParamArrays } from './weights.js';
@@ -74,7 +74,7 @@ function prepare(p: ParamArrays, cfg: ModelConfig): Prepared {
   const xs = [
     'in/w', 'time/x', 'link/x', ...((cfg.interaction ?? 0) > 0 ? ['time/ix', 'link/ix'] : []), ...((cfg.components ?? 0) > 0 ? ['time/xo', 'link/xo'] : []),
   ].map((n) => m.get(n)!);
-  const F = NODE_FEATURES.length;
+  const F = nodeFeatureCount(cfg);
   const T = TARGET_FEATURES.length;
   const std = cfg.standardize === true;
   const xMean = std ? v.get('norm/x-mean')! : new Float64Array(F);
@@ -120,10 +120,12 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
   const P = prepare(p, cfg);
   const W = (name: string): Matrix => P.m.get(name)!;
   const B = (name: string): Float64Array => P.v.get(name)!;
-  const F = NODE_FEATURES.length;
+  // Each row of f.x holds every computed feature (S); the model reads its first F.
+  const S = NODE_FEATURES.length;
+  const F = nodeFeatureCount(cfg);
   const T = TARGET_FEATURES.length;
   if (descriptor.length !== T) throw new Error(`target descriptor has ${descriptor.length} numbers, the model reads ${T}`);
-  if (f.x.length !== f.nodes * F) throw new Error(`node features have ${f.x.length} numbers, the model reads ${f.nodes} × ${F}`);
+  if (f.x.length !== f.nodes * S) throw new Error(`node features have ${f.x.length} numbers, expected ${f.nodes} × ${S}`);
   const N = f.nodes;
   const H = cfg.hidden;
   const M = cfg.message;
@@ -155,7 +157,7 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
   }
   const x1 = new Float64Array(N * (F + 1));
   for (let i = 0; i < N; i++) {
-    x1.set(f.x.subarray(i * F, (i + 1) * F), i * (F + 1));
+    x1.set(f.x.subarray(i * S, i * S + F), i * (F + 1));
     x1[i * (F + 1) + F] = 1;
   }
   const xp = matmul(x1, N, { k: F + 1, o: XO, w: wx }, new Float64Array(N * XO));

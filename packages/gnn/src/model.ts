@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { elementCount } from '@splitc/diagnostics';
 import { Rng } from '@splitc/zoo';
-import { NODE_FEATURES, TARGET_FEATURES, type GraphFeatures } from './features.js';
+import { NODE_FEATURES, nodeFeatureCount, TARGET_FEATURES, type GraphFeatures } from './features.js';
 import { nodeMask, structureOffsets, targetMask } from './structure.js';
 import { COST_EPS, HEAD_GAIN, INITIAL_LOG_MS, isStatistic, LAYER_EPS, LOG_MAX, LOG_MIN, paramShapes, STREAM_COLUMN, type ModelConfig } from './config.js';
 
@@ -137,6 +137,8 @@ export interface BatchOptions {
   readonly objectiveStage?: boolean;
   /** The stage columns weigh the cuts near the optimum as the objective column does (ModelConfig.stageNear). */
   readonly stageNear?: boolean;
+  /** The model reads the on-chip bank features too (ModelConfig.bankFeatures). */
+  readonly bankFeatures?: boolean;
 }
 
 /**
@@ -146,7 +148,9 @@ export interface BatchOptions {
  */
 export function makeBatch(items: readonly BatchItem[], options: BatchOptions = {}): Batch {
   const graphBalance = options.graphBalance === true;
-  const F = NODE_FEATURES.length;
+  // Each row of a graph's x holds every computed feature (S); the batch keeps the F the model reads.
+  const S = NODE_FEATURES.length;
+  const F = nodeFeatureCount(options);
   const T = TARGET_FEATURES.length;
   const offsets: number[] = [];
   let N = 0;
@@ -175,7 +179,8 @@ export function makeBatch(items: readonly BatchItem[], options: BatchOptions = {
   items.forEach((it, gi) => {
     const f = it.features;
     const o = offsets[gi]!;
-    x.set(f.x, o * F);
+    if (F === S) x.set(f.x, o * F);
+    else for (let i = 0; i < f.nodes; i++) x.set(f.x.subarray(i * S, i * S + F), (o + i) * F);
     for (let i = 0; i < f.nodes; i++) {
       t.set(it.descriptor, (o + i) * T);
       member[gi * N + o + i] = 1;
@@ -557,7 +562,7 @@ export { decode } from './infer.js';
 export function forwardOnArrays(params: ReadonlyMap<string, Float32Array>, cfg: ModelConfig, features: GraphFeatures, descriptor: Float32Array): Float32Array {
   const p = new Map<string, tf.Tensor>();
   for (const [name, shape] of paramShapes(cfg)) p.set(name, tf.tensor(params.get(name)!, shape));
-  const b = makeBatch([{ features, descriptor }]);
+  const b = makeBatch([{ features, descriptor }], { bankFeatures: cfg.bankFeatures === true });
   try {
     const out = tf.tidy(() => forward(p, cfg, b));
     const data = out.dataSync() as Float32Array;

@@ -2,16 +2,17 @@
 // and continuous links, fp16/fp32, stream/latency. `train` is the training distribution; `shifted`
 // lies outside it (used only for evaluation): a different DPU (zcu102), perturbations beyond ±50%,
 // and link bandwidths beyond the training range. `train-engines` is `train` that also varies the
-// DPU's parallel frames and on-chip bank (a model-selection option, not the shipped weights').
+// DPU's parallel frames and on-chip bank; `train-bank` varies the bank alone (model-selection
+// options, not the shipped weights').
 
 import type { Objective } from '@splitc/planner';
 import { builtinCatalog, type DpuDevice, type GpuDevice, type Link, type ResolvedTarget } from '@splitc/targets';
 import { Rng } from '@splitc/zoo';
 
-export type TargetDistribution = 'train' | 'train-engines' | 'shifted';
-
-/** The distributions training may draw from (`shifted` is for evaluation only). */
-export type TrainingDistribution = Exclude<TargetDistribution, 'shifted'>;
+/** The distributions training may draw from (`shifted` is for evaluation only), the default first. */
+export const TRAINING_DISTRIBUTIONS = ['train', 'train-engines', 'train-bank'] as const;
+export type TrainingDistribution = (typeof TRAINING_DISTRIBUTIONS)[number];
+export type TargetDistribution = TrainingDistribution | 'shifted';
 
 export interface SampledTarget {
   readonly target: ResolvedTarget;
@@ -88,6 +89,15 @@ export function sampleTarget(r: Rng, dist: TargetDistribution): SampledTarget {
     const scale = f();
     const { onChip: _, ...rest } = dpu;
     dpu = { ...rest, compute: { ...dpu.compute, parallelFrames: frames }, ...(noBank || bank === undefined ? {} : { onChip: { ...bank, imageBankBytes: Math.round(bank.imageBankBytes * scale), weightBankBytes: Math.round(bank.weightBankBytes * scale) } }) };
+  }
+  if (dist === 'train-bank') {
+    // The on-chip image bank alone (drawn last, as above): none one time in four, else both banks
+    // ×U(0.5, 1.5); the engine count stays the base DPU's.
+    const bank = dpu.onChip;
+    const noBank = r.chance(0.25);
+    const scale = f();
+    const { onChip: _, ...rest } = dpu;
+    dpu = { ...rest, ...(noBank || bank === undefined ? {} : { onChip: { ...bank, imageBankBytes: Math.round(bank.imageBankBytes * scale), weightBankBytes: Math.round(bank.weightBankBytes * scale) } }) };
   }
   const label = `${dpuBase.name}~ + rtx2080~ over ${(link.bandwidthBytesPerS / 1e9).toPrecision(3)} GB/s, ${precision}, ${objective}`;
   return { target: { dpu, gpu, link, precision }, objective, label };

@@ -7,7 +7,7 @@ import { Rng } from '@splitc/zoo';
 import { initBackend, type BackendName } from './backend.js';
 import { buildDataset, type Sample } from './dataset.js';
 import { configProblem, DEFAULT_CONFIG, isStatistic, TRAIN_DEFAULTS, type ModelConfig } from './config.js';
-import { NODE_FEATURES, TARGET_FEATURES } from './features.js';
+import { NODE_FEATURES, nodeFeatureCount, TARGET_FEATURES, type FeatureChoice } from './features.js';
 import { disposeBatch, initParams, loss, makeBatch, RANK_WEIGHT, type Batch, type BatchOptions } from './model.js';
 import { saveWeights, trainingRecord } from './weights.js';
 import type { TrainingDistribution } from './target-sampling.js';
@@ -30,7 +30,7 @@ export interface TrainOptions {
   readonly targetsPerModel?: number;
   /** Families to train on (default all; leave-one-family-out passes the other nine). */
   readonly families?: readonly Family[];
-  /** The targets' distribution (default `train`; `train-engines` also varies the DPU's engines and bank). Recorded in model.json when not the default. */
+  /** The targets' distribution (default `train`; `train-engines` also varies the DPU's engines and bank, `train-bank` the bank alone). Recorded in model.json when not the default. */
   readonly distribution?: TrainingDistribution;
   /** The zoo generator's version the dataset is drawn from (default TRAIN_DEFAULTS.zoo, 2). Recorded in model.json when not 1. */
   readonly zoo?: ZooVersion;
@@ -96,8 +96,10 @@ export const IGNORED_STD = 1e9;
  * target number (over samples), in float64 and a fixed order (deterministic); a constant feature
  * gets std 1.
  */
-export function featureStatistics(data: readonly Sample[], constantStd = 1): Map<string, Float32Array> {
-  const F = NODE_FEATURES.length;
+export function featureStatistics(data: readonly Sample[], constantStd = 1, choice: FeatureChoice = {}): Map<string, Float32Array> {
+  // Statistics of the F features the model reads, from rows of every computed feature (S).
+  const S = NODE_FEATURES.length;
+  const F = nodeFeatureCount(choice);
   const T = TARGET_FEATURES.length;
   const stats = (rows: number, cols: number, at: (r: number, c: number) => number): [Float32Array, Float32Array] => {
     const mean = new Float64Array(cols);
@@ -109,7 +111,7 @@ export function featureStatistics(data: readonly Sample[], constantStd = 1): Map
     return [Float32Array.from(mean), std];
   };
   const nodes: [GraphFeaturesRow, number][] = [];
-  for (const s of data) for (let i = 0; i < s.features.nodes; i++) nodes.push([s.features.x, i * F]);
+  for (const s of data) for (let i = 0; i < s.features.nodes; i++) nodes.push([s.features.x, i * S]);
   const [xm, xs] = stats(nodes.length, F, (r, c) => nodes[r]![0][nodes[r]![1] + c]!);
   const [tm, ts] = stats(data.length, T, (r, c) => data[r]!.descriptor[c]!);
   return new Map([['norm/x-mean', xm], ['norm/x-std', xs], ['norm/t-mean', tm], ['norm/t-std', ts]]);
@@ -141,11 +143,11 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
   const t1 = performance.now();
   const params = initParams(cfg, seed);
   if (cfg.standardize === true) {
-    const st = featureStatistics(data, cfg.ignoreConstant === true ? IGNORED_STD : 1);
+    const st = featureStatistics(data, cfg.ignoreConstant === true ? IGNORED_STD : 1, cfg);
     for (const [name, v] of st) params.get(name)!.assign(tf.tensor1d(v));
   }
   const vars = [...params].filter(([name]) => !isStatistic(name)).map(([, v]) => v);
-  const batchOptions: BatchOptions = { graphBalance: options.graphBalance ?? TRAIN_DEFAULTS.graphBalance, objectiveStage: cfg.objectiveStage === true, stageNear: cfg.stageNear === true };
+  const batchOptions: BatchOptions = { graphBalance: options.graphBalance ?? TRAIN_DEFAULTS.graphBalance, objectiveStage: cfg.objectiveStage === true, stageNear: cfg.stageNear === true, bankFeatures: cfg.bankFeatures === true };
   const r = new Rng(seed ^ 0x1b873593);
   const losses: number[] = [];
   const optimizer = tf.train.adam(lr);

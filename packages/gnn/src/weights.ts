@@ -14,7 +14,7 @@ import { elementCount, SplitcError } from '@splitc/diagnostics';
 import { ZOO_VERSIONS, type ZooVersion } from '@splitc/zoo';
 import { FEATURE_SCHEMA_VERSION, featureSchemaHash } from './features.js';
 import { configProblem, paramShapes, TRAIN_DEFAULTS, type ModelConfig } from './config.js';
-import type { TrainingDistribution } from './target-sampling.js';
+import { TRAINING_DISTRIBUTIONS, type TrainingDistribution } from './target-sampling.js';
 import type { TrainOptions } from './train.js';
 
 export const WEIGHTS_FORMAT = 'splitc-gnn';
@@ -63,7 +63,7 @@ export interface TrainingRecord {
 
 /** The target distribution the weights were trained on (model.json's training.distribution; absent: `train`). */
 export function trainingDistribution(meta: ModelJson): TrainingDistribution {
-  return meta.training?.distribution === 'train-engines' ? 'train-engines' : 'train';
+  return TRAINING_DISTRIBUTIONS.find((d) => d === meta.training?.distribution) ?? 'train';
 }
 
 /** The zoo generator's version the weights were trained on (model.json's training.zoo, checked by loadWeights; absent: 1). */
@@ -105,7 +105,7 @@ export function saveWeights(dir: string, config: ModelConfig, training: Training
   const bin = new Uint8Array(all.buffer);
   const meta: ModelJson = {
     format: WEIGHTS_FORMAT, formatVersion: WEIGHTS_FORMAT_VERSION,
-    featureSchema: { version: FEATURE_SCHEMA_VERSION, hash: featureSchemaHash() },
+    featureSchema: { version: FEATURE_SCHEMA_VERSION, hash: featureSchemaHash(config) },
     config, training, weightsFile: 'weights.bin',
     weightsSha256: createHash('sha256').update(bin).digest('hex'),
     weights: specs,
@@ -153,8 +153,10 @@ export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
   if (meta === null || typeof meta !== 'object' || meta.format !== WEIGHTS_FORMAT) throw new SplitcError('GnnWeightsCorrupt', `not a ${WEIGHTS_FORMAT} model.json`, { file: jsonFile, field: 'format' });
   if (!READABLE_VERSIONS.includes(meta.formatVersion)) throw new SplitcError('GnnWeightsMismatch', `format version ${String(meta.formatVersion)}, this splitc reads ${READABLE_VERSIONS.join(' and ')}`, { file: jsonFile, field: 'formatVersion' });
   const fs = meta.featureSchema;
-  if (fs?.version !== FEATURE_SCHEMA_VERSION || fs.hash !== featureSchemaHash()) {
-    throw new SplitcError('GnnWeightsMismatch', `trained on feature schema ${String(fs?.version)}/${String(fs?.hash)}, this splitc computes ${FEATURE_SCHEMA_VERSION}/${featureSchemaHash()}: retrain with \`splitc gnn train\``, { file: jsonFile, field: 'featureSchema' });
+  // The node features the model reads are chosen by its config (bankFeatures), so is the hash.
+  const choice = { bankFeatures: (meta.config as ModelConfig | null | undefined)?.bankFeatures === true };
+  if (fs?.version !== FEATURE_SCHEMA_VERSION || fs.hash !== featureSchemaHash(choice)) {
+    throw new SplitcError('GnnWeightsMismatch', `trained on feature schema ${String(fs?.version)}/${String(fs?.hash)}, this splitc computes ${FEATURE_SCHEMA_VERSION}/${featureSchemaHash(choice)}: retrain with \`splitc gnn train\``, { file: jsonFile, field: 'featureSchema' });
   }
   const cfg = meta.config;
   if (cfg === undefined || ![cfg.hidden, cfg.message, cfg.layers, cfg.interaction ?? 0].every((v) => Number.isInteger(v) && v >= 0 && v <= 4096) || cfg.hidden < 1 || cfg.message < 1) {
@@ -163,8 +165,8 @@ export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
   const problem = configProblem(cfg);
   if (problem !== undefined) throw new SplitcError('GnnWeightsCorrupt', problem, { file: jsonFile, field: 'config' });
   const dist = (meta.training as TrainingInfo | undefined)?.distribution;
-  if (dist !== undefined && dist !== 'train' && dist !== 'train-engines') {
-    throw new SplitcError('GnnWeightsCorrupt', `training.distribution must be train or train-engines, got ${JSON.stringify(dist)}`, { file: jsonFile, field: 'training.distribution' });
+  if (dist !== undefined && !(TRAINING_DISTRIBUTIONS as readonly unknown[]).includes(dist)) {
+    throw new SplitcError('GnnWeightsCorrupt', `training.distribution must be one of ${TRAINING_DISTRIBUTIONS.join(', ')}, got ${JSON.stringify(dist)}`, { file: jsonFile, field: 'training.distribution' });
   }
   const zoo = (meta.training as TrainingInfo | undefined)?.zoo;
   if (zoo !== undefined && !(ZOO_VERSIONS as readonly unknown[]).includes(zoo)) {

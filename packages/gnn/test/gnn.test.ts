@@ -10,7 +10,7 @@ import { SplitcError } from '@splitc/diagnostics';
 import { analyzeModel, type Graph } from '@splitc/ir';
 import { loadModel } from '@splitc/onnx';
 import { planSplit } from '@splitc/planner';
-import { resolveTarget, type ResolvedTarget } from '@splitc/targets';
+import { activationElements, resolveTarget, type ResolvedTarget } from '@splitc/targets';
 import {
   NODE_FEATURES, TARGET_FEATURES, buildDataset, ensembleScores, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, sampleTarget, scoresJs, smallestCrossing, targetDescriptor, trainEnsemble, trainGnn, trainingZoo, TRAIN_DEFAULTS, foldTrainingOf,
 } from '@splitc/gnn';
@@ -50,6 +50,34 @@ describe('features', () => {
     expect(targetDescriptor(a, 'stream')).not.toEqual(targetDescriptor(b, 'stream'));
     expect(targetDescriptor(a, 'stream').length).toBe(TARGET_FEATURES.length);
     expect(targetDescriptor(a, 'stream')).not.toEqual(targetDescriptor(a, 'latency'));
+  });
+
+  it('place each layer\'s activations against the DPU\'s on-chip image bank, and only those columns follow the bank', () => {
+    const g = analyze('vgg16');
+    const t = resolveTarget();
+    const bank = t.dpu.onChip!.imageBankBytes;
+    const { onChip: _, ...bankless } = t.dpu;
+    const f = graphFeatures(g, t);
+    const fNone = graphFeatures(g, { ...t, dpu: bankless });
+    const F = NODE_FEATURES.length;
+    // The three bank columns are computed for every graph, after schema 2's; a model reads them only with bankFeatures.
+    const [act, fit, ratio] = ['log-activation-bytes', 'on-chip-fit', 'activation/on-chip'].map((c) => NODE_FEATURES.indexOf(c)) as [number, number, number];
+    expect([act, fit, ratio]).toEqual([F - 3, F - 2, F - 1]);
+    let fits = 0;
+    for (const l of g.layers) {
+      const o = (l.index + 1) * F;
+      const elements = activationElements(g, l);
+      expect(f.x[o + act], l.name).toBeCloseTo(Math.log10(1 + elements) / 8, 6);
+      expect(f.x[o + fit], l.name).toBe(elements <= bank ? 1 : 0);
+      expect(f.x[o + ratio], l.name).toBeCloseTo(Math.min(4, Math.max(-4, Math.log2((elements + 1) / bank))) / 4, 6);
+      expect(fNone.x[o + fit], l.name).toBe(0);
+      expect(fNone.x[o + ratio], l.name).toBe(1);
+      fits += elements <= bank ? 1 : 0;
+    }
+    // VGG16 at 224: the first block's activations (64 × 224 × 224 each way) exceed 2 MiB, the last blocks' fit.
+    expect(fits).toBeGreaterThan(0);
+    expect(fits).toBeLessThan(g.layers.length);
+    for (let k = 0; k < f.x.length; k++) if (k % F !== fit && k % F !== ratio) expect(fNone.x[k], `entry ${k}`).toBe(f.x[k]);
   });
 
   it('crossing bytes of every prefix cut equal the planner\'s; valid cuts are the planner\'s prefix candidates', () => {

@@ -3,7 +3,7 @@
 // on torchvision fixtures, with the shipped weights and with a freshly trained small model that has
 // other shapes; and inference must not load TensorFlow.js.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { analyzeModel } from '@splitc/ir';
 import { loadModel } from '@splitc/onnx';
 import { resolveTarget } from '@splitc/targets';
 import {
-  buildDataset, decode, forwardJs, forwardTfjs, graphFeatures, graphSamples, loadWeights, OUTPUT_COLUMNS, scoresJs, trainGnn, type ModelJson, type ParamArrays, type Sample,
+  BANK_NODE_FEATURES, buildDataset, decode, featureSchemaHash, forwardJs, forwardTfjs, graphFeatures, graphSamples, loadWeights, NODE_FEATURES, OUTPUT_COLUMNS, paramShapes, scoresJs, trainGnn, type ModelJson, type ParamArrays, type Sample,
 } from '@splitc/gnn';
 
 const root = path.resolve(__dirname, '../../..');
@@ -75,18 +75,30 @@ describe('plain-JS inference', () => {
     expect(await agree(path.join(root, 'packages/gnn/weights'), data)).toBeLessThanOrEqual(1e-5);
   });
 
-  it('equals it for other model shapes (more rounds, narrower interaction, 2 terms; structured heads; the format-1 heads; overlapping terms; the objective\'s DPU stage), freshly trained', async () => {
+  it('equals it for other model shapes (more rounds, narrower interaction, 2 terms; structured heads; the format-1 heads; overlapping terms; the objective\'s DPU stage; the on-chip bank features), freshly trained', async () => {
     const shapes = [
       { hidden: 12, message: 6, layers: 3, interaction: 5, components: 2, standardize: true },
       { hidden: 12, message: 6, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true },
       { hidden: 12, message: 6, layers: 1 },
-      { hidden: 12, message: 6, layers: 1, interaction: 4, components: 4, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true, linkGlobal: true, objectiveStage: true, stageNear: true },
+      { hidden: 12, message: 6, layers: 1, interaction: 4, components: 4, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true, linkGlobal: true, objectiveStage: true, stageNear: true, bankFeatures: true },
     ];
     for (const [i, config] of shapes.entries()) {
       const dir = path.join(work, `small-${i}`);
       await trainGnn({ seed: 9, models: 8, targetsPerModel: 2, epochs: 2, batchSize: 4, config, out: dir });
       expect(await agree(dir, data.slice(0, 12))).toBeLessThanOrEqual(1e-5);
     }
+    // The bank features: the model reads all of each row, its weights record that schema's hash,
+    // and the same file with the option struck from its config is refused (it reads other columns).
+    const bankDir = path.join(work, `small-${shapes.length - 1}`);
+    const bankMeta = JSON.parse(readFileSync(path.join(bankDir, 'model.json'), 'utf8')) as ModelJson;
+    expect(paramShapes(bankMeta.config).find(([n]) => n === 'in/w')![1]).toEqual([NODE_FEATURES.length, 12]);
+    expect(paramShapes(shapes[1]!).find(([n]) => n === 'in/w')![1]).toEqual([NODE_FEATURES.length - BANK_NODE_FEATURES.length, 12]);
+    expect(bankMeta.featureSchema.hash).toBe(featureSchemaHash({ bankFeatures: true }));
+    expect(featureSchemaHash({ bankFeatures: true })).not.toBe(featureSchemaHash());
+    const struck = path.join(work, 'bank-struck');
+    cpSync(bankDir, struck, { recursive: true });
+    writeFileSync(path.join(struck, 'model.json'), JSON.stringify({ ...bankMeta, config: { ...bankMeta.config, bankFeatures: undefined } }));
+    expect(() => loadWeights(struck)).toThrow(expect.objectContaining({ diagnostic: 'GnnWeightsMismatch', location: expect.objectContaining({ field: 'featureSchema' }) }));
     // Two epochs leave the overlap exponents near p = 1 (a plain sum): move them well away (p = e^-0.5,
     // e^1, e^2.5; the last is nearly a max) and check again.
     const w = first(path.join(work, `small-${shapes.length - 1}`));

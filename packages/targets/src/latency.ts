@@ -35,7 +35,8 @@ function forEachDistinct(names: readonly string[], f: (name: string) => void): v
   }
 }
 
-function activationElements(g: Graph, l: Layer): number {
+/** Elements of a layer's activations: its distinct activation/input inputs and its outputs (the graph's own number). */
+export function activationElements(g: Graph, l: Layer): number {
   let n = 0;
   forEachDistinct(l.inputs, (name) => {
     const t = g.tensors.get(name)!;

@@ -79,25 +79,17 @@ export function sampleTarget(r: Rng, dist: TargetDistribution): SampledTarget {
   const gpu = perturbGpu(dev<GpuDevice>('rtx2080'), f);
   const precision = r.chance(0.5) ? 'fp16' : 'fp32';
   const objective: Objective = r.chance(0.6) ? 'stream' : 'latency';
-  if (dist === 'train-engines') {
-    // The DPU's engine count and on-chip image bank vary too (drawn last, so the draws above are
-    // those of the distribution without them): frames ×U(0.5, 1.5), rounded; no bank one time in
-    // four (as on the Zynq DPUs), else both banks ×U(0.5, 1.5).
-    const frames = Math.max(1, Math.round(dpu.compute.parallelFrames * f()));
+  if (dist === 'train-engines' || dist === 'train-bank') {
+    // Drawn last, so the draws above are those of `train`. train-engines: the DPU's engine count
+    // ×U(0.5, 1.5), rounded, then its on-chip bank; train-bank: the bank alone (the engine count
+    // stays the base DPU's). The bank: none one time in four (as on the Zynq DPUs), else both
+    // banks ×U(0.5, 1.5).
+    const frames = dist === 'train-engines' ? Math.max(1, Math.round(dpu.compute.parallelFrames * f())) : dpu.compute.parallelFrames;
     const bank = dpu.onChip;
     const noBank = r.chance(0.25);
     const scale = f();
     const { onChip: _, ...rest } = dpu;
     dpu = { ...rest, compute: { ...dpu.compute, parallelFrames: frames }, ...(noBank || bank === undefined ? {} : { onChip: { ...bank, imageBankBytes: Math.round(bank.imageBankBytes * scale), weightBankBytes: Math.round(bank.weightBankBytes * scale) } }) };
-  }
-  if (dist === 'train-bank') {
-    // The on-chip image bank alone (drawn last, as above): none one time in four, else both banks
-    // ×U(0.5, 1.5); the engine count stays the base DPU's.
-    const bank = dpu.onChip;
-    const noBank = r.chance(0.25);
-    const scale = f();
-    const { onChip: _, ...rest } = dpu;
-    dpu = { ...rest, ...(noBank || bank === undefined ? {} : { onChip: { ...bank, imageBankBytes: Math.round(bank.imageBankBytes * scale), weightBankBytes: Math.round(bank.weightBankBytes * scale) } }) };
   }
   const label = `${dpuBase.name}~ + rtx2080~ over ${(link.bandwidthBytesPerS / 1e9).toPrecision(3)} GB/s, ${precision}, ${objective}`;
   return { target: { dpu, gpu, link, precision }, objective, label };

@@ -224,6 +224,10 @@ describe('training', () => {
     expect(w2!.meta.training.rankWeight).toBeUndefined();
     expect(readFileSync(path.join(dir('rank'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(false);
     await expect(trainGnn({ ...options, rankWeight: -1 })).rejects.toThrow(/rankWeight must be a finite number ≥ 0/);
+    // A distribution that training cannot draw from (the shifted one, or a misspelt name) is refused before any work.
+    for (const distribution of ['shifted', 'train-bnak']) {
+      await expect(trainGnn({ ...options, distribution: distribution as 'train' })).rejects.toThrow(/distribution must be one of train, train-engines, train-bank/);
+    }
     // The zoo generator's version: TRAIN_DEFAULTS.zoo (2) unless asked, recorded only when it is
     // not 1 (files from before version 2 say nothing and mean 1); version 1's models are other
     // graphs, so other weights.

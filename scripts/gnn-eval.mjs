@@ -18,11 +18,11 @@
 // The folds train with graph-balanced label weights as the defaults do (eighth pass), or as the
 // weights read were trained (--lofo); --fold-no-graph-balance turns it off (the recipes before the
 // eighth pass: with --zoo 1).
-// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N] [--val-distribution train|train-engines|train-bank]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--fold-seeds N,N,...] [--fold-rank-weight F] [--fold-no-graph-balance] [--zoo N] [--weights DIR]
+// Usage: npm run build && node scripts/gnn-eval.mjs [--validation [--val-models N] [--val-targets N] [--val-distribution train|train-engines|train-bank]] [--lofo] [--lofo-only] [--lofo-validation] [--fold-models N] [--fold-epochs N] [--fold-config JSON] [--fold-seed N] [--fold-seeds N,N,...] [--fold-rank-weight F] [--fold-no-graph-balance] [--zoo N] [--distribution D] [--weights DIR]
 // --fold-config is merged into the default model config. The training-distribution targets are
-// those the weights were trained on (model.json). The
-// leave-one-family-out folds train on that distribution too (--lofo-only: on `train`); --vary-engines
-// makes them train on `train-engines`.
+// those the weights were trained on (model.json; --distribution D: D's instead, for the tables'
+// first sets). The leave-one-family-out folds train on that distribution too (--lofo-only: on
+// TRAIN_DEFAULTS.distribution); --vary-engines makes them train on `train-engines`.
 import { buildDataset, compareOn, DEFAULT_CONFIG, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights, trainingDistribution, trainingZoo, TRAINING_DISTRIBUTIONS, VALIDATION_SEED } from '@splitc/gnn';
 
 const args = process.argv.slice(2);
@@ -68,7 +68,8 @@ if (args.includes('--validation')) {
   console.log(formatEvalTables(await leaveOneFamilyOut({ foldTraining, onProgress })));
 } else {
   const weightsDir = opt('--weights', undefined);
-  const r = await evaluateGnn({ ...(weightsDir !== undefined ? { weightsDir } : {}), ...(zoo !== undefined ? { zoo } : {}), leaveOneFamilyOut: args.includes('--lofo'), foldTraining, onProgress });
+  const distribution = opt('--distribution', undefined);
+  const r = await evaluateGnn({ ...(weightsDir !== undefined ? { weightsDir } : {}), ...(zoo !== undefined ? { zoo } : {}), ...(distribution !== undefined ? { distribution } : {}), leaveOneFamilyOut: args.includes('--lofo'), foldTraining, onProgress });
   console.log(`weights sha256 ${r.weightsSha256}\n`);
   console.log(r.tables);
 }

@@ -223,6 +223,7 @@ function buildParser(argv: readonly string[], io: Io, onProgressLine: (p: Progre
         ...optional('weightsDir', a.weights as string | undefined), ...optional('fixturesDir', a.fixtures as string | undefined),
         targetsPerModel: positiveInteger(argv, a, 'targets-per-model'), leaveOneFamilyOut: a['leave-one-family-out'] === true,
         ...(a.seed === undefined ? {} : { seed: integer(argv, a, 'seed') }), backend: a.backend as 'wasm' | 'cpu' | 'auto', ...optional('zoo', a.zoo as 1 | 2 | undefined),
+        ...optional('distribution', a.distribution as TrainingDistribution | undefined),
         onProgress: (p) => onProgress({ ...p, unit: 'items' }),
       });
       io.stdout(a.json === true ? `${JSON.stringify({ weightsSha256: report.weightsSha256, rows: report.rows })}\n` : `${report.tables}\n`);

@@ -52,11 +52,10 @@ describe('splitc gnn', () => {
     const p = splitc(['plan', 'fixtures/models/lenet5.onnx', '--predictor', 'gnn', '--gnn-weights', d1, '--json']);
     expect(p.stderr).toBe('');
     expect((JSON.parse(p.stdout) as { predictor: { name: string } }).predictor.name).toBe('gnn');
-    // The training distribution is recorded only when it is not the default one; the zoo version
-    // when it is not 1, graph balance when it is on (both the defaults, as the shipped weights').
+    // The training distribution is recorded when it is not `train`, the zoo version when it is not
+    // 1, graph balance when it is on (all three the defaults, as the shipped weights').
     const training = (dir: string) => (JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as { training: Record<string, unknown> }).training;
-    expect(training(d1).distribution).toBeUndefined();
-    expect(training(d1)).toMatchObject({ zoo: 2, graphBalance: true });
+    expect(training(d1)).toMatchObject({ distribution: 'train-bank', zoo: 2, graphBalance: true });
     const d3 = path.join(work, 'w3');
     expect(splitc(['gnn', 'train', '-o', d3, '--models', '4', '--targets-per-model', '1', '--epochs', '1', '--distribution', 'train-engines', '--zoo', '1', '--no-graph-balance', '--seed', '7', '--json']).status).toBe(0);
     expect(training(d3)).toMatchObject({ distribution: 'train-engines', models: 4, epochs: 1, seeds: [7] });
@@ -76,6 +75,8 @@ describe('splitc gnn', () => {
     expect(help).toContain(`byte-identical weights (default: the shipped weights' ${TRAIN_DEFAULTS.seeds.join(',')})`);
     expect(help).toContain(`zoo generator version to train on (default: ${TRAIN_DEFAULTS.zoo}, the shipped weights'`);
     expect(help).toContain(`so every graph weighs the same (default: ${TRAIN_DEFAULTS.graphBalance ? 'on' : 'off'}, as the shipped weights;`);
+    expect(help).toContain(`target distribution (${TRAIN_DEFAULTS.distribution}, the shipped weights':`);
+    expect(help).toContain(`[default: "${TRAIN_DEFAULTS.distribution}"]`);
   });
 
   it('usage errors name the gnn subcommand', () => {
@@ -84,6 +85,8 @@ describe('splitc gnn', () => {
     expect(splitc(['gnn', 'train'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: missing -o (--output) (run splitc gnn train --help)\n' });
     expect(splitc(['gnn', 'eval', '--wieghts', 'x'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: unknown option --wieghts: did you mean --weights? (run splitc gnn eval --help)\n' });
     expect(splitc(['gnn', 'dataset', '--zoo', '3'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: field --zoo: zoo 3 must be one of 1, 2 (run splitc gnn dataset --help)\n' });
+    // eval's first sets take a training distribution's targets; the shifted one is always the second sets'.
+    expect(splitc(['gnn', 'eval', '--distribution', 'shifted'])).toMatchObject({ status: 2, stdout: '', stderr: expect.stringMatching(/^error SPLITC9001: field --distribution: .*shifted.* train, train-engines, train-bank .*gnn eval --help\)\n$/) });
   });
 
   it('a weights directory that is not one is a typed error', () => {

@@ -107,16 +107,18 @@ export function configProblem(cfg: ModelConfig): string | undefined {
 }
 
 export const DEFAULT_CONFIG: ModelConfig = {
-  hidden: 32, message: 16, layers: 2, interaction: 32, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true,
+  hidden: 32, message: 16, layers: 2, interaction: 32, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true, bankFeatures: true,
 };
 
 /**
  * The shipped weights' training: an ensemble of one member per seed (each member trains alone
  * on its own seed's zoo, targets, initial weights and shuffles; sixth pass), then the sizes every
  * member shares, the zoo generator's version the datasets are drawn from and graph-balanced label
- * weights (each graph's divided by its node count; both since the eighth pass, docs/gnn.md).
+ * weights (each graph's divided by its node count; both since the eighth pass), and the target
+ * distribution the samples are drawn from (`train-bank`: the DPU's on-chip bank varied; eleventh
+ * pass, docs/gnn.md).
  */
-export const TRAIN_DEFAULTS = { seeds: [2, 4], models: 600, targetsPerModel: 3, epochs: 80, batchSize: 16, learningRate: 0.003, zoo: 2, graphBalance: true } as const;
+export const TRAIN_DEFAULTS = { seeds: [2, 4], models: 600, targetsPerModel: 3, epochs: 80, batchSize: 16, learningRate: 0.003, zoo: 2, graphBalance: true, distribution: 'train-bank' } as const;
 
 /** Parameter names and shapes, in the fixed order they are stored. */
 export function paramShapes(cfg: ModelConfig): [string, number[]][] {

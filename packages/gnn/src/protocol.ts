@@ -11,7 +11,7 @@ import type { BackendName } from './backend.js';
 import { buildDataset, graphSamples, type Sample } from './dataset.js';
 import { compareOn, formatEvalTables, gnnPicks, type EvalRow } from './evaluate.js';
 import { TRAIN_DEFAULTS, type ModelConfig } from './config.js';
-import type { TargetDistribution } from './target-sampling.js';
+import { TRAINING_DISTRIBUTIONS, type TargetDistribution, type TrainingDistribution } from './target-sampling.js';
 import type { TrainOptions } from './train.js';
 import { loadWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution, trainingZoo, type ModelJson, type ParamArrays } from './weights.js';
 
@@ -90,6 +90,13 @@ export interface EvalOptions {
   readonly heldOutPerFamily?: number;
   /** The zoo generator's version of the held-out zoo sets and the leave-one-family-out folds (default: the one the weights were trained on). */
   readonly zoo?: ZooVersion;
+  /**
+   * The targets of the first torchvision and held-out zoo sets (default: the distribution the
+   * weights were trained on, model.json's), e.g. `train` to compare weights trained on
+   * `train-bank` with weights trained on `train` on the same targets. The second sets are always
+   * the shifted ones.
+   */
+  readonly distribution?: TrainingDistribution;
   /** Leave-one-family-out: retrain without each family in turn (slow; default off). */
   readonly leaveOneFamilyOut?: boolean;
   /** Training settings of each leave-one-family-out fold (default: a fifth of the shipped model's data, 12 epochs). */
@@ -140,6 +147,11 @@ function groupRows(set: string, samples: readonly Sample[], picks: readonly numb
 export async function evaluateGnn(options: EvalOptions = {}): Promise<EvalReport> {
   const loaded = loadWeights(options.weightsDir ?? SHIPPED_WEIGHTS_DIR);
   const cfg: ModelConfig = loaded.meta.config;
+  // "The training distribution" is the one these weights were trained on (unless asked for another).
+  const trained = trainingDistribution(loaded.meta);
+  const first = options.distribution ?? trained;
+  if (!(TRAINING_DISTRIBUTIONS as readonly string[]).includes(first)) throw new RangeError(`distribution must be one of ${TRAINING_DISTRIBUTIONS.join(', ')}, got ${JSON.stringify(first)}`);
+  const firstName = first === trained ? 'targets from the training distribution' : `${first} targets (trained on ${trained})`;
   const seed = options.seed ?? EVAL_SEED;
   const fixturesDir = options.fixturesDir ?? path.resolve(SHIPPED_WEIGHTS_DIR, '../../../fixtures/models');
   const files = fixtureModels(fixturesDir);
@@ -147,9 +159,7 @@ export async function evaluateGnn(options: EvalOptions = {}): Promise<EvalReport
   const rows: EvalRow[] = [];
   const report = (phase: string, done: number, total: number) => options.onProgress?.({ phase, done, total });
 
-  // "The training distribution" is the one these weights were trained on.
-  const trained = trainingDistribution(loaded.meta);
-  for (const dist of [trained, 'shifted'] as const) {
+  for (const dist of [first, 'shifted'] as const) {
     const samples: Sample[] = [];
     files.forEach((f, i) => {
       const g = analyzeModel(loadModel(f));
@@ -157,16 +167,16 @@ export async function evaluateGnn(options: EvalOptions = {}): Promise<EvalReport
       samples.push(...graphSamples(g, name, 'torchvision', deriveSeed(seed + (dist === 'shifted' ? 1 : 0), i), perModel, dist));
       report(`torchvision (${dist} targets)`, i + 1, files.length);
     });
-    const set = dist !== 'shifted' ? 'Unseen torchvision architectures, targets from the training distribution' : 'Unseen torchvision architectures, targets outside the training distribution';
+    const set = `Unseen torchvision architectures, ${dist !== 'shifted' ? firstName : 'targets outside the training distribution'}`;
     rows.push(...groupRows(set, samples, gnnPicks(loaded.members, cfg, samples), (s) => s.model));
   }
 
   const perFamily = options.heldOutPerFamily ?? 6;
   const trainedZoo = trainingZoo(loaded.meta);
   const zoo = options.zoo ?? trainedZoo;
-  for (const dist of [trained, 'shifted'] as const) {
+  for (const dist of [first, 'shifted'] as const) {
     const held = buildDataset({ seed: seed + 7 + (dist === 'shifted' ? 1 : 0), models: perFamily * FAMILIES.length, targetsPerModel: 2, distribution: dist, zoo, onProgress: (d, t) => report(`zoo held-out (${dist})`, d, t) });
-    const set = `Held-out zoo models (seen families${zoo === trainedZoo ? '' : `, zoo version ${zoo}`}), ${dist !== 'shifted' ? 'training-distribution targets' : 'targets outside the training distribution'}`;
+    const set = `Held-out zoo models (seen families${zoo === trainedZoo ? '' : `, zoo version ${zoo}`}), ${dist !== 'shifted' ? (first === trained ? 'training-distribution targets' : firstName) : 'targets outside the training distribution'}`;
     rows.push(...groupRows(set, held, gnnPicks(loaded.members, cfg, held), (s) => s.family));
   }
 
@@ -210,7 +220,7 @@ export async function leaveOneFamilyOut(options: Pick<EvalOptions, 'foldTraining
       for (const v of fold.params.values()) v.dispose();
     }
     // Tested on targets of the distribution, and models of the zoo version, its folds were trained on.
-    const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family], distribution: training.distribution ?? 'train', zoo: training.zoo ?? TRAIN_DEFAULTS.zoo });
+    const test = buildDataset({ seed: seed + 100 + fi, models: perFamily, targetsPerModel: 2, families: [family], distribution: training.distribution ?? TRAIN_DEFAULTS.distribution, zoo: training.zoo ?? TRAIN_DEFAULTS.zoo });
     lofo.push(...test);
     picks.push(...gnnPicks(members, config!, test));
     options.onProgress?.({ phase: 'leave-one-family-out', done: fi + 1, total: FAMILIES.length });

@@ -30,7 +30,7 @@ export interface TrainOptions {
   readonly targetsPerModel?: number;
   /** Families to train on (default all; leave-one-family-out passes the other nine). */
   readonly families?: readonly Family[];
-  /** The targets' distribution (default `train`; `train-engines` also varies the DPU's engines and bank, `train-bank` the bank alone). Recorded in model.json when not the default. */
+  /** The targets' distribution (default TRAIN_DEFAULTS.distribution, `train-bank`: `train` with the DPU's on-chip bank varied; `train-engines` also varies its engines). Recorded in model.json when not `train`. */
   readonly distribution?: TrainingDistribution;
   /** The zoo generator's version the dataset is drawn from (default TRAIN_DEFAULTS.zoo, 2). Recorded in model.json when not 1. */
   readonly zoo?: ZooVersion;
@@ -139,7 +139,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
   const data = options.dataset ?? buildDataset({
     seed, models: options.models ?? TRAIN_DEFAULTS.models, targetsPerModel: options.targetsPerModel ?? TRAIN_DEFAULTS.targetsPerModel,
     ...(options.families !== undefined ? { families: options.families } : {}),
-    distribution: options.distribution ?? 'train',
+    distribution: options.distribution ?? TRAIN_DEFAULTS.distribution,
     zoo: options.zoo ?? TRAIN_DEFAULTS.zoo,
     onProgress: (done, total) => options.onProgress?.({ phase: 'dataset', done, total }),
   });

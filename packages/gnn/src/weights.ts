@@ -124,12 +124,13 @@ export function saveWeights(dir: string, config: ModelConfig, training: Training
 export function trainingRecord(options: Pick<TrainOptions, 'batchSize' | 'learningRate' | 'models' | 'targetsPerModel' | 'families' | 'distribution' | 'zoo' | 'average' | 'rankWeight' | 'graphBalance'>, seeds: readonly number[], epochs: number, samples: number, backend: string): TrainingRecord {
   const average = options.average ?? 0;
   const zoo = options.zoo ?? TRAIN_DEFAULTS.zoo;
+  const distribution = options.distribution ?? TRAIN_DEFAULTS.distribution;
   return {
     seeds, epochs, samples, batchSize: options.batchSize ?? TRAIN_DEFAULTS.batchSize, learningRate: options.learningRate ?? TRAIN_DEFAULTS.learningRate,
     models: options.models ?? TRAIN_DEFAULTS.models, targetsPerModel: options.targetsPerModel ?? TRAIN_DEFAULTS.targetsPerModel,
     families: options.families ?? 'all', backend,
     // Absent means `train` (weights written before the option existed keep their bytes).
-    ...(options.distribution !== undefined && options.distribution !== 'train' ? { distribution: options.distribution } : {}),
+    ...(distribution !== 'train' ? { distribution } : {}),
     // Absent means zoo version 1 (every file before version 2 existed).
     ...(zoo !== 1 ? { zoo } : {}),
     ...(average > 0 ? { average } : {}),

@@ -12,13 +12,17 @@ import { loadModel } from '@splitc/onnx';
 import { planSplit } from '@splitc/planner';
 import { activationElements, resolveTarget, type ResolvedTarget } from '@splitc/targets';
 import {
-  NODE_FEATURES, TARGET_FEATURES, buildDataset, ensembleScores, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, sampleTarget, scoresJs, smallestCrossing, targetDescriptor, trainEnsemble, trainGnn, trainingZoo, TRAIN_DEFAULTS, foldTrainingOf,
+  NODE_FEATURES, TARGET_FEATURES, buildDataset, ensembleScores, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, sampleTarget, scoresJs, smallestCrossing, targetDescriptor, trainEnsemble, trainGnn, trainingZoo, TRAIN_DEFAULTS, foldTrainingOf, evaluateGnn,
 } from '@splitc/gnn';
 import { Rng } from '@splitc/zoo';
 
 const root = path.resolve(__dirname, '../../..');
-/** sha256 of weights.bin of the training test's short training (seed 5), as the code that trained G24 wrote it. */
-const PINNED_TRAINING_SHA256 = '43d3b85b2debc398534bc71bd3e583cbf3ff3dcd2bc87cdc0e1b37e04e8af844';
+/**
+ * sha256 of weights.bin of the training test's short training (seed 5, the shipped config's options,
+ * the default distribution), as the code that trained the shipped weights (B3, eleventh pass) wrote
+ * it; G24's, with neither bank option, was 43d3b85b….
+ */
+const PINNED_TRAINING_SHA256 = 'ed1f9681924682509ac24cddfa5754751065f10f5742d48998d1fafaee2347a5';
 const work = mkdtempSync(path.join(tmpdir(), 'splitc-gnn-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const analyze = (name: string): Graph => analyzeModel(loadModel(path.join(root, 'fixtures/models', `${name}.onnx`)));
@@ -156,7 +160,7 @@ describe('target sampling', () => {
 });
 
 describe('training', () => {
-  const options = { seed: 5, models: 6, targetsPerModel: 2, epochs: 2, batchSize: 4, config: { hidden: 8, message: 4, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true } };
+  const options = { seed: 5, models: 6, targetsPerModel: 2, epochs: 2, batchSize: 4, config: { hidden: 8, message: 4, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true, bankFeatures: true } };
 
   it('is deterministic: the same seed gives byte-identical weights files; predictions are valid cuts', async () => {
     const a = path.join(work, 'a');
@@ -227,6 +231,8 @@ describe('training', () => {
     // A distribution that training cannot draw from (the shifted one, or a misspelt name) is refused before any work.
     for (const distribution of ['shifted', 'train-bnak']) {
       await expect(trainGnn({ ...options, distribution: distribution as 'train' })).rejects.toThrow(/distribution must be one of train, train-engines, train-bank/);
+      // Evaluation's first sets take any training distribution's targets (the second are the shifted ones), and refuse the rest before any work.
+      await expect(evaluateGnn({ distribution: distribution as 'train', fixturesDir: path.join(work, 'none') })).rejects.toThrow(`distribution must be one of train, train-engines, train-bank, got "${distribution}"`);
     }
     // The zoo generator's version: TRAIN_DEFAULTS.zoo (2) unless asked, recorded only when it is
     // not 1 (files from before version 2 say nothing and mean 1); version 1's models are other
@@ -246,11 +252,19 @@ describe('training', () => {
     expect(loadWeights(dir('unbalanced')).meta.training.graphBalance).toBeUndefined();
     expect(w2!.meta.training).toMatchObject({ graphBalance: true });
     expect(readFileSync(path.join(dir('unbalanced'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(false);
+    // The targets' distribution: TRAIN_DEFAULTS.distribution (train-bank, eleventh pass) unless
+    // asked, recorded unless it is `train` (absent means `train`, as in every file before the
+    // option); other targets, so other weights.
+    expect(TRAIN_DEFAULTS.distribution).toBe('train-bank');
+    expect(w2!.meta.training).toMatchObject({ distribution: 'train-bank' });
+    await trainGnn({ ...options, config: cfg, epochs: 2, distribution: 'train', out: dir('plain') });
+    expect(loadWeights(dir('plain')).meta.training.distribution).toBeUndefined();
+    expect(readFileSync(path.join(dir('plain'), 'weights.bin')).equals(readFileSync(path.join(dir('e2'), 'weights.bin')))).toBe(false);
     // Leave-one-family-out folds train as the weights they stand for were trained.
-    expect(foldTrainingOf(w2!.meta)).toEqual({ distribution: 'train', zoo: 2, graphBalance: true });
-    expect(foldTrainingOf(z1.meta)).toEqual({ distribution: 'train', zoo: 1, graphBalance: true });
-    expect(foldTrainingOf(loadWeights(dir('unbalanced')).meta)).toEqual({ distribution: 'train', zoo: 2, graphBalance: false });
-    expect(foldTrainingOf(loadWeights(dir('rank')).meta)).toEqual({ distribution: 'train', zoo: 2, graphBalance: true, rankWeight: 0.05 });
+    expect(foldTrainingOf(w2!.meta)).toEqual({ distribution: 'train-bank', zoo: 2, graphBalance: true });
+    expect(foldTrainingOf(z1.meta)).toEqual({ distribution: 'train-bank', zoo: 1, graphBalance: true });
+    expect(foldTrainingOf(loadWeights(dir('unbalanced')).meta)).toEqual({ distribution: 'train-bank', zoo: 2, graphBalance: false });
+    expect(foldTrainingOf(loadWeights(dir('rank')).meta)).toEqual({ distribution: 'train-bank', zoo: 2, graphBalance: true, rankWeight: 0.05 });
     await expect(trainGnn({ ...options, config: { ...cfg, structured: false, components: 1 } })).rejects.toThrow(/overlap model needs components ≥ 2/);
     await expect(trainGnn({ ...options, config: { ...cfg, linkBytes: false, linkGlobal: true } })).rejects.toThrow(/linkGlobal model needs linkBytes/);
   });

@@ -23,7 +23,7 @@ describe('shipped GNN weights', () => {
     expect(w.members).toHaveLength(TRAIN_DEFAULTS.seeds.length);
     const { seeds: _seeds, ...sizes } = TRAIN_DEFAULTS;
     expect(w.meta.training).toMatchObject({ ...sizes, families: 'all', backend: 'wasm' });
-    expect(w.meta.training.distribution).toBeUndefined();
+    expect(w.meta.training.distribution).toBe('train-bank');
     expect(w.meta.config).toEqual(DEFAULT_CONFIG);
   });
 });

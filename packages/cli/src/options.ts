@@ -174,7 +174,7 @@ export const GNN_DATASET: CommandSpec = {
     seed: SEED,
     models: { type: 'number', default: 100, requiresArg: true, describe: 'zoo models to generate' },
     'targets-per-model': { type: 'number', default: 4, requiresArg: true, describe: 'sampled targets per model' },
-    distribution: { type: 'string', default: 'train', choices: ['train', 'train-engines', 'train-bank', 'shifted'], requiresArg: true, describe: 'target distribution: the training one (train-engines: also varying the DPU\'s engines and on-chip bank; train-bank: the bank alone), or links and profiles outside it' },
+    distribution: { type: 'string', default: 'train', choices: ['train', 'train-engines', 'train-bank', 'shifted'], requiresArg: true, describe: 'target distribution: train (vck190\'s DPU as it is), train-bank (the shipped weights\' training: its on-chip bank varied), train-engines (its engines too), or shifted (links and profiles outside training)' },
     zoo: { type: 'number', choices: [1, 2], requiresArg: true, describe: 'zoo generator version (default: 2, the shipped weights\'; 2 adds to 1 the families\' published depths and graph forms: ResNet-152-deep stages, DenseNet\'s concatenate-all form, ShuffleNet V2 and Inception-v3 modules; see docs/gnn.md)' },
     output: { alias: 'o', type: 'string', requiresArg: true, normalize: true, describe: 'write the samples as JSON lines to this file' },
     json: JSON_OPTION,

@@ -80,6 +80,7 @@ export interface DatasetOptions {
   /** Sampled targets per model. */
   readonly targetsPerModel: number;
   readonly families?: readonly Family[];
+  /** The targets' distribution (default `train`; the shipped weights' training draws TRAIN_DEFAULTS.distribution's, and says so). */
   readonly distribution?: TargetDistribution;
   /** The zoo generator's version (default TRAIN_DEFAULTS.zoo, what the shipped weights were trained on). */
   readonly zoo?: ZooVersion;

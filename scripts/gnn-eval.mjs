@@ -23,7 +23,7 @@
 // those the weights were trained on (model.json; --distribution D: D's instead, for the tables'
 // first sets). The leave-one-family-out folds train on that distribution too (--lofo-only: on
 // TRAIN_DEFAULTS.distribution); --vary-engines makes them train on `train-engines`.
-import { buildDataset, compareOn, DEFAULT_CONFIG, evaluateGnn, formatEvalTables, gnnPicks, leaveOneFamilyOut, loadWeights, trainingDistribution, trainingZoo, TRAINING_DISTRIBUTIONS, VALIDATION_SEED } from '@splitc/gnn';
+import { buildDataset, compareOn, DEFAULT_CONFIG, evaluateGnn, formatEvalTables, gnnPicks, isTrainingDistribution, leaveOneFamilyOut, loadWeights, trainingDistribution, trainingZoo, TRAINING_DISTRIBUTIONS, VALIDATION_SEED } from '@splitc/gnn';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); return i === -1 ? def : args[i + 1]; };
@@ -53,7 +53,7 @@ if (args.includes('--validation')) {
   // --val-distribution measures the first set on another training distribution than the weights'
   // (e.g. weights trained on train-engines against those trained on train, on the same targets).
   const valDist = opt('--val-distribution', trainingDistribution(w.meta));
-  if (!TRAINING_DISTRIBUTIONS.includes(valDist)) throw new Error(`--val-distribution must be one of ${TRAINING_DISTRIBUTIONS.join(', ')}, got ${valDist}`);
+  if (!isTrainingDistribution(valDist)) throw new Error(`--val-distribution must be one of ${TRAINING_DISTRIBUTIONS.join(', ')}, got ${valDist}`);
   for (const [dist, set] of [[valDist, valDist === 'train' ? name : `${name}, ${valDist} targets`], ['shifted', `${name}, shifted targets`]]) {
     const data = buildDataset({ seed: VALIDATION_SEED, models: valModels, targetsPerModel: valTargets, distribution: dist, zoo: version });
     const picks = gnnPicks(w.members, w.meta.config, data);

@@ -165,6 +165,12 @@ export const RUN: CommandSpec = {
 const SEED: Options = { type: 'number', default: 1, requiresArg: true, describe: 'seed: the same seed gives the same models, targets and (train) byte-identical weights' };
 const BACKEND: Options = { type: 'string', default: 'wasm', choices: ['wasm', 'cpu', 'auto'], requiresArg: true, describe: 'TensorFlow.js backend (auto: tfjs-node when installed, else wasm)' };
 
+/**
+ * The GNN's training distributions, as @splitc/gnn's TRAINING_DISTRIBUTIONS (not imported: the CLI
+ * loads @splitc/gnn only when a gnn command runs; gnn-cli.test checks every --help against it).
+ */
+const GNN_TRAINING_DISTRIBUTIONS = ['train', 'train-engines', 'train-bank'];
+
 export const GNN_DATASET: CommandSpec = {
   command: 'dataset',
   summary: 'generate zoo models, label them with the exact planner over sampled targets, summarise',
@@ -174,7 +180,7 @@ export const GNN_DATASET: CommandSpec = {
     seed: SEED,
     models: { type: 'number', default: 100, requiresArg: true, describe: 'zoo models to generate' },
     'targets-per-model': { type: 'number', default: 4, requiresArg: true, describe: 'sampled targets per model' },
-    distribution: { type: 'string', default: 'train', choices: ['train', 'train-engines', 'train-bank', 'shifted'], requiresArg: true, describe: 'target distribution: train (vck190\'s DPU as it is), train-bank (the shipped weights\' training: its on-chip bank varied), train-engines (its engines too), or shifted (links and profiles outside training)' },
+    distribution: { type: 'string', default: 'train', choices: [...GNN_TRAINING_DISTRIBUTIONS, 'shifted'], requiresArg: true, describe: 'target distribution: train (vck190\'s DPU as it is), train-bank (the shipped weights\' training: its on-chip bank varied), train-engines (its engines too), or shifted (links and profiles outside training)' },
     zoo: { type: 'number', choices: [1, 2], requiresArg: true, describe: 'zoo generator version (default: 2, the shipped weights\'; 2 adds to 1 the families\' published depths and graph forms: ResNet-152-deep stages, DenseNet\'s concatenate-all form, ShuffleNet V2 and Inception-v3 modules; see docs/gnn.md)' },
     output: { alias: 'o', type: 'string', requiresArg: true, normalize: true, describe: 'write the samples as JSON lines to this file' },
     json: JSON_OPTION,
@@ -195,7 +201,7 @@ export const GNN_TRAIN: CommandSpec = {
     models: { type: 'number', requiresArg: true, describe: 'zoo models in the dataset (default: the shipped weights\' 600)' },
     'targets-per-model': { type: 'number', requiresArg: true, describe: 'sampled targets per model (default: the shipped weights\' 3)' },
     epochs: { type: 'number', requiresArg: true, describe: 'training epochs (default: the shipped weights\' 80)' },
-    distribution: { type: 'string', default: 'train-bank', choices: ['train', 'train-engines', 'train-bank'], requiresArg: true, describe: 'target distribution (train-bank, the shipped weights\': the DPU\'s on-chip bank varied; train-engines: its engines too; train: neither; recorded in model.json when not train)' },
+    distribution: { type: 'string', default: 'train-bank', choices: GNN_TRAINING_DISTRIBUTIONS, requiresArg: true, describe: 'target distribution (train-bank, the shipped weights\': the DPU\'s on-chip bank varied; train-engines: its engines too; train: neither; recorded in model.json when not train)' },
     zoo: { type: 'number', choices: [1, 2], requiresArg: true, describe: 'zoo generator version to train on (default: 2, the shipped weights\'; 1 lacks the families\' published depths and graph forms; recorded in model.json when not 1)' },
     'graph-balance': { type: 'boolean', describe: 'divide each graph\'s label weights by its node count, so every graph weighs the same (default: on, as the shipped weights; --no-graph-balance: a graph weighs by its nodes; recorded in model.json when on)' },
     backend: BACKEND,
@@ -216,7 +222,7 @@ export const GNN_EVAL: CommandSpec = {
     'leave-one-family-out': { type: 'boolean', describe: 'also retrain without each zoo family in turn and evaluate on it (slow: each fold trains one network per seed of the shipped ensemble)' },
     seed: { type: 'number', requiresArg: true, describe: 'evaluation seed (default: a fixed stream disjoint from training)' },
     zoo: { type: 'number', choices: [1, 2], requiresArg: true, describe: 'zoo generator version of the held-out zoo models and the leave-one-family-out folds (default: the one the weights were trained on)' },
-    distribution: { type: 'string', choices: ['train', 'train-engines', 'train-bank'], requiresArg: true, describe: 'targets of the first torchvision and held-out sets (default: the distribution the weights were trained on, model.json\'s); the second sets are always the shifted ones' },
+    distribution: { type: 'string', choices: GNN_TRAINING_DISTRIBUTIONS, requiresArg: true, describe: 'targets of the first torchvision and held-out sets (default: the distribution the weights were trained on, model.json\'s); the second sets are always the shifted ones' },
     backend: { ...BACKEND, describe: 'TensorFlow.js backend for --leave-one-family-out\'s retraining (predictions run in plain JavaScript)' },
     json: JSON_OPTION,
   },

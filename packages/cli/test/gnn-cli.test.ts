@@ -79,6 +79,13 @@ describe('splitc gnn', () => {
     expect(help).toContain(`[default: "${TRAIN_DEFAULTS.distribution}"]`);
   });
 
+  it('--distribution offers the training distributions @splitc/gnn draws from (and dataset the shifted one too)', async () => {
+    const { TRAINING_DISTRIBUTIONS } = await import('@splitc/gnn');
+    const choices = (names: readonly string[]) => `[choices: ${names.map((d) => `"${d}"`).join(', ')}]`;
+    for (const command of ['train', 'eval']) expect(splitc(['gnn', command, '--help']).stdout.replace(/\s+/g, ' ')).toContain(choices(TRAINING_DISTRIBUTIONS));
+    expect(splitc(['gnn', 'dataset', '--help']).stdout.replace(/\s+/g, ' ')).toContain(choices([...TRAINING_DISTRIBUTIONS, 'shifted']));
+  });
+
   it('usage errors name the gnn subcommand', () => {
     expect(splitc(['gnn'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: missing gnn command: dataset, train or eval (run splitc gnn --help)\n' });
     expect(splitc(['gnn', 'trian'])).toEqual({ status: 2, stdout: '', stderr: 'error SPLITC9001: unknown command "trian": did you mean train? (run splitc gnn --help)\n' });

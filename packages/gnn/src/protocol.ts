@@ -11,7 +11,7 @@ import type { BackendName } from './backend.js';
 import { buildDataset, graphSamples, type Sample } from './dataset.js';
 import { compareOn, formatEvalTables, gnnPicks, type EvalRow } from './evaluate.js';
 import { TRAIN_DEFAULTS, type ModelConfig } from './config.js';
-import { TRAINING_DISTRIBUTIONS, type TargetDistribution, type TrainingDistribution } from './target-sampling.js';
+import { isTrainingDistribution, trainingDistributionError, type TargetDistribution, type TrainingDistribution } from './target-sampling.js';
 import type { TrainOptions } from './train.js';
 import { loadWeights, SHIPPED_WEIGHTS_DIR, trainingDistribution, trainingZoo, type ModelJson, type ParamArrays } from './weights.js';
 
@@ -150,7 +150,7 @@ export async function evaluateGnn(options: EvalOptions = {}): Promise<EvalReport
   // "The training distribution" is the one these weights were trained on (unless asked for another).
   const trained = trainingDistribution(loaded.meta);
   const first = options.distribution ?? trained;
-  if (!(TRAINING_DISTRIBUTIONS as readonly string[]).includes(first)) throw new RangeError(`distribution must be one of ${TRAINING_DISTRIBUTIONS.join(', ')}, got ${JSON.stringify(first)}`);
+  if (!isTrainingDistribution(first)) throw trainingDistributionError(first);
   const firstName = first === trained ? 'targets from the training distribution' : `${first} targets (trained on ${trained})`;
   const seed = options.seed ?? EVAL_SEED;
   const fixturesDir = options.fixturesDir ?? path.resolve(SHIPPED_WEIGHTS_DIR, '../../../fixtures/models');

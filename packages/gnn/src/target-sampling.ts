@@ -1,18 +1,31 @@
 // Sampled targets for the dataset: device profiles perturbed around the built-in ones, link presets
 // and continuous links, fp16/fp32, stream/latency. `train` is the training distribution; `shifted`
 // lies outside it (used only for evaluation): a different DPU (zcu102), perturbations beyond ±50%,
-// and link bandwidths beyond the training range. `train-engines` is `train` that also varies the
-// DPU's parallel frames and on-chip bank; `train-bank` varies the bank alone (model-selection
-// options, not the shipped weights').
+// and link bandwidths beyond the training range. `train-bank` is `train` with the DPU's on-chip
+// bank varied (the shipped weights' training since the eleventh pass, TRAIN_DEFAULTS.distribution);
+// `train-engines` also varies its parallel frames (a model-selection option).
 
 import type { Objective } from '@splitc/planner';
 import { builtinCatalog, type DpuDevice, type GpuDevice, type Link, type ResolvedTarget } from '@splitc/targets';
 import { Rng } from '@splitc/zoo';
 
-/** The distributions training may draw from (`shifted` is for evaluation only), the default first. */
+/**
+ * The distributions training may draw from (`shifted` is for evaluation only); `train` first, what
+ * a model.json without `training.distribution` means (TRAIN_DEFAULTS.distribution is the default).
+ */
 export const TRAINING_DISTRIBUTIONS = ['train', 'train-engines', 'train-bank'] as const;
 export type TrainingDistribution = (typeof TRAINING_DISTRIBUTIONS)[number];
 export type TargetDistribution = TrainingDistribution | 'shifted';
+
+/** Whether a name (from options or a model.json) is a distribution training may draw from. */
+export function isTrainingDistribution(d: unknown): d is TrainingDistribution {
+  return (TRAINING_DISTRIBUTIONS as readonly unknown[]).includes(d);
+}
+
+/** The RangeError for a distribution name that training cannot draw from (training and evaluation raise it before any work). */
+export function trainingDistributionError(d: unknown): RangeError {
+  return new RangeError(`distribution must be one of ${TRAINING_DISTRIBUTIONS.join(', ')}, got ${JSON.stringify(d)}`);
+}
 
 export interface SampledTarget {
   readonly target: ResolvedTarget;

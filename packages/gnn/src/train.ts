@@ -10,7 +10,7 @@ import { configProblem, DEFAULT_CONFIG, isStatistic, TRAIN_DEFAULTS, type ModelC
 import { NODE_FEATURES, nodeFeatureCount, TARGET_FEATURES, type FeatureChoice } from './features.js';
 import { disposeBatch, initParams, loss, makeBatch, RANK_WEIGHT, type Batch, type BatchOptions } from './model.js';
 import { saveWeights, trainingRecord } from './weights.js';
-import { TRAINING_DISTRIBUTIONS, type TrainingDistribution } from './target-sampling.js';
+import { isTrainingDistribution, trainingDistributionError, type TrainingDistribution } from './target-sampling.js';
 
 export interface TrainProgress {
   readonly phase: 'dataset' | 'train';
@@ -127,9 +127,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
   if (!(average >= 0 && average <= 1)) throw new RangeError(`average must be a fraction in [0, 1], got ${average}`);
   const rankWeight = options.rankWeight ?? RANK_WEIGHT;
   if (!(rankWeight >= 0 && Number.isFinite(rankWeight))) throw new RangeError(`rankWeight must be a finite number ≥ 0, got ${rankWeight}`);
-  if (options.distribution !== undefined && !(TRAINING_DISTRIBUTIONS as readonly string[]).includes(options.distribution)) {
-    throw new RangeError(`distribution must be one of ${TRAINING_DISTRIBUTIONS.join(', ')}, got ${JSON.stringify(options.distribution)}`);
-  }
+  if (options.distribution !== undefined && !isTrainingDistribution(options.distribution)) throw trainingDistributionError(options.distribution);
   const backend = await initBackend(options.backend ?? 'wasm');
   const seed = options.seed ?? TRAIN_DEFAULTS.seeds[0];
   const epochs = options.epochs ?? TRAIN_DEFAULTS.epochs;

@@ -14,7 +14,7 @@ import { elementCount, SplitcError } from '@splitc/diagnostics';
 import { ZOO_VERSIONS, type ZooVersion } from '@splitc/zoo';
 import { FEATURE_SCHEMA_VERSION, featureSchemaHash } from './features.js';
 import { configProblem, paramShapes, TRAIN_DEFAULTS, type ModelConfig } from './config.js';
-import { TRAINING_DISTRIBUTIONS, type TrainingDistribution } from './target-sampling.js';
+import { isTrainingDistribution, TRAINING_DISTRIBUTIONS, type TrainingDistribution } from './target-sampling.js';
 import type { TrainOptions } from './train.js';
 
 export const WEIGHTS_FORMAT = 'splitc-gnn';
@@ -63,7 +63,8 @@ export interface TrainingRecord {
 
 /** The target distribution the weights were trained on (model.json's training.distribution; absent: `train`). */
 export function trainingDistribution(meta: ModelJson): TrainingDistribution {
-  return TRAINING_DISTRIBUTIONS.find((d) => d === meta.training?.distribution) ?? 'train';
+  const d = meta.training?.distribution;
+  return isTrainingDistribution(d) ? d : 'train';
 }
 
 /** The zoo generator's version the weights were trained on (model.json's training.zoo, checked by loadWeights; absent: 1). */
@@ -166,7 +167,7 @@ export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
   const problem = configProblem(cfg);
   if (problem !== undefined) throw new SplitcError('GnnWeightsCorrupt', problem, { file: jsonFile, field: 'config' });
   const dist = (meta.training as TrainingInfo | undefined)?.distribution;
-  if (dist !== undefined && !(TRAINING_DISTRIBUTIONS as readonly unknown[]).includes(dist)) {
+  if (dist !== undefined && !isTrainingDistribution(dist)) {
     throw new SplitcError('GnnWeightsCorrupt', `training.distribution must be one of ${TRAINING_DISTRIBUTIONS.join(', ')}, got ${JSON.stringify(dist)}`, { file: jsonFile, field: 'training.distribution' });
   }
   const zoo = (meta.training as TrainingInfo | undefined)?.zoo;

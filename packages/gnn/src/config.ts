@@ -94,6 +94,18 @@ export interface ModelConfig {
    * it; tenth pass). Absent: the 52 node features of schema 2.
    */
   readonly bankFeatures?: boolean;
+  /**
+   * The model also reads the GPU's kernel-structure features (features.ts's GPU_NODE_FEATURES:
+   * a layer's GPU kernel role, narrow and memory kernels, GEMM tile use, activation bytes above
+   * and within the GPU's cache; twelfth pass). They follow the bank's, so they need bankFeatures.
+   */
+  readonly gpuFeatures?: boolean;
+  /**
+   * The model also reads the DPU classes (features.ts's DPU_CLASS_NODE_FEATURES: fused into the
+   * producer, a free view, a memory-bound pass; twelfth pass). They follow the GPU's, so they
+   * need gpuFeatures.
+   */
+  readonly dpuClassFeatures?: boolean;
 }
 
 /** Why a model of this config cannot be built (a part needs another), or undefined when it can. */
@@ -103,6 +115,8 @@ export function configProblem(cfg: ModelConfig): string | undefined {
   if (cfg.overlap === true && K < 2) return 'an overlap model needs components ≥ 2';
   if (cfg.linkBytes === true && cfg.structured !== true) return 'a linkBytes model needs structured';
   if (cfg.linkGlobal === true && cfg.linkBytes !== true) return 'a linkGlobal model needs linkBytes';
+  if (cfg.gpuFeatures === true && cfg.bankFeatures !== true) return 'a gpuFeatures model needs bankFeatures';
+  if (cfg.dpuClassFeatures === true && cfg.gpuFeatures !== true) return 'a dpuClassFeatures model needs gpuFeatures';
   return undefined;
 }
 

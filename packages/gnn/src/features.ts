@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { elementCount, windowGeometry, WINDOW_OPS, type Graph, type Layer } from '@splitc/ir';
-import { activationElements, convKind, dpuSupport, type ResolvedTarget } from '@splitc/targets';
+import { activationElements, convKind, dpuSupport, gpuActivationBytes, gpuRoles, gpuTileUse, opClass, type ResolvedTarget } from '@splitc/targets';
 import type { Objective } from '@splitc/planner';
 
 const OP_CLASSES = ['conv', 'depthwise', 'grouped', 'deconv', 'fc', 'pool', 'global-pool', 'add', 'mul', 'concat', 'activation', 'cpu-function', 'norm', 'view', 'other'] as const;
@@ -55,15 +55,52 @@ const BASE_NODE_FEATURES: readonly string[] = [
  */
 export const BANK_NODE_FEATURES: readonly string[] = ['log-activation-bytes', 'on-chip-fit', 'activation/on-chip'];
 
-/** Every per-node feature graphFeatures computes, in order (the stride of GraphFeatures.x): schema 2's, then the bank's. */
-export const NODE_FEATURES: readonly string[] = [...BASE_NODE_FEATURES, ...BANK_NODE_FEATURES];
+/**
+ * The GPU's kernel structure applied to a layer (twelfth pass): whether it starts a GPU kernel of
+ * its own, runs fused into another (as a counted pointwise op, or as a step that costs only its
+ * weights) or launches nothing (all three zero); whether its kernel is a narrow convolution or a
+ * memory-bound one; log2 of the share of the tensor cores' GEMM tile its output channels use; and
+ * its kernel's activation bytes above and within the GPU's cache at fp16 and at fp32. These are
+ * the graph's numbers under the GPU's fixed rules and limits (the tile, the cache size), as DPU
+ * support and the bank features are under the DPU's; no time is among them. Computed for every
+ * graph after the bank's, read only by a model with `gpuFeatures` (ModelConfig).
+ */
+export const GPU_NODE_FEATURES: readonly string[] = [
+  'gpu-kernel', 'gpu-fused-op', 'gpu-fused-weights', 'gpu-narrow', 'gpu-memory-kernel', 'gpu-log-tile-use',
+  'gpu-log-uncached-fp16', 'gpu-log-cached-fp16', 'gpu-log-uncached-fp32', 'gpu-log-cached-fp32',
+];
+
+/**
+ * The latency model's DPU class of a layer where the op one-hot does not give it (twelfth pass):
+ * fused into its producer's epilogue, a free view, or a memory-bound pass of its own (the
+ * compute classes are the op one-hot's). The DPU compiler's rule applied to the graph, as the GPU
+ * roles are the GPU's; read only by a model with `dpuClassFeatures` (ModelConfig).
+ */
+export const DPU_CLASS_NODE_FEATURES: readonly string[] = ['dpu-fused', 'dpu-free', 'dpu-memory'];
+
+/** Every per-node feature graphFeatures computes, in order (the stride of GraphFeatures.x): schema 2's, the bank's, the GPU's, then the DPU classes. */
+export const NODE_FEATURES: readonly string[] = [...BASE_NODE_FEATURES, ...BANK_NODE_FEATURES, ...GPU_NODE_FEATURES, ...DPU_CLASS_NODE_FEATURES];
 
 /** The model settings that choose which node features a model reads (ModelConfig's; structural, as config.ts imports this file). */
-export interface FeatureChoice { readonly bankFeatures?: boolean }
+export interface FeatureChoice { readonly bankFeatures?: boolean; readonly gpuFeatures?: boolean; readonly dpuClassFeatures?: boolean }
 
-/** How many node features a model reads: the first this many of each row of GraphFeatures.x. */
+/**
+ * How many node features a model reads: the first this many of each row of GraphFeatures.x.
+ * Each group follows the one before (schema 2's, the bank's, the GPU's, the DPU classes), so a
+ * model reads a group only with every group before it (configProblem says so).
+ */
 export function nodeFeatureCount(choice: FeatureChoice): number {
-  return choice.bankFeatures === true ? NODE_FEATURES.length : BASE_NODE_FEATURES.length;
+  let n = BASE_NODE_FEATURES.length;
+  if (choice.bankFeatures !== true) return n;
+  n += BANK_NODE_FEATURES.length;
+  if (choice.gpuFeatures !== true) return n;
+  n += GPU_NODE_FEATURES.length;
+  return choice.dpuClassFeatures === true ? n + DPU_CLASS_NODE_FEATURES.length : n;
+}
+
+/** The feature choice of a model config (what it reads decides its feature-schema hash). */
+export function featureChoice(cfg: FeatureChoice | null | undefined): FeatureChoice {
+  return { bankFeatures: cfg?.bankFeatures === true, gpuFeatures: cfg?.gpuFeatures === true, dpuClassFeatures: cfg?.dpuClassFeatures === true };
 }
 
 /** Target descriptor names, in order: the profile's numbers, never its name. */
@@ -243,6 +280,17 @@ export function graphFeatures(g: Graph, target: ResolvedTarget): GraphFeatures {
   // The DPU's on-chip image bank (INT8: one byte per element) is a device limit applied to the
   // graph, as DPU support is: whether a layer's activations fit it, and how far they are from it.
   const bank = target.dpu.onChip?.imageBankBytes ?? 0;
+  // The GPU's kernel structure and its cache are its rules and limits applied to the graph.
+  const roles = gpuRoles(g);
+  const cache = target.gpu.kernels?.cacheBytes ?? 0;
+  const colGpuKernel = column('gpu-kernel');
+  const colGpuFusedOp = column('gpu-fused-op');
+  const colGpuFusedWeights = column('gpu-fused-weights');
+  const colGpuNarrow = column('gpu-narrow');
+  const colGpuMemoryKernel = column('gpu-memory-kernel');
+  const colGpuLogTileUse = column('gpu-log-tile-use');
+  const colDpuClass = { fused: column('dpu-fused'), free: column('dpu-free'), memory: column('dpu-memory') } as const;
+  const colGpuCache = [column('gpu-log-uncached-fp16'), column('gpu-log-cached-fp16'), column('gpu-log-uncached-fp32'), column('gpu-log-cached-fp32')] as const;
   for (let node = 0; node < nodes; node++) {
     const k = node; // the prefix cut this node stands for
     const o = node * F;
@@ -272,6 +320,22 @@ export function graphFeatures(g: Graph, target: ResolvedTarget): GraphFeatures {
       x[o + colLogActivationBytes] = log10p(act) / 8;
       x[o + colOnChipFit] = bank > 0 && act <= bank ? 1 : 0;
       x[o + colActivationOnChip] = (bank > 0 ? Math.min(4, Math.max(-4, Math.log2((act + 1) / bank))) : 4) / 4;
+      const dpuClass = opClass(g, l);
+      if (dpuClass === 'fused' || dpuClass === 'free' || dpuClass === 'memory') x[o + colDpuClass[dpuClass]] = 1;
+      const role = roles[l.index]!;
+      if (role.kind === 'fused') x[o + (role.counted ? colGpuFusedOp : colGpuFusedWeights)] = 1;
+      if (role.kind === 'kernel') {
+        x[o + colGpuKernel] = 1;
+        x[o + colGpuNarrow] = role.cls === 'narrow' ? 1 : 0;
+        x[o + colGpuMemoryKernel] = role.cls === 'memory' ? 1 : 0;
+        x[o + colGpuLogTileUse] = Math.log2(gpuTileUse(g, l, role.cls)) / 4;
+        const [big16, small16] = gpuActivationBytes(g, l, 2, cache);
+        const [big32, small32] = gpuActivationBytes(g, l, 4, cache);
+        x[o + colGpuCache[0]] = log10p(big16) / 9;
+        x[o + colGpuCache[1]] = log10p(small16) / 9;
+        x[o + colGpuCache[2]] = log10p(big32) / 9;
+        x[o + colGpuCache[3]] = log10p(small32) / 9;
+      }
     } else {
       x[o + colIsSource] = 1;
       x[o + colLogChannels] = log10p(inputShape[1] ?? 0) / 4;

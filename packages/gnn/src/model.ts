@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { elementCount } from '@splitc/diagnostics';
 import { Rng } from '@splitc/zoo';
-import { NODE_FEATURES, nodeFeatureCount, TARGET_FEATURES, type GraphFeatures } from './features.js';
+import { featureChoice, NODE_FEATURES, nodeFeatureCount, TARGET_FEATURES, type GraphFeatures } from './features.js';
 import { nodeMask, structureOffsets, targetMask } from './structure.js';
 import { COST_EPS, HEAD_GAIN, INITIAL_LOG_MS, isStatistic, LAYER_EPS, LOG_MAX, LOG_MIN, paramShapes, STREAM_COLUMN, type ModelConfig } from './config.js';
 
@@ -139,6 +139,10 @@ export interface BatchOptions {
   readonly stageNear?: boolean;
   /** The model reads the on-chip bank features too (ModelConfig.bankFeatures). */
   readonly bankFeatures?: boolean;
+  /** The model reads the GPU's kernel-structure features too (ModelConfig.gpuFeatures). */
+  readonly gpuFeatures?: boolean;
+  /** The model reads the DPU classes too (ModelConfig.dpuClassFeatures). */
+  readonly dpuClassFeatures?: boolean;
 }
 
 /**
@@ -562,7 +566,7 @@ export { decode } from './infer.js';
 export function forwardOnArrays(params: ReadonlyMap<string, Float32Array>, cfg: ModelConfig, features: GraphFeatures, descriptor: Float32Array): Float32Array {
   const p = new Map<string, tf.Tensor>();
   for (const [name, shape] of paramShapes(cfg)) p.set(name, tf.tensor(params.get(name)!, shape));
-  const b = makeBatch([{ features, descriptor }], { bankFeatures: cfg.bankFeatures === true });
+  const b = makeBatch([{ features, descriptor }], featureChoice(cfg));
   try {
     const out = tf.tidy(() => forward(p, cfg, b));
     const data = out.dataSync() as Float32Array;

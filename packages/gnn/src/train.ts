@@ -7,7 +7,7 @@ import { Rng } from '@splitc/zoo';
 import { initBackend, type BackendName } from './backend.js';
 import { buildDataset, type Sample } from './dataset.js';
 import { configProblem, DEFAULT_CONFIG, isStatistic, TRAIN_DEFAULTS, type ModelConfig } from './config.js';
-import { NODE_FEATURES, nodeFeatureCount, TARGET_FEATURES, type FeatureChoice } from './features.js';
+import { featureChoice, NODE_FEATURES, nodeFeatureCount, TARGET_FEATURES, type FeatureChoice } from './features.js';
 import { disposeBatch, initParams, loss, makeBatch, RANK_WEIGHT, type Batch, type BatchOptions } from './model.js';
 import { saveWeights, trainingRecord } from './weights.js';
 import { isTrainingDistribution, trainingDistributionError, type TrainingDistribution } from './target-sampling.js';
@@ -148,7 +148,7 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
     for (const [name, v] of st) params.get(name)!.assign(tf.tensor1d(v));
   }
   const vars = [...params].filter(([name]) => !isStatistic(name)).map(([, v]) => v);
-  const batchOptions: BatchOptions = { graphBalance: options.graphBalance ?? TRAIN_DEFAULTS.graphBalance, objectiveStage: cfg.objectiveStage === true, stageNear: cfg.stageNear === true, bankFeatures: cfg.bankFeatures === true };
+  const batchOptions: BatchOptions = { graphBalance: options.graphBalance ?? TRAIN_DEFAULTS.graphBalance, objectiveStage: cfg.objectiveStage === true, stageNear: cfg.stageNear === true, ...featureChoice(cfg) };
   const r = new Rng(seed ^ 0x1b873593);
   const losses: number[] = [];
   const optimizer = tf.train.adam(lr);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { elementCount, SplitcError } from '@splitc/diagnostics';
 import { ZOO_VERSIONS, type ZooVersion } from '@splitc/zoo';
-import { FEATURE_SCHEMA_VERSION, featureSchemaHash } from './features.js';
+import { FEATURE_SCHEMA_VERSION, featureChoice, featureSchemaHash } from './features.js';
 import { configProblem, paramShapes, TRAIN_DEFAULTS, type ModelConfig } from './config.js';
 import { isTrainingDistribution, TRAINING_DISTRIBUTIONS, type TrainingDistribution } from './target-sampling.js';
 import type { TrainOptions } from './train.js';
@@ -106,7 +106,7 @@ export function saveWeights(dir: string, config: ModelConfig, training: Training
   const bin = new Uint8Array(all.buffer);
   const meta: ModelJson = {
     format: WEIGHTS_FORMAT, formatVersion: WEIGHTS_FORMAT_VERSION,
-    featureSchema: { version: FEATURE_SCHEMA_VERSION, hash: featureSchemaHash(config) },
+    featureSchema: { version: FEATURE_SCHEMA_VERSION, hash: featureSchemaHash(featureChoice(config)) },
     config, training, weightsFile: 'weights.bin',
     weightsSha256: createHash('sha256').update(bin).digest('hex'),
     weights: specs,
@@ -155,8 +155,8 @@ export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
   if (meta === null || typeof meta !== 'object' || meta.format !== WEIGHTS_FORMAT) throw new SplitcError('GnnWeightsCorrupt', `not a ${WEIGHTS_FORMAT} model.json`, { file: jsonFile, field: 'format' });
   if (!READABLE_VERSIONS.includes(meta.formatVersion)) throw new SplitcError('GnnWeightsMismatch', `format version ${String(meta.formatVersion)}, this splitc reads ${READABLE_VERSIONS.join(' and ')}`, { file: jsonFile, field: 'formatVersion' });
   const fs = meta.featureSchema;
-  // The node features the model reads are chosen by its config (bankFeatures), so is the hash.
-  const choice = { bankFeatures: (meta.config as ModelConfig | null | undefined)?.bankFeatures === true };
+  // The node features the model reads are chosen by its config (bankFeatures, gpuFeatures), so is the hash.
+  const choice = featureChoice(meta.config as ModelConfig | null | undefined);
   if (fs?.version !== FEATURE_SCHEMA_VERSION || fs.hash !== featureSchemaHash(choice)) {
     throw new SplitcError('GnnWeightsMismatch', `trained on feature schema ${String(fs?.version)}/${String(fs?.hash)}, this splitc computes ${FEATURE_SCHEMA_VERSION}/${featureSchemaHash(choice)}: retrain with \`splitc gnn train\``, { file: jsonFile, field: 'featureSchema' });
   }

@@ -10,9 +10,9 @@ import { SplitcError } from '@splitc/diagnostics';
 import { analyzeModel, type Graph } from '@splitc/ir';
 import { loadModel } from '@splitc/onnx';
 import { planSplit } from '@splitc/planner';
-import { activationElements, resolveTarget, type ResolvedTarget } from '@splitc/targets';
+import { activationElements, gpuActivationBytes, gpuRoles, gpuTileUse, opClass, resolveTarget, type ResolvedTarget } from '@splitc/targets';
 import {
-  NODE_FEATURES, TARGET_FEATURES, buildDataset, ensembleScores, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, sampleTarget, scoresJs, smallestCrossing, targetDescriptor, trainEnsemble, trainGnn, trainingZoo, TRAIN_DEFAULTS, foldTrainingOf, evaluateGnn,
+  DPU_CLASS_NODE_FEATURES, GPU_NODE_FEATURES, NODE_FEATURES, TARGET_FEATURES, buildDataset, ensembleScores, graphFeatures, loadPredictor, loadWeights, macFraction, metricsOf, sampleTarget, scoresJs, smallestCrossing, targetDescriptor, trainEnsemble, trainGnn, trainingZoo, TRAIN_DEFAULTS, foldTrainingOf, evaluateGnn,
 } from '@splitc/gnn';
 import { Rng } from '@splitc/zoo';
 
@@ -64,9 +64,10 @@ describe('features', () => {
     const f = graphFeatures(g, t);
     const fNone = graphFeatures(g, { ...t, dpu: bankless });
     const F = NODE_FEATURES.length;
-    // The three bank columns are computed for every graph, after schema 2's; a model reads them only with bankFeatures.
+    // The three bank columns are computed for every graph, after schema 2's and before the GPU's; a model reads them only with bankFeatures.
     const [act, fit, ratio] = ['log-activation-bytes', 'on-chip-fit', 'activation/on-chip'].map((c) => NODE_FEATURES.indexOf(c)) as [number, number, number];
-    expect([act, fit, ratio]).toEqual([F - 3, F - 2, F - 1]);
+    const after = GPU_NODE_FEATURES.length + DPU_CLASS_NODE_FEATURES.length;
+    expect([act, fit, ratio]).toEqual([F - after - 3, F - after - 2, F - after - 1]);
     let fits = 0;
     for (const l of g.layers) {
       const o = (l.index + 1) * F;
@@ -82,6 +83,53 @@ describe('features', () => {
     expect(fits).toBeGreaterThan(0);
     expect(fits).toBeLessThan(g.layers.length);
     for (let k = 0; k < f.x.length; k++) if (k % F !== fit && k % F !== ratio) expect(fNone.x[k], `entry ${k}`).toBe(f.x[k]);
+  });
+
+  it('place each layer in the GPU\'s kernel structure and the DPU\'s classes: its role, tile use, cache split and DPU class are the latency model\'s own, and only the cache columns follow the cache', () => {
+    const F = NODE_FEATURES.length;
+    const col = (name: string): number => NODE_FEATURES.indexOf(name);
+    const [kernel, fusedOp, fusedWeights, narrow, memory, tile] = ['gpu-kernel', 'gpu-fused-op', 'gpu-fused-weights', 'gpu-narrow', 'gpu-memory-kernel', 'gpu-log-tile-use'].map(col) as [number, number, number, number, number, number];
+    const cacheCols = ['gpu-log-uncached-fp16', 'gpu-log-cached-fp16', 'gpu-log-uncached-fp32', 'gpu-log-cached-fp32'].map(col);
+    expect(NODE_FEATURES.slice(F - GPU_NODE_FEATURES.length - DPU_CLASS_NODE_FEATURES.length)).toEqual([...GPU_NODE_FEATURES, ...DPU_CLASS_NODE_FEATURES]);
+    const dpuCols = DPU_CLASS_NODE_FEATURES.map(col);
+    const t = resolveTarget();
+    const cache = t.gpu.kernels!.cacheBytes;
+    const small = { ...t, gpu: { ...t.gpu, kernels: { ...t.gpu.kernels!, cacheBytes: cache / 64 } } };
+    const seen = new Set<string>();
+    for (const name of ['resnet18', 'mobilenetv2', 'convnext_tiny']) {
+      const g = analyze(name);
+      const f = graphFeatures(g, t);
+      const fSmall = graphFeatures(g, small);
+      const roles = gpuRoles(g);
+      for (const l of g.layers) {
+        const o = (l.index + 1) * F;
+        const cls = opClass(g, l);
+        expect(dpuCols.map((c) => f.x[o + c]), `${name} ${l.name}`).toEqual(['dpu-fused', 'dpu-free', 'dpu-memory'].map((c) => (c === `dpu-${cls}` ? 1 : 0)));
+        seen.add(`dpu-${cls}`);
+        const role = roles[l.index]!;
+        const row = [kernel, fusedOp, fusedWeights, narrow, memory].map((c) => f.x[o + c]);
+        if (role.kind === 'kernel') {
+          expect(row, `${name} ${l.name}`).toEqual([1, 0, 0, role.cls === 'narrow' ? 1 : 0, role.cls === 'memory' ? 1 : 0]);
+          expect(f.x[o + tile], l.name).toBeCloseTo(Math.log2(gpuTileUse(g, l, role.cls)) / 4, 6);
+          const bytes = [...gpuActivationBytes(g, l, 2, cache), ...gpuActivationBytes(g, l, 4, cache)];
+          cacheCols.forEach((c, i) => expect(f.x[o + c], `${l.name} ${NODE_FEATURES[c]}`).toBeCloseTo(Math.log10(1 + bytes[i]!) / 9, 6));
+          seen.add(role.cls);
+        } else {
+          expect(row, `${name} ${l.name}`).toEqual([0, role.kind === 'fused' && role.counted ? 1 : 0, role.kind === 'fused' && !role.counted ? 1 : 0, 0, 0]);
+          for (const c of [tile, ...cacheCols]) expect(f.x[o + c], l.name).toBe(0);
+          seen.add(role.kind === 'fused' ? `fused-${role.counted}` : role.kind);
+        }
+      }
+      for (let k = 0; k < f.x.length; k++) if (!cacheCols.includes(k % F)) expect(fSmall.x[k], `${name} entry ${k}`).toBe(f.x[k]);
+      expect(cacheCols.some((c) => f.x.some((v, k) => k % F === c && fSmall.x[k] !== v)), name).toBe(true);
+    }
+    // The three networks hold every GPU role and kernel class but the grouped one, and every DPU class but that one: each column was seen set.
+    expect([...seen].sort()).toEqual(['conv', 'depthwise', 'dpu-conv', 'dpu-depthwise', 'dpu-fc', 'dpu-free', 'dpu-fused', 'dpu-memory', 'fc', 'free', 'fused-false', 'fused-true', 'memory', 'narrow']);
+    // Tile use: ResNet18's 64-channel convolutions fill half a 128-wide tile.
+    const g = analyze('resnet18');
+    const f = graphFeatures(g, t);
+    const conv64 = g.layers.find((l) => l.op === 'Conv' && g.tensors.get(l.outputs[0]!)!.shape![1] === 64)!;
+    expect(f.x[(conv64.index + 1) * F + tile]).toBeCloseTo(-1 / 4, 6);
   });
 
   it('crossing bytes of every prefix cut equal the planner\'s; valid cuts are the planner\'s prefix candidates', () => {
@@ -267,6 +315,8 @@ describe('training', () => {
     expect(foldTrainingOf(loadWeights(dir('rank')).meta)).toEqual({ distribution: 'train-bank', zoo: 2, graphBalance: true, rankWeight: 0.05 });
     await expect(trainGnn({ ...options, config: { ...cfg, structured: false, components: 1 } })).rejects.toThrow(/overlap model needs components ≥ 2/);
     await expect(trainGnn({ ...options, config: { ...cfg, linkBytes: false, linkGlobal: true } })).rejects.toThrow(/linkGlobal model needs linkBytes/);
+    await expect(trainGnn({ ...options, config: { ...cfg, bankFeatures: false, gpuFeatures: true } })).rejects.toThrow(/gpuFeatures model needs bankFeatures/);
+    await expect(trainGnn({ ...options, config: { ...cfg, gpuFeatures: false, dpuClassFeatures: true } })).rejects.toThrow(/dpuClassFeatures model needs gpuFeatures/);
   });
 
   it('trains an ensemble: one member per seed, the same bytes in parallel processes as in one, each member the single training of its seed', async () => {

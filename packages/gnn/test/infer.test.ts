@@ -11,7 +11,7 @@ import { analyzeModel } from '@splitc/ir';
 import { loadModel } from '@splitc/onnx';
 import { resolveTarget } from '@splitc/targets';
 import {
-  BANK_NODE_FEATURES, buildDataset, decode, featureSchemaHash, forwardJs, forwardTfjs, graphFeatures, graphSamples, loadWeights, NODE_FEATURES, OUTPUT_COLUMNS, paramShapes, scoresJs, trainGnn, type ModelJson, type ParamArrays, type Sample,
+  BANK_NODE_FEATURES, DPU_CLASS_NODE_FEATURES, GPU_NODE_FEATURES, buildDataset, decode, featureSchemaHash, forwardJs, forwardTfjs, graphFeatures, graphSamples, loadWeights, NODE_FEATURES, OUTPUT_COLUMNS, paramShapes, scoresJs, trainGnn, type ModelConfig, type ModelJson, type ParamArrays, type Sample,
 } from '@splitc/gnn';
 
 const root = path.resolve(__dirname, '../../..');
@@ -75,33 +75,47 @@ describe('plain-JS inference', () => {
     expect(await agree(path.join(root, 'packages/gnn/weights'), data)).toBeLessThanOrEqual(1e-5);
   });
 
-  it('equals it for other model shapes (more rounds, narrower interaction, 2 terms; structured heads; the format-1 heads; overlapping terms; the objective\'s DPU stage; the on-chip bank features), freshly trained', async () => {
+  it('equals it for other model shapes (more rounds, narrower interaction, 2 terms; structured heads; the format-1 heads; overlapping terms; the objective\'s DPU stage; the on-chip bank features; the GPU\'s kernel-structure features; the DPU classes), freshly trained', async () => {
     const shapes = [
       { hidden: 12, message: 6, layers: 3, interaction: 5, components: 2, standardize: true },
       { hidden: 12, message: 6, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true },
       { hidden: 12, message: 6, layers: 1 },
       { hidden: 12, message: 6, layers: 1, interaction: 4, components: 4, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true, linkGlobal: true, objectiveStage: true, stageNear: true, bankFeatures: true },
+      { hidden: 12, message: 6, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true, bankFeatures: true, gpuFeatures: true },
+      { hidden: 12, message: 6, layers: 1, interaction: 4, components: 3, standardize: true, structured: true, ignoreConstant: true, targetMasks: true, overlap: true, linkBytes: true, bankFeatures: true, gpuFeatures: true, dpuClassFeatures: true },
     ];
     for (const [i, config] of shapes.entries()) {
       const dir = path.join(work, `small-${i}`);
       await trainGnn({ seed: 9, models: 8, targetsPerModel: 2, epochs: 2, batchSize: 4, config, out: dir });
       expect(await agree(dir, data.slice(0, 12))).toBeLessThanOrEqual(1e-5);
     }
-    // The bank features: the model reads all of each row, its weights record that schema's hash,
-    // and the same file with the option struck from its config is refused (it reads other columns).
-    const bankDir = path.join(work, `small-${shapes.length - 1}`);
-    const bankMeta = JSON.parse(readFileSync(path.join(bankDir, 'model.json'), 'utf8')) as ModelJson;
-    expect(paramShapes(bankMeta.config).find(([n]) => n === 'in/w')![1]).toEqual([NODE_FEATURES.length, 12]);
-    expect(paramShapes(shapes[1]!).find(([n]) => n === 'in/w')![1]).toEqual([NODE_FEATURES.length - BANK_NODE_FEATURES.length, 12]);
-    expect(bankMeta.featureSchema.hash).toBe(featureSchemaHash({ bankFeatures: true }));
-    expect(featureSchemaHash({ bankFeatures: true })).not.toBe(featureSchemaHash());
-    const struck = path.join(work, 'bank-struck');
-    cpSync(bankDir, struck, { recursive: true });
-    writeFileSync(path.join(struck, 'model.json'), JSON.stringify({ ...bankMeta, config: { ...bankMeta.config, bankFeatures: undefined } }));
-    expect(() => loadWeights(struck)).toThrow(expect.objectContaining({ diagnostic: 'GnnWeightsMismatch', location: expect.objectContaining({ field: 'featureSchema' }) }));
+    // The feature groups: each model reads every row up to the end of its last group (the bank's,
+    // the GPU's, the DPU classes); each file records its schema's hash, and the same file with its
+    // last option struck from its config is refused (it would read other columns).
+    const bankDir = path.join(work, `small-${shapes.length - 3}`);
+    const gpuDir = path.join(work, `small-${shapes.length - 2}`);
+    const dpuDir = path.join(work, `small-${shapes.length - 1}`);
+    const G = GPU_NODE_FEATURES.length;
+    const D = DPU_CLASS_NODE_FEATURES.length;
+    const metaOf = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as ModelJson;
+    const [bankMeta, gpuMeta, dpuMeta] = [bankDir, gpuDir, dpuDir].map(metaOf) as [ModelJson, ModelJson, ModelJson];
+    const inputs = (cfg: ModelConfig) => paramShapes(cfg).find(([n]) => n === 'in/w')![1];
+    expect(inputs(dpuMeta.config)).toEqual([NODE_FEATURES.length, 12]);
+    expect(inputs(gpuMeta.config)).toEqual([NODE_FEATURES.length - D, 12]);
+    expect(inputs(bankMeta.config)).toEqual([NODE_FEATURES.length - D - G, 12]);
+    expect(inputs(shapes[1]!)).toEqual([NODE_FEATURES.length - D - G - BANK_NODE_FEATURES.length, 12]);
+    const hashes = [{}, { bankFeatures: true }, { bankFeatures: true, gpuFeatures: true }, { bankFeatures: true, gpuFeatures: true, dpuClassFeatures: true }].map(featureSchemaHash);
+    expect([bankMeta, gpuMeta, dpuMeta].map((m) => m.featureSchema.hash)).toEqual(hashes.slice(1));
+    expect(new Set(hashes).size).toBe(4);
+    for (const [dir, meta, option] of [[bankDir, bankMeta, 'bankFeatures'], [gpuDir, gpuMeta, 'gpuFeatures'], [dpuDir, dpuMeta, 'dpuClassFeatures']] as const) {
+      const struck = path.join(work, `${option}-struck`);
+      cpSync(dir, struck, { recursive: true });
+      writeFileSync(path.join(struck, 'model.json'), JSON.stringify({ ...meta, config: { ...meta.config, [option]: undefined } }));
+      expect(() => loadWeights(struck), option).toThrow(expect.objectContaining({ diagnostic: 'GnnWeightsMismatch', location: expect.objectContaining({ field: 'featureSchema' }) }));
+    }
     // Two epochs leave the overlap exponents near p = 1 (a plain sum): move them well away (p = e^-0.5,
     // e^1, e^2.5; the last is nearly a max) and check again.
-    const w = first(path.join(work, `small-${shapes.length - 1}`));
+    const w = first(bankDir);
     const params = new Map(w.params);
     params.set('time/p', Float32Array.of(-0.5, 1, 2.5));
     expect(await agree({ meta: w.meta, params }, data.slice(0, 12))).toBeLessThanOrEqual(1e-5);

@@ -4,6 +4,6 @@ export { builtinCatalog, parseTargetFile, readTargetFile, resolveTarget, DEFAULT
 export { dpuSupport, DPU_LEAKY_RELU_ALPHA, type DpuSupport } from './dpu-support.js';
 export { runtimeConcurrency, DEFAULT_DPU_RUNNER_THREADS, DEFAULT_GPU_CONTEXTS, type RuntimeConcurrency } from './concurrency.js';
 export { opClass, convKind, type OpClass } from './op-class.js';
-export { activationElements, dpuLayerEstimate, gpuLayerEstimate, gpuLayerTerms, linkMs, type GpuLayerTerms, type LayerEstimate } from './latency.js';
+export { activationElements, dpuLayerEstimate, gpuActivationBytes, gpuLayerEstimate, gpuLayerTerms, gpuTileUse, linkMs, type GpuLayerTerms, type LayerEstimate } from './latency.js';
 export { gpuRoles, type GpuKernelClass, type GpuRole } from './gpu-kernels.js';
 export { parseTrtexecProfile, parseDpuProfile, parseGpuSuffixProfile, parseGpuProfile, readTrtexecProfile, readGpuProfile, readDpuProfile, DpuProfileFile, GpuSuffixProfileFile, type MeasuredProfile } from './measured.js';

@@ -83,7 +83,7 @@ export interface GpuLayerTerms {
 }
 
 /** Activation bytes read and written by a kernel: [those larger than the cache, those that fit]. */
-function activationBytes(g: Graph, l: Layer, bytesPerElement: number, cacheBytes: number): [number, number] {
+export function gpuActivationBytes(g: Graph, l: Layer, bytesPerElement: number, cacheBytes: number): [number, number] {
   let big = 0;
   let small = 0;
   const add = (name: string): void => {
@@ -106,7 +106,7 @@ export const GPU_TILE_N = 128;
  * padded to whole GEMM tiles: 64 channels fill half a 128-wide tile. Depthwise convolutions do not
  * run as GEMMs.
  */
-function tileUse(g: Graph, l: Layer, cls: GpuKernelClass): number {
+export function gpuTileUse(g: Graph, l: Layer, cls: GpuKernelClass): number {
   if (cls === 'depthwise' || cls === 'memory') return 1;
   const out = g.tensors.get(l.outputs[0] ?? '')?.shape;
   if (out === undefined || out.length < 2) return 1;
@@ -122,8 +122,8 @@ export function gpuLayerTerms(g: Graph, l: Layer, d: GpuDevice, precision: Preci
   const bw = d.memory.bandwidthBytesPerS;
   if (role.kind === 'free') return { role, opClass: 'free', peakComputeMs: 0, peakMemoryMs: 0, cachedMs: 0 };
   if (role.kind === 'fused') return { role, opClass: 'fused', peakComputeMs: 0, peakMemoryMs: weightBytes / bw * 1e3, cachedMs: 0 };
-  const [big, small] = activationBytes(g, l, bytesPerElement, d.kernels?.cacheBytes ?? 0);
-  const peakComputeMs = role.cls === 'memory' ? 0 : (2 * (l.cost?.macs ?? 0)) / d.compute.peakFlops[precision] * 1e3 / tileUse(g, l, role.cls);
+  const [big, small] = gpuActivationBytes(g, l, bytesPerElement, d.kernels?.cacheBytes ?? 0);
+  const peakComputeMs = role.cls === 'memory' ? 0 : (2 * (l.cost?.macs ?? 0)) / d.compute.peakFlops[precision] * 1e3 / gpuTileUse(g, l, role.cls);
   return { role, opClass: role.cls, peakComputeMs, peakMemoryMs: (weightBytes + big) / bw * 1e3, cachedMs: small / bw * 1e3 };
 }
 

@@ -155,7 +155,7 @@ export function loadWeights(dir: string = SHIPPED_WEIGHTS_DIR): LoadedWeights {
   if (meta === null || typeof meta !== 'object' || meta.format !== WEIGHTS_FORMAT) throw new SplitcError('GnnWeightsCorrupt', `not a ${WEIGHTS_FORMAT} model.json`, { file: jsonFile, field: 'format' });
   if (!READABLE_VERSIONS.includes(meta.formatVersion)) throw new SplitcError('GnnWeightsMismatch', `format version ${String(meta.formatVersion)}, this splitc reads ${READABLE_VERSIONS.join(' and ')}`, { file: jsonFile, field: 'formatVersion' });
   const fs = meta.featureSchema;
-  // The node features the model reads are chosen by its config (bankFeatures, gpuFeatures), so is the hash.
+  // The node features the model reads are chosen by its config (featureChoice), so is the hash.
   const choice = featureChoice(meta.config as ModelConfig | null | undefined);
   if (fs?.version !== FEATURE_SCHEMA_VERSION || fs.hash !== featureSchemaHash(choice)) {
     throw new SplitcError('GnnWeightsMismatch', `trained on feature schema ${String(fs?.version)}/${String(fs?.hash)}, this splitc computes ${FEATURE_SCHEMA_VERSION}/${featureSchemaHash(choice)}: retrain with \`splitc gnn train\``, { file: jsonFile, field: 'featureSchema' });

@@ -7,11 +7,8 @@
 // and class, the GEMM tile use of a kernel's output channels and how much of its traffic the cache
 // holds (150 validation models × 2 targets of the weights' training distribution).
 // Usage: npm run build && node scripts/gnn-diagnose.mjs [--weights DIR] [--gpu-roles]
-import { buildDataset, forwardJs, labelSample, loadWeights, NODE_FEATURES, OUTPUT_COLUMNS, sampleTarget, TARGET_FEATURES, trainingDistribution, trainingZoo, VALIDATION_SEED } from '@splitc/gnn';
-import { analyzeModel } from '@splitc/ir';
-import { loadModelFromBytes } from '@splitc/onnx';
+import { buildDataset, datasetModels, forwardJs, labelSample, loadWeights, NODE_FEATURES, OUTPUT_COLUMNS, TARGET_FEATURES, trainingDistribution, trainingZoo, VALIDATION_SEED } from '@splitc/gnn';
 import { gpuLayerTerms, gpuRoles, gpuTileUse } from '@splitc/targets';
-import { deriveSeed, FAMILIES, generateModel, Rng } from '@splitc/zoo';
 
 const args = process.argv.slice(2);
 const i = args.indexOf('--weights');
@@ -28,15 +25,10 @@ if (args.includes('--gpu-roles')) {
   const by = new Map();
   const add = (k, e) => { const a = by.get(k) ?? [0, 0, 0]; a[0] += Math.abs(e); a[1] += e; a[2]++; by.set(k, a); };
   const bucket = (u) => (u >= 0.999 ? '1' : u >= 0.75 ? '[0.75, 1)' : u >= 0.5 ? '[0.5, 0.75)' : u >= 0.25 ? '[0.25, 0.5)' : '< 0.25');
-  for (let i = 0; i < 150; i++) {
-    const family = FAMILIES[i % FAMILIES.length];
-    const m = generateModel(family, deriveSeed(VALIDATION_SEED, i), { version: trainingZoo(w.meta) });
-    const g = analyzeModel(loadModelFromBytes(m.bytes, `${m.name}.onnx`));
-    const r = new Rng(deriveSeed(VALIDATION_SEED ^ 0x5bd1e995, i));
+  for (const { graph: g, model, family, targets } of datasetModels({ seed: VALIDATION_SEED, models: 150, targetsPerModel: 2, distribution: dist, zoo: trainingZoo(w.meta) })) {
     const roles = gpuRoles(g);
-    for (let j = 0; j < 2; j++) {
-      const t = sampleTarget(r, dist);
-      const s = labelSample(g, m.name, family, t.target, t.objective, t.label);
+    for (const t of targets) {
+      const s = labelSample(g, model, family, t.target, t.objective, t.label);
       const out = predict(s);
       for (const l of g.layers) {
         const v = s.labels.layerGpuMs[l.index + 1];

@@ -11,7 +11,7 @@ import { deriveSeed, FAMILIES, generateModel, Rng, type Family, type ZooVersion 
 import { TRAIN_DEFAULTS } from './config.js';
 import { graphFeatures, targetDescriptor, type GraphFeatures } from './features.js';
 import type { StageLabels } from './model.js';
-import { sampleTarget, type TargetDistribution } from './target-sampling.js';
+import { sampleTarget, type SampledTarget, type TargetDistribution } from './target-sampling.js';
 
 
 export interface Sample {
@@ -87,20 +87,34 @@ export interface DatasetOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** Zoo graphs × sampled targets, labelled by the exact planner. Deterministic in `seed`. */
-export function buildDataset(options: DatasetOptions): Sample[] {
+/** One zoo model of a dataset, imported, with its sampled targets (what `buildDataset` labels). */
+export interface DatasetModel {
+  readonly graph: Graph;
+  readonly model: string;
+  readonly family: Family;
+  readonly targets: readonly SampledTarget[];
+}
+
+/** The zoo models and sampled targets of a dataset, in order: the one definition of what a seed draws. */
+export function* datasetModels(options: Omit<DatasetOptions, 'onProgress'>): Generator<DatasetModel> {
   const families = options.families ?? FAMILIES;
   const dist = options.distribution ?? 'train';
-  const out: Sample[] = [];
-  const total = options.models * options.targetsPerModel;
   for (let i = 0; i < options.models; i++) {
     const family = families[i % families.length]!;
     const m = generateModel(family, deriveSeed(options.seed, i), { version: options.zoo ?? TRAIN_DEFAULTS.zoo });
-    const g = analyzeModel(loadModelFromBytes(m.bytes, `${m.name}.onnx`));
+    const graph = analyzeModel(loadModelFromBytes(m.bytes, `${m.name}.onnx`));
     const r = new Rng(deriveSeed(options.seed ^ 0x5bd1e995, i));
-    for (let j = 0; j < options.targetsPerModel; j++) {
-      const t = sampleTarget(r, dist);
-      out.push(labelSample(g, m.name, family, t.target, t.objective, t.label));
+    yield { graph, model: m.name, family, targets: Array.from({ length: options.targetsPerModel }, () => sampleTarget(r, dist)) };
+  }
+}
+
+/** Zoo graphs × sampled targets, labelled by the exact planner. Deterministic in `seed`. */
+export function buildDataset(options: DatasetOptions): Sample[] {
+  const out: Sample[] = [];
+  const total = options.models * options.targetsPerModel;
+  for (const { graph, model, family, targets } of datasetModels(options)) {
+    for (const t of targets) {
+      out.push(labelSample(graph, model, family, t.target, t.objective, t.label));
       options.onProgress?.(out.length, total);
     }
   }

@@ -11,7 +11,7 @@ import type { ParamArrays } from './weights.js';
 
 export { NODE_FEATURES, BANK_NODE_FEATURES, GPU_NODE_FEATURES, DPU_CLASS_NODE_FEATURES, featureChoice, nodeFeatureCount, TARGET_FEATURES, FEATURE_SCHEMA_VERSION, featureSchemaHash, graphFeatures, targetDescriptor, type GraphFeatures } from './features.js';
 export { isTrainingDistribution, sampleTarget, TRAINING_DISTRIBUTIONS, TRAIN_LINK_BANDWIDTH, TRAIN_PERTURBATION, type SampledTarget, type TargetDistribution, type TrainingDistribution } from './target-sampling.js';
-export { buildDataset, graphSamples, labelSample, dpuThroughputShare, type DatasetOptions, type Sample } from './dataset.js';
+export { buildDataset, datasetModels, graphSamples, labelSample, dpuThroughputShare, type DatasetModel, type DatasetOptions, type Sample } from './dataset.js';
 export { DEFAULT_CONFIG, TRAIN_DEFAULTS, paramShapes, type ModelConfig } from './config.js';
 export type { StageLabels } from './model.js';
 export type { BackendName } from './backend.js';

@@ -103,6 +103,28 @@ function prepare(p: ParamArrays, cfg: ModelConfig): Prepared {
   return out;
 }
 
+/**
+ * Float64 work buffers reused from one forward pass to the next: a ResNet152 pass needs about
+ * 1.5 MB of them per member, and allocating (and zeroing, and collecting) that afresh on every
+ * prediction cost about a third of its time on this project's 2-core machine. forwardJs takes
+ * them in the same order on every call and is synchronous, so no two uses overlap; none is
+ * returned to a caller. The buffers grow to the largest graph seen and are kept.
+ */
+const pool: Float64Array[] = [];
+let taken = 0;
+
+/** The next work buffer of this pass, n long (zeroed when asked; else its contents are stale). */
+function scratch(n: number, zero = false): Float64Array {
+  let b = pool[taken];
+  if (b === undefined || b.length < n) {
+    b = new Float64Array(n);
+    pool[taken] = b;
+  }
+  taken++;
+  const v = b.length === n ? b : b.subarray(0, n);
+  return zero ? v.fill(0) : v;
+}
+
 /** A 1×k row times W, plus an optional bias, as a new row. */
 function rowTimes(t: Float64Array, m: Matrix, bias?: Float64Array): Float64Array {
   const out = matmul(t, 1, m, new Float64Array(m.o));
@@ -118,6 +140,7 @@ const clipExp = (v: number): number => Math.exp(Math.min(LOG_MAX, Math.max(LOG_M
  */
 export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, descriptor: Float32Array): Float32Array {
   const P = prepare(p, cfg);
+  taken = 0;
   const W = (name: string): Matrix => P.m.get(name)!;
   const B = (name: string): Float64Array => P.v.get(name)!;
   // Each row of f.x holds every computed feature (S); the model reads its first F.
@@ -143,7 +166,7 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
   const xRow = (j: number, c: number): number => (j < F ? BX.w[j * BX.o + c]! : P.xBias[c]!);
   // The bias is row F, for one more input that is always 1, after the features: the product then
   // adds it last, as (x·W) + bias would, and needs no pass of its own.
-  const wx = new Float64Array((F + 1) * XO);
+  const wx = scratch((F + 1) * XO);
   for (let j = 0; j <= F; j++) for (let c = 0; c < XO; c++) wx[j * XO + c] = xRow(j, colsFrom(c));
   if (I > 0) {
     for (const [name, at, iAt] of [['time', H, 3 * H], ['link', 2 * H, 3 * H + I]] as const) {
@@ -155,26 +178,26 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
       for (let j = 0; j <= F; j++) for (let h = 0; h < H; h++) wx[j * XO + at + h]! += folded[j * H + h]!;
     }
   }
-  const x1 = new Float64Array(N * (F + 1));
+  const x1 = scratch(N * (F + 1));
   for (let i = 0; i < N; i++) {
     x1.set(f.x.subarray(i * S, i * S + F), i * (F + 1));
     x1[i * (F + 1) + F] = 1;
   }
-  const xp = matmul(x1, N, { k: F + 1, o: XO, w: wx }, new Float64Array(N * XO));
+  const xp = matmul(x1, N, { k: F + 1, o: XO, w: wx }, scratch(N * XO));
 
   // Input embedding: the target's part is one row, the same for every node.
-  const h = new Float64Array(N * H);
+  const h = scratch(N * H);
   const tIn = rowTimes(t, W('in/t'), B('in/b'));
   for (let i = 0; i < N; i++) for (let c = 0; c < H; c++) { const v = xp[i * XO + c]! + tIn[c]!; h[i * H + c] = v > 0 ? v : 0; }
 
   const E = f.src.length;
-  const inv = new Float64Array(2 * N);
+  const inv = scratch(2 * N, true);
   for (let e = 0; e < E; e++) { inv[2 * f.dst[e]!]! += 1; inv[2 * f.src[e]! + 1]! += 1; }
   for (let i = 0; i < 2 * N; i++) inv[i] = inv[i]! > 0 ? 1 / inv[i]! : 0;
   const HO = 2 * M + H;
-  const hp = new Float64Array(N * HO);
+  const hp = scratch(N * HO);
   // Messages in (mean over in-edges of h·msg-fwd) and out (over out-edges, h·msg-bwd), side by side.
-  const msgs = new Float64Array(N * 2 * M);
+  const msgs = scratch(N * 2 * M);
   for (let l = 0; l < cfg.layers; l++) {
     matmul(h, N, W(`mp${l}/h`), hp);
     msgs.fill(0);
@@ -199,7 +222,7 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
     const shared = rowTimes(mean, W(`mp${l}/global`));
     const tl = rowTimes(t, W(`mp${l}/t`), B(`mp${l}/b`));
     for (let c = 0; c < H; c++) shared[c]! += tl[c]!;
-    const z = matmul(msgs, N, W(`mp${l}/msgs`), new Float64Array(N * H));
+    const z = matmul(msgs, N, W(`mp${l}/msgs`), scratch(N * H));
     for (let i = 0; i < N; i++) {
       for (let c = 0; c < H; c++) {
         const v = z[i * H + c]! + hp[i * HO + 2 * M + c]! + shared[c]!;
@@ -220,13 +243,13 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
   const fixed = cfg.structured === true ? structureOffsets(f, descriptor, P.tMean, K, { linkBytes: cfg.linkBytes === true }) : undefined;
   const summed = (name: string, hidden: Float64Array, columns: number, xoAt: number): Float64Array => {
     const CK = columns * K;
-    const a = matmul(hidden, N, W(`${name}/o`), new Float64Array(N * CK));
+    const a = matmul(hidden, N, W(`${name}/o`), scratch(N * CK));
     if (fixed !== undefined) {
       const off = name === 'time' ? fixed.time : fixed.link;
       for (let j = 0; j < N * CK; j++) a[j]! += off[j]! / HEAD_GAIN;
     }
     const tr = rowTimes(t, W(`${name}/to`), B(`${name}/ob`));
-    const sums = new Float64Array(N * columns);
+    const sums = scratch(N * columns);
     // With `overlap`, the first two terms combine as a p-norm (model.ts's forward, in log space around the larger).
     const p = name === 'time' && cfg.overlap === true ? Array.from(B('time/p'), Math.exp) : undefined;
     const term = (i: number, c: number, k: number): number => (a[i * CK + c * K + k]! + xp[i * XO + xoAt + c * K + k]! + tr[c * K + k]!) * HEAD_GAIN;
@@ -248,7 +271,7 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
     return sums;
   };
 
-  const u = head('time', matmul(h, N, W('time/h'), new Float64Array(N * H)), H);
+  const u = head('time', matmul(h, N, W('time/h'), scratch(N * H)), H);
   // Each layer's times (column per device) and their logs.
   let times: Float64Array;
   let logTimes: Float64Array;
@@ -261,7 +284,7 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
     for (let i = 0; i < N; i++) for (let c = 0; c < 3; c++) logTimes[i * 3 + c] = (logTimes[i * 3 + c]! + tob[c]!) * HEAD_GAIN;
     times = logTimes.map(clipExp);
   }
-  const ul = head('link', new Float64Array(N * H), 2 * H);
+  const ul = head('link', scratch(N * H, true), 2 * H);
   let linkMs: Float64Array;
   let logLink: Float64Array;
   if (K > 0) {
@@ -278,13 +301,13 @@ export function forwardJs(p: ParamArrays, cfg: ModelConfig, f: GraphFeatures, de
 
   // Each layer's times summed over every prefix (the DPU side of the cut, the node included) and
   // suffix (the GPU side).
-  const prefix = new Float64Array(N * 3);
+  const prefix = scratch(N * 3, true);
   const total = [0, 0, 0];
   for (let i = 1; i < N; i++) {
     for (let c = 0; c < 3; c++) { total[c]! += times[i * 3 + c]!; prefix[i * 3 + c] = total[c]!; }
   }
   // The GPU side: the layers after the cut, summed from the end (as the tfjs forward pass does).
-  const suffix = new Float64Array(N);
+  const suffix = scratch(N, true);
   for (let i = N - 2, acc = 0; i >= 0; i--) { acc += times[(i + 1) * 3 + 2]!; suffix[i] = acc; }
   const stream = descriptor[STREAM_COLUMN]! === 1;
   const out = new Float32Array(N * OUTPUT_COLUMNS);

@@ -158,6 +158,18 @@ describe('plain-JS inference', () => {
     expect(worst).toBeLessThan(1e-5);
   });
 
+  it('reuses its work buffers without leaking one pass into the next: each graph gives the same bytes whatever ran before it', () => {
+    // The passes run in one order, then in the reverse: every graph follows another (larger or
+    // smaller) graph the second time than the first, so a value read from a buffer before it was
+    // written in this pass would change its output.
+    const w = first(path.join(root, 'packages/gnn/weights'));
+    const run = (s: Sample) => Buffer.from(forwardJs(w.params, w.meta.config, s.features, s.descriptor).buffer);
+    const forward = data.map(run);
+    const backward = [...data].reverse().map(run).reverse();
+    expect(new Set(data.map((s) => s.features.nodes)).size).toBeGreaterThan(5);
+    data.forEach((s, i) => expect(backward[i]!.equals(forward[i]!), `${s.model} (${s.targetLabel})`).toBe(true));
+  });
+
   it('does not load TensorFlow.js: importing @splitc/gnn and predicting leave tfjs\'s engine unmade', () => {
     const script = `
       const gnn = await import('@splitc/gnn');

@@ -52,6 +52,21 @@ describe('wasm matmul kernel', () => {
     });
   }
 
+  it('is bit-identical whatever a row\'s count of non-zero inputs (taken four at a time, the rest one at a time)', () => {
+    const r = rng(4);
+    const k = 13;
+    for (const o of [1, 2, 7, 8, 9, 33]) {
+      // Row q has exactly q non-zero inputs (q = 0..k), at scattered places.
+      const n = k + 1;
+      const a = new Float64Array(n * k);
+      for (let q = 0; q < n; q++) for (let c = 0; c < q; c++) a[q * k + ((c * 5 + q) % k)] = (r() - 0.5) * 10 ** Math.floor(r() * 8 - 4);
+      const w = values(k * o, r, false);
+      const got = matmul(a, n, k, w, o, new Float64Array(n * o).fill(7));
+      expect(sameBits(got, matmulJs(a, n, k, w, o, new Float64Array(n * o))), `o = ${o}`).toBeUndefined();
+      expect(Array.from(got.subarray(0, o))).toEqual(new Array(o).fill(0));
+    }
+  });
+
   it('grows its memory for a large product and still serves small ones after', () => {
     const r = rng(3);
     for (const [n, k, o] of [[2000, 64, 64], [3, 4, 5]] as const) {

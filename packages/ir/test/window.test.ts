@@ -55,6 +55,22 @@ describe('windowGeometry', () => {
     });
   }
 
+  it('decodes once per graph and layer: the same geometry object each time, each graph its own', () => {
+    const attrs = [str('auto_pad', 'SAME_UPPER'), ints('strides', [2, 2])];
+    const g1 = analyzeModel(loadModelFromBytes(oneLayer('Conv', [1, 2, 7, 8], [4, 2, 3, 3], attrs), 'a.onnx'));
+    const g2 = analyzeModel(loadModelFromBytes(oneLayer('Conv', [1, 2, 9, 9], [4, 2, 3, 3], attrs), 'b.onnx'));
+    const [l1, l2] = [g1.layers[0]!, g2.layers[0]!];
+    const geo1 = windowGeometry(g1, l1);
+    expect(windowGeometry(g1, l1)).toBe(geo1);
+    expect(geo1.output).toEqual([4, 4]);
+    expect(windowGeometry(g2, l2).output).toEqual([5, 5]);
+    // A layer that is not the graph's own is decoded against that graph's tensors and not cached.
+    expect(windowGeometry(g2, l1).output).toEqual([5, 5]);
+    expect(windowGeometry(g2, l1)).not.toBe(windowGeometry(g2, l1));
+    expect(windowGeometry(g1, l1)).toBe(geo1);
+    expect(windowGeometry(g2, l2)).toBe(windowGeometry(g2, l2));
+  });
+
   it('refuses an unknown auto_pad naming the field', () => {
     const bytes = oneLayer('Conv', [1, 2, 8, 8], [2, 2, 3, 3], [str('auto_pad', 'SAME')]);
     expect(() => analyzeModel(loadModelFromBytes(bytes, 'w.onnx'))).toThrow(/auto_pad "SAME" is not one of/);

@@ -112,11 +112,28 @@ export function decodeWindow(ctx: OpContext, input: readonly number[], kernelFro
   return { kernel, strides, dilations, pads: [...begin, ...end], autoPad, group, ceilMode, outputPadding, output };
 }
 
+/** Each graph's decoded window geometries, by layer index (a Graph is never mutated: passes build new ones). */
+const decoded = new WeakMap<Graph, (WindowGeometry | undefined)[]>();
+
 /**
  * The geometry of a window layer of a shape-inferred graph (its input and, for convolutions,
  * weight shapes read from the graph). Fails with BadAttribute/ShapeError naming the node.
+ * Decoded once per graph and layer: the DPU rules, the latency model, the codegen and the GNN
+ * features all ask for it, the features on every prediction.
  */
 export function windowGeometry(g: Graph, l: Layer): WindowGeometry {
+  let byIndex = decoded.get(g);
+  if (byIndex === undefined) decoded.set(g, (byIndex = []));
+  // A layer that is not this graph's own (a caller's mistake) is decoded, not cached.
+  const own = g.layers[l.index] === l;
+  const hit = own ? byIndex[l.index] : undefined;
+  if (hit !== undefined) return hit;
+  const w = decodeWindowLayer(g, l);
+  if (own) byIndex[l.index] = w;
+  return w;
+}
+
+function decodeWindowLayer(g: Graph, l: Layer): WindowGeometry {
   const types = l.inputs.map((name) => {
     const t = name === '' ? undefined : g.tensors.get(name);
     return t?.shape === undefined ? undefined : { dtype: t.dtype, shape: t.shape };

@@ -8,6 +8,7 @@ import { initBackend, type BackendName } from './backend.js';
 import { buildDataset, type Sample } from './dataset.js';
 import { configProblem, DEFAULT_CONFIG, isStatistic, TRAIN_DEFAULTS, type ModelConfig } from './config.js';
 import { featureChoice, NODE_FEATURES, nodeFeatureCount, TARGET_FEATURES, type FeatureChoice } from './features.js';
+import { FlatAdam } from './flat-adam.js';
 import { disposeBatch, initParams, loss, makeBatch, RANK_WEIGHT, type Batch, type BatchOptions } from './model.js';
 import { saveWeights, trainingRecord } from './weights.js';
 import { isTrainingDistribution, trainingDistributionError, type TrainingDistribution } from './target-sampling.js';
@@ -151,21 +152,21 @@ export async function trainGnn(options: TrainOptions = {}): Promise<TrainResult>
   const batchOptions: BatchOptions = { graphBalance: options.graphBalance ?? TRAIN_DEFAULTS.graphBalance, objectiveStage: cfg.objectiveStage === true, stageNear: cfg.stageNear === true, ...featureChoice(cfg) };
   const r = new Rng(seed ^ 0x1b873593);
   const losses: number[] = [];
-  const optimizer = tf.train.adam(lr);
+  const optimizer = new FlatAdam(lr, vars);
   // The epochs whose end weights are averaged: the last ceil(average · epochs).
   const averaged = Math.ceil(average * epochs);
   const sums = new Map(averaged > 0 ? vars.map((v) => [v, new Float64Array(v.size)]) : []);
   for (let epoch = 0; epoch < epochs; epoch++) {
     // Cosine decay to a tenth, in place (a new optimizer would lose Adam's moments and spike).
-    (optimizer as unknown as { learningRate: number }).learningRate = lr * (0.1 + 0.45 * (1 + Math.cos((Math.PI * epoch) / Math.max(epochs, 1))));
+    optimizer.learningRate = lr * (0.1 + 0.45 * (1 + Math.cos((Math.PI * epoch) / Math.max(epochs, 1))));
     const order = r.shuffle(data.map((_, i) => i));
     let sum = 0;
     let batches = 0;
     for (let s = 0; s < order.length; s += batchSize) {
       const b: Batch = makeBatch(order.slice(s, s + batchSize).map((i) => data[i]!), batchOptions);
-      const cost = optimizer.minimize(() => loss(params, cfg, b, rankWeight), true, vars);
-      sum += cost!.dataSync()[0]!;
-      cost!.dispose();
+      const cost = optimizer.minimize(() => loss(params, cfg, b, rankWeight));
+      sum += cost.dataSync()[0]!;
+      cost.dispose();
       disposeBatch(b);
       batches++;
     }

@@ -105,8 +105,9 @@ function prepare(p: ParamArrays, cfg: ModelConfig): Prepared {
 
 /**
  * Float64 work buffers reused from one forward pass to the next: a ResNet152 pass needs about
- * 1.5 MB of them per member, and allocating (and zeroing, and collecting) that afresh on every
- * prediction cost about a third of its time on this project's 2-core machine. forwardJs takes
+ * 1.5 MB of them per member, and allocating, zeroing and collecting that afresh on every
+ * prediction cost about a tenth of its wall time on this project's 2-core machine, and a third more
+ * CPU time on the collector's threads (docs/gnn.md → Speed). forwardJs takes
  * them in the same order on every call and is synchronous, so no two uses overlap; none is
  * returned to a caller. The buffers grow to the largest graph seen and are kept.
  */

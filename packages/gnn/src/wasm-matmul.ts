@@ -77,7 +77,8 @@ function forLoop(local: number, limit: readonly number[], step: number, body: re
 /** v128.load / v128.store with a constant byte offset (memarg: alignment 2^4, offset). */
 const v128Load = (offset: number): number[] => [...simd(0), 4, ...uleb(offset)];
 const v128Store = (offset: number): number[] => [...simd(11), 4, ...uleb(offset)];
-const I32_LOAD = [0x28, 2, 0];
+/** i32.load with a constant byte offset (memarg: alignment 2^2, offset). */
+const i32Load = (offset: number): number[] => [0x28, 2, ...uleb(offset)];
 const I32_STORE = [0x36, 2, 0];
 const LT_U = 0x49;
 
@@ -134,7 +135,7 @@ function matmulBody(): number[] {
     END,
   ];
   const take = (q: number): number[] => [
-    ...get(IDX), ...get(p), ...i32(4), MUL, ADD, 0x28, 2, ...uleb(4 * q), ...set(j),
+    ...get(IDX), ...get(p), ...i32(4), MUL, ADD, ...i32Load(4 * q), ...set(j),
     ...get(aRow), ...get(j), ...i32(8), MUL, ADD, ...F64_LOAD, ...tee(val(q)), ...simd(20), ...set(splat(q)),
     ...get(W), ...get(j), ...get(rowBytes), MUL, ADD, ...set(wRow(q)),
   ];

@@ -2,7 +2,7 @@
 // emitters, runtime). Validated by zod on write and on read.
 
 import { z } from 'zod';
-import { readJsonFile, schemaError, SplitcError } from '@splitc/diagnostics';
+import { readJsonFile, schemaError } from '@splitc/diagnostics';
 import { Provenance } from '@splitc/targets/schema';
 
 /** 2: candidates give the number of crossing tensors (`crossingTensors`) instead of their names (a list per candidate made plans quadratic in size). */

@@ -3,7 +3,7 @@
 // splits); for the DPU, splitc's documented per-layer DPU timing file. Matching is by ONNX node name.
 
 import { z } from 'zod';
-import { readJsonFile, schemaError, SplitcError } from '@splitc/diagnostics';
+import { readJsonFile, schemaError } from '@splitc/diagnostics';
 
 /** Measured milliseconds per ONNX node name, plus what could not be matched to one node. */
 export interface MeasuredProfile {

@@ -1,6 +1,6 @@
 // Conv and ConvTranspose (opset 1+; attributes unchanged since opset 11): output geometry and MACs.
 
-import type { OpContext, OpRule, TensorType } from './rule.js';
+import type { OpRule, TensorType } from './rule.js';
 import { product } from './rule.js';
 import { decodeWindow } from './window.js';
 

@@ -4,7 +4,7 @@
 
 import { SplitcError } from '@splitc/diagnostics';
 import { dataTypeName } from '@splitc/onnx';
-import type { Graph, Tensor } from '../graph.js';
+import type { Tensor } from '../graph.js';
 import { buildGraph, elementCount } from '../graph.js';
 import { OpContext, ruleFor, type TensorType } from '../ops/index.js';
 import { MAX_TOTAL_FOLDED_ELEMENTS, withFoldBudget } from '../ops/rule.js';

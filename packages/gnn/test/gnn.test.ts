@@ -2,7 +2,8 @@
 // output among them), the crossing bytes agree with the planner's, training is deterministic (same
 // seed → byte-identical weights), predictions are always valid cuts, and bad weights are typed errors.
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -354,6 +355,13 @@ describe('training', () => {
     expect(p.index).toBe(best);
     // One member: exactly that member's scores.
     expect(Array.from(ensembleScores([w.members[0]!], w.meta.config, f, d))).toEqual(Array.from(s0!));
+    // scripts/gnn-merge.mjs makes the same ensemble from the single trainings, byte for byte, and
+    // refuses a seed given twice.
+    const merged = path.join(work, 'ens-merged');
+    execFileSync(process.execPath, [path.join(root, 'scripts/gnn-merge.mjs'), merged, path.join(work, 'c'), path.join(work, 'a')], { stdio: 'pipe' });
+    for (const f of ['model.json', 'weights.bin']) expect(readFileSync(path.join(merged, f)).equals(readFileSync(path.join(par, f))), f).toBe(true);
+    expect(() => execFileSync(process.execPath, [path.join(root, 'scripts/gnn-merge.mjs'), path.join(work, 'ens-twice'), path.join(work, 'a'), par], { stdio: 'pipe' })).toThrow(/share a seed/);
+    expect(existsSync(path.join(work, 'ens-twice'))).toBe(false);
   });
 
   it('a member that fails stops the ensemble with its seed named, and writes nothing', async () => {
